@@ -1,0 +1,226 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// maxBodyBytes mirrors Telegram's 50 MB upload limit (plus multipart slack).
+const maxBodyBytes = 52 << 20
+
+// request is a method call's parameters, merged from the query string and the
+// body (url-encoded, multipart or JSON). Values are kept as strings exactly as
+// Telegram sees them: objects such as reply_markup stay JSON text.
+type request struct {
+	params map[string]string
+	files  map[string]*upload
+}
+
+// upload is a file part of a multipart request.
+type upload struct {
+	name        string // client-side file name
+	contentType string
+	data        []byte
+}
+
+func newRequest() *request {
+	return &request{params: map[string]string{}, files: map[string]*upload{}}
+}
+
+// parseHTTPRequest never fails outright: a malformed body yields the
+// parameters gathered so far plus a 400 error, so the call is still recorded.
+func parseHTTPRequest(w http.ResponseWriter, r *http.Request) (*request, *apiError) {
+	req := newRequest()
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 {
+			req.params[k] = v[0]
+		}
+	}
+	if r.Body == nil || r.Method == http.MethodGet {
+		return req, nil
+	}
+	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	defer body.Close()
+	return req, req.parseBody(r.Header.Get("Content-Type"), body)
+}
+
+func (req *request) parseBody(contentType string, body io.Reader) *apiError {
+	ct, ctParams, _ := mime.ParseMediaType(contentType)
+	switch ct {
+	case "multipart/form-data":
+		return req.parseMultipart(body, ctParams["boundary"])
+	case "application/json":
+		data, err := io.ReadAll(body)
+		if err != nil {
+			return bodyError(err)
+		}
+		return req.parseJSON(data)
+	default: // Telegram treats anything else as a url-encoded form.
+		data, err := io.ReadAll(body)
+		if err != nil {
+			return bodyError(err)
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return nil
+		}
+		vals, err := url.ParseQuery(string(data))
+		if err != nil {
+			return badRequest("can't parse request body: %v", err)
+		}
+		for k, v := range vals {
+			if len(v) > 0 {
+				req.params[k] = v[0]
+			}
+		}
+		return nil
+	}
+}
+
+func bodyError(err error) *apiError {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &apiError{Code: 413, Description: "Request Entity Too Large"}
+	}
+	return badRequest("can't read request body: %v", err)
+}
+
+func (req *request) parseMultipart(body io.Reader, boundary string) *apiError {
+	if boundary == "" {
+		return badRequest("multipart boundary is missing")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return bodyError(err)
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return bodyError(err)
+		}
+		name := part.FormName()
+		if name == "" {
+			continue
+		}
+		if part.FileName() != "" {
+			req.files[name] = &upload{
+				name:        part.FileName(),
+				contentType: part.Header.Get("Content-Type"),
+				data:        data,
+			}
+		} else {
+			req.params[name] = string(data)
+		}
+	}
+}
+
+// parseJSON flattens a JSON object body: strings are taken verbatim, any
+// other value (numbers, booleans, objects) as its JSON text, which is how
+// the same value would look in a form field.
+func (req *request) parseJSON(data []byte) *apiError {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return badRequest("can't parse JSON object")
+	}
+	for k, raw := range obj {
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case bytes.Equal(raw, []byte("null")):
+		case len(raw) > 0 && raw[0] == '"':
+			var str string
+			if err := json.Unmarshal(raw, &str); err != nil {
+				return badRequest("can't parse JSON object")
+			}
+			req.params[k] = str
+		default:
+			req.params[k] = string(raw)
+		}
+	}
+	return nil
+}
+
+func (req *request) str(key string) string { return req.params[key] }
+
+func (req *request) has(key string) bool {
+	_, ok := req.params[key]
+	return ok
+}
+
+// boolean parses Telegram-style booleans ("true", "1", "True").
+func (req *request) boolean(key string) bool {
+	switch strings.ToLower(strings.TrimSpace(req.params[key])) {
+	case "true", "1", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// integer returns def when the parameter is absent or empty.
+func (req *request) integer(key string, def int64) (int64, *apiError) {
+	v := strings.TrimSpace(req.params[key])
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil {
+			return 0, badRequest("invalid %s specified", key)
+		}
+		n = int64(f)
+	}
+	return n, nil
+}
+
+// chatID reads chat_id. "@username" chats do not exist here, so they are
+// reported as not found, like an unknown numeric id.
+func (req *request) chatID() (int64, *apiError) {
+	v := strings.TrimSpace(req.params["chat_id"])
+	if v == "" {
+		return 0, badRequest("chat_id is empty")
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, badRequest("chat not found")
+	}
+	return n, nil
+}
+
+// messageID reads message_id (required).
+func (req *request) messageID() (int, *apiError) {
+	if req.str("inline_message_id") != "" {
+		// The server does not produce inline messages.
+		return 0, badRequest("MESSAGE_ID_INVALID")
+	}
+	n, err := req.integer("message_id", 0)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, badRequest("message identifier is not specified")
+	}
+	return int(n), nil
+}
+
+// cloneParams copies parameters for a Call record.
+func (req *request) cloneParams() map[string]string {
+	out := make(map[string]string, len(req.params))
+	for k, v := range req.params {
+		out[k] = v
+	}
+	return out
+}
