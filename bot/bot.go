@@ -1,0 +1,279 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// Config is what the bot needs to know of its deployment.
+type Config struct {
+	DefaultLanguage string
+	SessionTTL      time.Duration // an abandoned flow expires after this
+	InviteTTL       time.Duration
+	LinkBase        string // "https://t.me/"; deep links are LinkBase+username+"?start="
+	EditMessages    bool   // false where the platform edits inline keyboards unreliably (Bale)
+	Secret          []byte // signs callback data
+	Now             func() time.Time
+}
+
+// Bot handles updates: it finds who is talking, routes by role and runs flows.
+type Bot struct {
+	cfg      Config
+	api      API
+	send     *Sender
+	store    Store
+	states   States
+	cat      *Catalogue
+	sign     signer
+	flows    map[string]*Flow
+	commands []command
+	log      *slog.Logger
+}
+
+// New builds a bot. The catalogue is loaded here so a broken one stops start-up.
+func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bot, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if len(cfg.Secret) == 0 {
+		return nil, errors.New("bot: callback secret is empty")
+	}
+	cat, err := LoadCatalogue(cfg.DefaultLanguage, log)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
+	b.send = newSender(api, log, b.markBlocked)
+	b.flows = map[string]*Flow{}
+	for _, f := range []*Flow{b.liaisonFlow()} {
+		b.flows[f.Name] = f
+	}
+	b.commands = b.commandTable()
+	return b, nil
+}
+
+// Catalogue exposes the texts, for tests that check none was missing.
+func (b *Bot) Catalogue() *Catalogue { return b.cat }
+
+func (b *Bot) now() time.Time { return b.cfg.Now() }
+
+// Ctx is one update being handled: who sent it, in which chat and language,
+// and the chat's session as loaded.
+type Ctx struct {
+	context.Context
+	b            *Bot
+	User         domain.User
+	Known        bool // the user has a row in the database
+	Chat         int64
+	Lang         string
+	callback     *tgbotapi.CallbackQuery
+	answered     *bool
+	session      *Session
+	stateVersion int64
+}
+
+// T is the catalogue text of key in the user's language.
+func (c *Ctx) T(key string, args ...string) string { return c.b.cat.T(c.Lang, key, args...) }
+
+// digits shows ASCII digits in the user's script.
+func (c *Ctx) digits(s string) string {
+	if c.Lang == "fa" {
+		return domain.PersianDigits(s)
+	}
+	return s
+}
+
+func (c *Ctx) date(t time.Time) string { return domain.FormatJalaliLang(t, c.Lang) }
+
+// reply sends text to the chat being handled.
+func (c *Ctx) reply(text string, markup any) (tgbotapi.Message, error) {
+	msg := tgbotapi.NewMessage(c.Chat, text)
+	if markup != nil {
+		msg.ReplyMarkup = markup
+	}
+	return c.b.send.Send(c, c.Chat, msg)
+}
+
+// answerCallback stops the button's spinner, at most once per update.
+func (c *Ctx) answerCallback(text string) error {
+	if c.callback == nil || *c.answered {
+		return nil
+	}
+	*c.answered = true
+	return c.b.send.Request(c, c.Chat, tgbotapi.NewCallback(c.callback.ID, text))
+}
+
+// stale answers a button that no longer applies, or was never ours.
+func (c *Ctx) stale() error { return c.answerCallback(c.T("btn.stale")) }
+
+// Handle handles one update. A state changed by a concurrent update of the
+// same chat makes it start over against the new state.
+func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+	answered := false
+	var err error
+	for range 3 {
+		err = b.handleOnce(ctx, u, &answered)
+		if !errors.Is(err, errStateChanged) {
+			break
+		}
+	}
+	if u.CallbackQuery != nil && !answered {
+		// Every button press is answered, even when handling failed.
+		text := ""
+		if err != nil {
+			text = b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
+		}
+		if aerr := b.send.Request(ctx, 0, tgbotapi.NewCallback(u.CallbackQuery.ID, text)); aerr != nil {
+			b.log.Warn("answer callback", "err", aerr)
+		}
+	}
+	return err
+}
+
+func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool) error {
+	from, chat := u.SentFrom(), u.FromChat()
+	if from == nil || chat == nil || from.IsBot {
+		return nil // channel posts, polls and the like are not for this bot
+	}
+	c, err := b.newCtx(ctx, from, chat.ID)
+	if err != nil {
+		return err
+	}
+	c.callback, c.answered = u.CallbackQuery, answered
+	if !chat.IsPrivate() {
+		return b.refuseGroup(c, u)
+	}
+	if err := b.loadSession(c); err != nil {
+		return err
+	}
+	switch {
+	case u.CallbackQuery != nil:
+		return b.onCallback(c, u.CallbackQuery)
+	case u.Message != nil:
+		return b.onMessage(c, u.Message)
+	}
+	return nil
+}
+
+func (b *Bot) newCtx(ctx context.Context, from *tgbotapi.User, chat int64) (*Ctx, error) {
+	c := &Ctx{Context: ctx, b: b, Chat: chat, Lang: b.cfg.DefaultLanguage}
+	u, err := b.store.User(ctx, from.ID)
+	switch {
+	case err == nil:
+		c.User, c.Known = u, true
+		if !u.Active {
+			// They blocked the bot once and are back: write to them again.
+			if err := b.store.SetActive(ctx, u.ID, true); err != nil {
+				return nil, fmt.Errorf("reactivate user: %w", err)
+			}
+			c.User.Active = true
+		}
+		if u.Language != "" {
+			c.Lang = u.Language
+		}
+	case domain.IsKind(err, domain.KindNotFound):
+		name := strings.TrimSpace(from.FirstName + " " + from.LastName)
+		c.User = domain.User{ID: from.ID, FullName: domain.Normalize(name), Language: c.Lang, Active: true}
+	default:
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	return c, nil
+}
+
+// refuseGroup answers politely in groups and channels: the bot holds
+// personal data and works in private chats only.
+func (b *Bot) refuseGroup(c *Ctx, u tgbotapi.Update) error {
+	if u.CallbackQuery != nil {
+		return c.answerCallback(c.T("private.only"))
+	}
+	if u.Message != nil && u.Message.IsCommand() {
+		_, err := c.reply(c.T("private.only"), nil)
+		return err
+	}
+	return nil
+}
+
+func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
+	if m.IsCommand() {
+		return b.runCommand(c, m.Command(), m.CommandArguments())
+	}
+	if c.session != nil {
+		return b.flowMessage(c, c.session, m)
+	}
+	_, err := c.reply(c.T("help.unknown"), nil)
+	return err
+}
+
+func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
+	parts, ok := b.sign.verify(q.Data)
+	if !ok {
+		b.log.Warn("unsigned callback refused", "chat", c.Chat)
+		return c.stale()
+	}
+	switch parts[0] {
+	case "f":
+		return b.flowCallback(c, q, parts)
+	case "role":
+		return b.onRoleChoice(c, parts)
+	case "lang":
+		return b.onLanguage(c, parts)
+	case "lr":
+		return b.onLiaisonDecision(c, q, parts)
+	case "inv":
+		return b.onInviteAgency(c, parts)
+	}
+	return c.stale()
+}
+
+// replyError tells the user why their action failed when the error is one
+// they can act on, and returns other errors for a retry.
+func (b *Bot) replyError(c *Ctx, err error) error {
+	sentence, ierr := b.errorSentence(c, err)
+	if ierr != nil {
+		return ierr
+	}
+	_, rerr := c.reply(sentence, tgbotapi.NewRemoveKeyboard(false))
+	return rerr
+}
+
+// errorSentence is the catalogue sentence for a domain error: its code's
+// own ("err.nationalid.checksum") or its kind's. Internal errors are
+// returned instead, to be retried.
+func (b *Bot) errorSentence(c *Ctx, err error) (string, error) {
+	k := domain.KindOf(err)
+	if k == domain.KindInternal {
+		return "", err
+	}
+	if code := domain.CodeOf(err); b.cat.Has("err." + code) {
+		return c.T("err." + code), nil
+	}
+	b.log.Warn("no sentence for error code", "code", domain.CodeOf(err))
+	return c.T("err." + strings.ReplaceAll(k.String(), " ", "")), nil
+}
+
+// GiveUp tells the user an update could not be handled, so nothing fails silently.
+func (b *Bot) GiveUp(ctx context.Context, u tgbotapi.Update, err error) {
+	chat := u.FromChat()
+	if chat == nil {
+		return
+	}
+	msg := tgbotapi.NewMessage(chat.ID, b.cat.T(b.cfg.DefaultLanguage, "err.temporary"))
+	if _, serr := b.send.Send(ctx, chat.ID, msg); serr != nil {
+		b.log.Error("tell user of failure", "chat", chat.ID, "err", serr)
+	}
+}
+
+// markBlocked records a user who blocked the bot, so nobody keeps writing to them.
+func (b *Bot) markBlocked(ctx context.Context, chat int64) {
+	if err := b.store.SetActive(ctx, chat, false); err != nil && !domain.IsKind(err, domain.KindNotFound) {
+		b.log.Warn("mark user inactive", "chat", chat, "err", err)
+	}
+}

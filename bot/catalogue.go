@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"sync"
+)
+
+// The message catalogue: every text a user sees, per language, in
+// catalogue/<lang>.json. Placeholders are {name}. Code names keys only.
+
+//go:embed catalogue/*.json
+var catalogueFS embed.FS
+
+// Languages the bot speaks; the first is the default.
+var Languages = []string{"fa", "en"}
+
+// Catalogue looks texts up by language and key.
+type Catalogue struct {
+	texts   map[string]map[string]string
+	def     string
+	log     *slog.Logger
+	mu      sync.Mutex
+	missing map[string]bool
+}
+
+// LoadCatalogue reads the embedded catalogue. def is the fallback language.
+func LoadCatalogue(def string, log *slog.Logger) (*Catalogue, error) {
+	c := &Catalogue{texts: map[string]map[string]string{}, def: def, log: log, missing: map[string]bool{}}
+	for _, lang := range Languages {
+		raw, err := catalogueFS.ReadFile(path.Join("catalogue", lang+".json"))
+		if err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
+		}
+		c.texts[lang] = m
+	}
+	if _, ok := c.texts[def]; !ok {
+		return nil, fmt.Errorf("catalogue has no language %q", def)
+	}
+	return c, nil
+}
+
+// Has reports whether key exists in the default language.
+func (c *Catalogue) Has(key string) bool {
+	_, ok := c.texts[c.def][key]
+	return ok
+}
+
+// T returns the text of key in lang with {name} placeholders filled from
+// args given as name, value pairs.
+func (c *Catalogue) T(lang, key string, args ...string) string {
+	s, ok := c.texts[lang][key]
+	if !ok {
+		s, ok = c.texts[c.def][key]
+	}
+	if !ok {
+		c.mu.Lock()
+		c.missing[key] = true
+		c.mu.Unlock()
+		c.log.Error("catalogue key missing", "key", key, "lang", lang)
+		return key
+	}
+	if len(args) == 0 {
+		return s
+	}
+	pairs := make([]string, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		pairs = append(pairs, "{"+args[i]+"}", args[i+1])
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Missing lists keys looked up but absent, so tests can fail on them.
+func (c *Catalogue) Missing() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for k := range c.missing {
+		out = append(out, k)
+	}
+	return out
+}

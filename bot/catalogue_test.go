@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"log/slog"
+	"maps"
+	"regexp"
+	"slices"
+	"testing"
+)
+
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// Every language must have every key, with the same placeholders, so no
+// user ever sees a key or a raw {name}.
+func TestCatalogueLanguagesMatch(t *testing.T) {
+	c, err := LoadCatalogue("fa", slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa := c.texts["fa"]
+	for _, lang := range Languages[1:] {
+		other := c.texts[lang]
+		for _, k := range slices.Sorted(maps.Keys(fa)) {
+			v, ok := other[k]
+			if !ok {
+				t.Errorf("%s lacks %q", lang, k)
+				continue
+			}
+			if a, b := placeholders(fa[k]), placeholders(v); !slices.Equal(a, b) {
+				t.Errorf("%q: fa has %v, %s has %v", k, a, lang, b)
+			}
+			if v == "" {
+				t.Errorf("%s: %q is empty", lang, k)
+			}
+		}
+		for k := range other {
+			if _, ok := fa[k]; !ok {
+				t.Errorf("fa lacks %q (in %s)", k, lang)
+			}
+		}
+	}
+}
+
+func placeholders(s string) []string {
+	p := placeholder.FindAllString(s, -1)
+	slices.Sort(p)
+	return slices.Compact(p)
+}
+
+func TestCatalogueFillsPlaceholdersAndRecordsMissing(t *testing.T) {
+	c, err := LoadCatalogue("fa", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.T("en", "start.back", "name", "Maryam"); got != "Welcome back, Maryam." {
+		t.Errorf("T = %q", got)
+	}
+	if got := c.T("de", "btn.stale"); got != c.T("fa", "btn.stale") {
+		t.Errorf("unknown language should fall back to fa, got %q", got)
+	}
+	if got := c.T("fa", "no.such.key"); got != "no.such.key" {
+		t.Errorf("missing key = %q", got)
+	}
+	if m := c.Missing(); !slices.Equal(m, []string{"no.such.key"}) {
+		t.Errorf("Missing = %v", m)
+	}
+}
+
+func TestSignerRefusesForgedData(t *testing.T) {
+	s := signer{key: []byte("k1")}
+	data := s.sign("lr", "a", "42")
+	parts, ok := s.verify(data)
+	if !ok || !slices.Equal(parts, []string{"lr", "a", "42"}) {
+		t.Fatalf("verify(%q) = %v, %v", data, parts, ok)
+	}
+	forged := []string{
+		"lr|a|43" + data[len("lr|a|42"):],               // another record, same signature
+		"lr|a|42",                                       // no signature
+		data[:len(data)-1] + "A",                        // signature changed
+		signer{key: []byte("k2")}.sign("lr", "a", "42"), // another deployment's key
+		"",
+		"~",
+	}
+	for _, f := range forged {
+		if _, ok := s.verify(f); ok {
+			t.Errorf("verify(%q) accepted forged data", f)
+		}
+	}
+}
+
+func TestSignerPanicsOverTelegramLimit(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("sign of a 55-byte payload did not panic")
+		}
+	}()
+	signer{key: []byte("k")}.sign("f", "ABCDEFGH", "1", "c", "0123456789012345678901234567890123456789")
+}
+
+// Every error code a parser in domain can return reaches the user as its own
+// sentence, not the generic one of its kind.
+func TestCatalogueHasSentenceForEveryDomainCode(t *testing.T) {
+	c, err := LoadCatalogue("fa", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{
+		"nationalid.chars", "nationalid.length", "nationalid.repeated", "nationalid.checksum",
+		"mobile.format", "mobile.missing", "date.format", "date.range", "date.year",
+		"name.short", "name.long", "name.chars", "title.short", "title.long", "title.chars",
+		"agency.code", "agency.name", "agency.notfound", "invite.used", "invite.expired", "invite.notfound",
+		"liaison.pending", "liaison.already", "contact.notown", "choice.unknown",
+	}
+	for _, code := range codes {
+		if !c.Has("err." + code) {
+			t.Errorf("no sentence for %q", code)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+// Package bot is Rasad's conversation: the update loop, the flow engine, the
+// router by role, the message catalogue and the sender. It reaches Telegram
+// (or Bale) only through the API interface below and storage only through the
+// small interfaces in deps.go, so it never imports storage.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// API is all the bot needs of a Bot API server. The library's types are used
+// for requests and updates; its transport is wrapped so every call honours a
+// context.
+type API interface {
+	// Do sends a request built with the library's config types.
+	Do(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error)
+	// Call sends a method the library lacks, or lacks fields of.
+	Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error)
+	// Updates long-polls for updates from offset on.
+	Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]tgbotapi.Update, error)
+	// Download fetches a file the user sent, refusing files larger than max bytes.
+	Download(ctx context.Context, fileID string, max int64) ([]byte, error)
+	// Self is the bot's own user, read at connect time.
+	Self() tgbotapi.User
+}
+
+// APIError is a refusal by the Bot API server, in the bot's own terms.
+type APIError struct {
+	Code        int
+	Description string
+	RetryAfter  time.Duration
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("bot api: %d %s", e.Code, e.Description)
+}
+
+// Endpoint names a Bot API server by its base URL: Telegram's
+// https://api.telegram.org, Bale's https://tapi.bale.ai, or a self-hosted one.
+type Endpoint string
+
+func (e Endpoint) methods() string { return strings.TrimRight(string(e), "/") + "/bot%s/%s" }
+func (e Endpoint) files() string   { return strings.TrimRight(string(e), "/") + "/file/bot%s/%s" }
+
+// Telegram is the API over go-telegram-bot-api.
+type Telegram struct {
+	bot   *tgbotapi.BotAPI
+	http  *http.Client
+	files string
+}
+
+// Connect checks the token with getMe and returns a ready API.
+func Connect(ctx context.Context, endpoint Endpoint, token string, hc *http.Client) (*Telegram, error) {
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	t := &Telegram{http: hc, files: endpoint.files()}
+	// The library calls getMe in its constructor without a context, so the
+	// constructor gets a client bound to ctx.
+	b, err := tgbotapi.NewBotAPIWithClient(token, endpoint.methods(), ctxDoer{ctx, hc})
+	if err != nil {
+		return nil, fmt.Errorf("connect to bot api: %w", translate(err))
+	}
+	t.bot = b
+	return t, nil
+}
+
+// ctxDoer binds a context to the library's context-free requests.
+type ctxDoer struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
+
+// with returns a shallow copy of the library's client whose requests use ctx.
+// BotAPI holds no locks and the copy shares nothing mutable, so this is cheap
+// and safe for concurrent use.
+func (t *Telegram) with(ctx context.Context) *tgbotapi.BotAPI {
+	b := *t.bot
+	b.Client = ctxDoer{ctx, t.http}
+	return &b
+}
+
+func (t *Telegram) Self() tgbotapi.User { return t.bot.Self }
+
+func (t *Telegram) Do(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error) {
+	resp, err := t.with(ctx).Request(c)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return resp.Result, nil
+}
+
+func (t *Telegram) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
+	resp, err := t.with(ctx).MakeRequest(method, params)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return resp.Result, nil
+}
+
+func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]tgbotapi.Update, error) {
+	cfg := tgbotapi.NewUpdate(offset)
+	cfg.Limit = limit
+	cfg.Timeout = int(timeout / time.Second)
+	ups, err := t.with(ctx).GetUpdates(cfg)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return ups, nil
+}
+
+func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]byte, error) {
+	f, err := t.with(ctx).GetFile(tgbotapi.FileConfig{FileID: fileID})
+	if err != nil {
+		return nil, translate(err)
+	}
+	if f.FileSize > 0 && int64(f.FileSize) > max {
+		return nil, ErrFileTooLarge
+	}
+	// The library's File.Link hard-codes Telegram's host, so the link is
+	// built from the configured endpoint instead.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf(t.files, t.bot.Token, f.FilePath), nil)
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", f.FilePath, err)
+	}
+	resp, err := t.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &APIError{Code: resp.StatusCode, Description: "file download failed"}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", err)
+	}
+	if int64(len(data)) > max {
+		return nil, ErrFileTooLarge
+	}
+	return data, nil
+}
+
+// ErrFileTooLarge is returned by Download for files over the limit.
+var ErrFileTooLarge = errors.New("file too large")
+
+// translate turns the library's error into an *APIError where it is one.
+func translate(err error) error {
+	var te *tgbotapi.Error
+	if errors.As(err, &te) {
+		return &APIError{Code: te.Code, Description: te.Message, RetryAfter: time.Duration(te.RetryAfter) * time.Second}
+	}
+	return err
+}

@@ -1,0 +1,182 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// command is one slash command. Roles empty means everyone may use it; the
+// command menu each user sees is built from this table.
+type command struct {
+	Name  string
+	Roles []domain.Role
+	Run   func(c *Ctx, args string) error
+}
+
+func (b *Bot) commandTable() []command {
+	return []command{
+		{Name: "start", Run: b.cmdStart},
+		{Name: "help", Run: b.cmdHelp},
+		{Name: "cancel", Run: b.cmdCancel},
+		{Name: "language", Run: b.cmdLanguage},
+		{Name: "invite", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdInvite},
+	}
+}
+
+func (cmd command) allowed(u domain.User) bool {
+	return len(cmd.Roles) == 0 || slices.ContainsFunc(cmd.Roles, u.Has)
+}
+
+func (b *Bot) runCommand(c *Ctx, name, args string) error {
+	for _, cmd := range b.commands {
+		if cmd.Name != name {
+			continue
+		}
+		if !cmd.allowed(c.User) {
+			b.log.Warn("command refused", "command", name, "user", c.User.ID)
+			_, err := c.reply(c.T("err.forbidden"), nil)
+			return err
+		}
+		return cmd.Run(c, args)
+	}
+	_, err := c.reply(c.T("help.unknown_command"), nil)
+	return err
+}
+
+// menu is the command list user sees in their client's menu.
+func (b *Bot) menu(u domain.User, lang string) []tgbotapi.BotCommand {
+	var out []tgbotapi.BotCommand
+	for _, cmd := range b.commands {
+		if cmd.allowed(u) {
+			out = append(out, tgbotapi.BotCommand{Command: cmd.Name, Description: b.cat.T(lang, "cmd."+cmd.Name)})
+		}
+	}
+	return out
+}
+
+// SetDefaultCommands sets the menu everyone sees before they have a role.
+// A platform without setMyCommands (Bale) only gets a log line.
+func (b *Bot) SetDefaultCommands(ctx context.Context) {
+	for _, lang := range Languages {
+		cfg := tgbotapi.NewSetMyCommands(b.menu(domain.User{}, lang)...)
+		if lang != b.cfg.DefaultLanguage {
+			cfg.LanguageCode = lang
+		}
+		if err := b.send.Request(ctx, 0, cfg); err != nil {
+			b.log.Warn("set default commands", "lang", lang, "err", err)
+		}
+	}
+}
+
+// setMenu sets the commands of one user's chat after their roles change.
+func (b *Bot) setMenu(ctx context.Context, u domain.User, lang string) {
+	cfg := tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(u.ID), b.menu(u, lang)...)
+	if err := b.send.Request(ctx, u.ID, cfg); err != nil {
+		b.log.Warn("set chat commands", "user", u.ID, "err", err)
+	}
+}
+
+func (b *Bot) cmdStart(c *Ctx, args string) error {
+	if !c.Known {
+		if err := b.store.UpsertUser(c, c.User); err != nil {
+			return fmt.Errorf("save user: %w", err)
+		}
+		c.Known = true
+	}
+	if args != "" {
+		return b.startInvite(c, args)
+	}
+	if c.session != nil {
+		if err := b.endSession(c, c.session); err != nil {
+			return err
+		}
+	}
+	b.setMenu(c, c.User, c.Lang)
+	if len(c.User.Grants) > 0 {
+		_, err := c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), tgbotapi.NewRemoveKeyboard(false))
+		return err
+	}
+	kb := tgbotapi.NewInlineKeyboardMarkup(
+		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
+	)
+	_, err := c.reply(c.T("start.welcome"), kb)
+	return err
+}
+
+func (b *Bot) onRoleChoice(c *Ctx, parts []string) error {
+	if len(parts) != 2 || parts[1] != "liaison" {
+		return c.stale()
+	}
+	if err := c.answerCallback(""); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	return b.startFlow(c, "liaison", nil)
+}
+
+func (b *Bot) helpText(c *Ctx) string {
+	text := ""
+	for _, r := range domain.Roles {
+		if c.User.Has(r) {
+			text += c.T("help."+string(r)) + "\n\n"
+		}
+	}
+	return text + c.T("help.common")
+}
+
+func (b *Bot) cmdHelp(c *Ctx, _ string) error {
+	text := b.helpText(c)
+	if c.session != nil {
+		// Mid-flow, help also repeats what the current step wants.
+		_, err := c.reply(text, nil)
+		if err != nil {
+			return err
+		}
+		return b.prompt(c, b.flows[c.session.Flow], c.session, "")
+	}
+	_, err := c.reply(text, nil)
+	return err
+}
+
+func (b *Bot) cmdCancel(c *Ctx, _ string) error {
+	if c.session == nil {
+		_, err := c.reply(c.T("flow.nothing_to_cancel"), tgbotapi.NewRemoveKeyboard(false))
+		return err
+	}
+	return b.cancelFlow(c, c.session)
+}
+
+func (b *Bot) cmdLanguage(c *Ctx, _ string) error {
+	var row []tgbotapi.InlineKeyboardButton
+	for _, lang := range Languages {
+		row = append(row, tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "lang.name"), b.sign.sign("lang", lang)))
+	}
+	_, err := c.reply(c.T("lang.choose"), tgbotapi.NewInlineKeyboardMarkup(row))
+	return err
+}
+
+func (b *Bot) onLanguage(c *Ctx, parts []string) error {
+	if len(parts) != 2 || !slices.Contains(Languages, parts[1]) {
+		return c.stale()
+	}
+	c.Lang, c.User.Language = parts[1], parts[1]
+	var err error
+	if c.Known {
+		err = b.store.SetLanguage(c, c.User.ID, c.Lang)
+	} else {
+		err = b.store.UpsertUser(c, c.User)
+	}
+	if err != nil {
+		return fmt.Errorf("save language: %w", err)
+	}
+	if err := c.answerCallback(c.T("lang.set")); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	b.setMenu(c, c.User, c.Lang)
+	_, err = c.reply(c.T("lang.set"), nil)
+	return err
+}

@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// The bot declares what it needs of storage; cmd/rasad passes in the
+// Postgres and Redis implementations.
+
+// Users keeps people and their roles.
+type Users interface {
+	User(ctx context.Context, id int64) (domain.User, error)
+	UpsertUser(ctx context.Context, u domain.User) error
+	UsersWithRole(ctx context.Context, r domain.Role) ([]domain.User, error)
+	SetLanguage(ctx context.Context, id int64, lang string) error
+	SetActive(ctx context.Context, id int64, active bool) error
+}
+
+// Agencies lists the province's agencies.
+type Agencies interface {
+	Agencies(ctx context.Context) ([]domain.Agency, error)
+	Agency(ctx context.Context, id int64) (domain.Agency, error)
+}
+
+// Liaisons keeps sign-up requests and invite links.
+type Liaisons interface {
+	CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest) (domain.LiaisonRequest, error)
+	PendingLiaisonRequest(ctx context.Context, userID int64) (domain.LiaisonRequest, error)
+	LiaisonRequest(ctx context.Context, id int64) (domain.LiaisonRequest, error)
+	DecideLiaisonRequest(ctx context.Context, id int64, approve bool, by int64, now time.Time) (domain.LiaisonRequest, error)
+	CreateInvite(ctx context.Context, inv domain.Invite) error
+	Invite(ctx context.Context, code string) (domain.Invite, error)
+	RedeemInvite(ctx context.Context, code string, r domain.LiaisonRequest, now time.Time) (domain.LiaisonRequest, error)
+}
+
+// States keeps each chat's conversation state with compare-and-set, so two
+// updates of one chat handled at once cannot both apply.
+type States interface {
+	LoadState(ctx context.Context, key string) (data []byte, version int64, err error)
+	SaveState(ctx context.Context, key string, data []byte, expect int64, ttl time.Duration) (int64, error)
+	DeleteState(ctx context.Context, key string, expect int64) error
+}
+
+// UpdateLog records handled update ids so a redelivered update is handled once.
+type UpdateLog interface {
+	ClaimUpdate(ctx context.Context, id int64, owner string, lease time.Duration) (claimed, done bool, err error)
+	FinishUpdate(ctx context.Context, id int64, owner string, keep time.Duration) error
+	ReleaseUpdate(ctx context.Context, id int64, owner string) error
+}
+
+// Store is everything persistent the bot uses from Postgres.
+type Store interface {
+	Users
+	Agencies
+	Liaisons
+}

@@ -1,0 +1,500 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// The engine runs every Flow: it keeps the session in Redis, asks each step,
+// checks answers with the step's parser, offers back, cancel and a review
+// with edit per field, and submits once.
+
+// errStateChanged means another update of the same chat changed the session
+// first; the whole update is handled again against the new state.
+var errStateChanged = errors.New("conversation state changed concurrently")
+
+// savingFor is how long a confirm in progress blocks another; a process that
+// died while saving frees the session after it.
+const savingFor = 2 * time.Minute
+
+const maxTextInput = 500 // runes; longer text is refused, not cut
+
+func stateKey(chat int64) string { return "chat:" + strconv.FormatInt(chat, 10) }
+
+func (b *Bot) loadSession(c *Ctx) error {
+	data, ver, err := b.states.LoadState(c, stateKey(c.Chat))
+	if err != nil {
+		return fmt.Errorf("load session: %w", err)
+	}
+	c.stateVersion = ver
+	c.session = nil
+	if data == nil {
+		return nil
+	}
+	s, err := unmarshalSession(data, ver)
+	if err != nil || b.flows[s.Flow] == nil {
+		// Unreadable or from a flow that no longer exists: start afresh.
+		b.log.Warn("dropping unusable session", "chat", c.Chat, "err", err)
+		return nil
+	}
+	c.session = s
+	return nil
+}
+
+func (b *Bot) saveSession(c *Ctx, s *Session) error {
+	data, err := s.marshal()
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	ver, err := b.states.SaveState(c, stateKey(c.Chat), data, s.version, b.cfg.SessionTTL)
+	if err != nil {
+		if domain.IsKind(err, domain.KindConflict) {
+			return errStateChanged
+		}
+		return fmt.Errorf("save session: %w", err)
+	}
+	s.version = ver
+	c.stateVersion = ver
+	return nil
+}
+
+func (b *Bot) endSession(c *Ctx, s *Session) error {
+	if err := b.states.DeleteState(c, stateKey(c.Chat), s.version); err != nil {
+		if domain.IsKind(err, domain.KindConflict) {
+			return errStateChanged
+		}
+		return fmt.Errorf("end session: %w", err)
+	}
+	c.session = nil
+	c.stateVersion = 0
+	return nil
+}
+
+// startFlow begins flow name, replacing any flow in progress.
+func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
+	f := b.flows[name]
+	s := newSession(name, b.now())
+	s.version = c.stateVersion
+	for k, v := range data {
+		s.Data[k] = v
+	}
+	if f.Begin != nil {
+		if err := f.Begin(c, s); err != nil {
+			return b.replyError(c, err)
+		}
+	}
+	s.Step = f.next(s, -1)
+	if err := b.saveSession(c, s); err != nil {
+		return err
+	}
+	return b.prompt(c, f, s, "")
+}
+
+// next is the step after from that still needs an answer: while editing
+// from the review only unanswered steps are asked again.
+func (f *Flow) next(s *Session, from int) int {
+	for i := from + 1; i < len(f.Steps); i++ {
+		st := f.Steps[i]
+		if st.Skip != nil && st.Skip(s) {
+			continue
+		}
+		if _, answered := s.Answers[st.Field]; s.Editing && answered {
+			continue
+		}
+		return i
+	}
+	return len(f.Steps)
+}
+
+// prev is the asked step before from, or -1 at the first.
+func (f *Flow) prev(s *Session, from int) int {
+	for i := from - 1; i >= 0; i-- {
+		if st := f.Steps[i]; st.Skip == nil || !st.Skip(s) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (f *Flow) review(s *Session) bool { return s.Step >= len(f.Steps) }
+
+func (b *Bot) saving(s *Session) bool {
+	return !s.Saving.IsZero() && b.now().Sub(s.Saving) < savingFor
+}
+
+// flowMessage handles a message sent while a flow is in progress.
+func (b *Bot) flowMessage(c *Ctx, s *Session, m *tgbotapi.Message) error {
+	f := b.flows[s.Flow]
+	if b.saving(s) {
+		_, err := c.reply(c.T("flow.saving"), nil)
+		return err
+	}
+	text := m.Text
+	// Reply keyboards type their labels; take them as the buttons they are.
+	switch domain.Normalize(text) {
+	case domain.Normalize(c.T("btn.cancel")):
+		return b.cancelFlow(c, s)
+	case domain.Normalize(c.T("btn.back")):
+		return b.back(c, f, s)
+	}
+	if f.review(s) {
+		return b.prompt(c, f, s, c.T("input.want_review"))
+	}
+	st := f.Steps[s.Step]
+	var (
+		value string
+		err   error
+	)
+	switch st.Input {
+	case InputContact:
+		switch {
+		case m.Contact == nil && text != "":
+			return b.prompt(c, f, s, c.T("input.want_contact_button"))
+		case m.Contact == nil:
+			return b.prompt(c, f, s, c.T("input.want_contact"))
+		case m.Contact.UserID != c.User.ID:
+			b.log.Warn("contact of someone else refused", "chat", c.Chat)
+			return b.prompt(c, f, s, c.T("err.contact.notown"))
+		}
+		value, err = st.Parse(c, m.Contact.PhoneNumber)
+	case InputText:
+		switch {
+		case text == "":
+			return b.prompt(c, f, s, c.T("input.want_text"))
+		case len([]rune(text)) > maxTextInput:
+			return b.prompt(c, f, s, c.T("input.too_long", "max", c.digits(strconv.Itoa(maxTextInput))))
+		}
+		value, err = st.Parse(c, text)
+	case InputChoice:
+		if text == "" {
+			return b.prompt(c, f, s, c.T("input.want_choice"))
+		}
+		value, err = b.matchChoice(c, st, s, text)
+	}
+	if err != nil {
+		lead, ierr := b.errorSentence(c, err)
+		if ierr != nil {
+			return ierr
+		}
+		return b.prompt(c, f, s, lead)
+	}
+	return b.answer(c, f, s, value)
+}
+
+// matchChoice lets people type a choice's label (or its number) instead of
+// pressing its button.
+func (b *Bot) matchChoice(c *Ctx, st Step, s *Session, text string) (string, error) {
+	choices, err := st.Choices(c, s)
+	if err != nil {
+		return "", err
+	}
+	t := domain.Normalize(text)
+	for i, ch := range choices {
+		if t == domain.Normalize(ch.Label) || t == strconv.Itoa(i+1) {
+			return ch.Value, nil
+		}
+	}
+	return "", domain.Invalid("choice.unknown")
+}
+
+// answer keeps value for the current step and moves on.
+func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string) error {
+	st := f.Steps[s.Step]
+	s.Answers[st.Field] = value
+	s.Step = f.next(s, s.Step)
+	if f.review(s) {
+		s.Editing = false
+	}
+	if err := b.saveSession(c, s); err != nil {
+		return err
+	}
+	if st.Input == InputContact {
+		// The share-contact keyboard must go before the next prompt's
+		// inline buttons can show; one message cannot carry both.
+		if _, err := c.reply(c.T("contact.received"), tgbotapi.NewRemoveKeyboard(false)); err != nil {
+			return err
+		}
+	}
+	return b.prompt(c, f, s, "")
+}
+
+func (b *Bot) back(c *Ctx, f *Flow, s *Session) error {
+	p := f.prev(s, s.Step)
+	if p < 0 {
+		return b.prompt(c, f, s, c.T("flow.first_step"))
+	}
+	s.Step, s.Editing = p, false
+	if err := b.saveSession(c, s); err != nil {
+		return err
+	}
+	return b.prompt(c, f, s, "")
+}
+
+func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
+	if err := b.endSession(c, s); err != nil {
+		return err
+	}
+	_, err := c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
+	return err
+}
+
+// flowCallback handles a button of a flow: "f|<session>|<step>|<action>|<arg>".
+func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) error {
+	s := c.session
+	if len(parts) != 5 || s == nil || s.ID != parts[1] || strconv.Itoa(s.Step) != parts[2] {
+		return c.stale()
+	}
+	if b.saving(s) {
+		return c.answerCallback(c.T("flow.saving"))
+	}
+	f := b.flows[s.Flow]
+	act, arg := parts[3], parts[4]
+	switch act {
+	case "c": // a choice
+		if f.review(s) {
+			return c.stale()
+		}
+		st := f.Steps[s.Step]
+		choices, err := st.Choices(c, s)
+		if err != nil {
+			return err
+		}
+		ch, ok := findChoice(choices, arg)
+		if !ok {
+			return c.stale()
+		}
+		b.closeKeyboard(c, q, ch.Label)
+		return b.answer(c, f, s, ch.Value)
+	case "s": // a shortcut under a text step
+		i, err := strconv.Atoi(arg)
+		if err != nil || f.review(s) || i < 0 || i >= len(f.Steps[s.Step].Shortcuts) {
+			return c.stale()
+		}
+		st := f.Steps[s.Step]
+		value, err := st.Parse(c, st.Shortcuts[i].Text(c))
+		if err != nil {
+			lead, ierr := b.errorSentence(c, err)
+			if ierr != nil {
+				return ierr
+			}
+			return b.prompt(c, f, s, lead)
+		}
+		b.closeKeyboard(c, q, c.T(st.Shortcuts[i].Label))
+		return b.answer(c, f, s, value)
+	case "b":
+		b.closeKeyboard(c, q, "")
+		return b.back(c, f, s)
+	case "x":
+		b.closeKeyboard(c, q, "")
+		return b.cancelFlow(c, s)
+	case "e": // edit a field from the review
+		i, err := strconv.Atoi(arg)
+		if err != nil || !f.review(s) || i < 0 || i >= len(f.Steps) {
+			return c.stale()
+		}
+		b.closeKeyboard(c, q, "")
+		s.Step, s.Editing = i, true
+		if err := b.saveSession(c, s); err != nil {
+			return err
+		}
+		return b.prompt(c, f, s, "")
+	case "ok":
+		if !f.review(s) {
+			return c.stale()
+		}
+		return b.confirm(c, q, f, s)
+	}
+	return c.stale()
+}
+
+// confirm submits the answers once: the session is marked as saving with a
+// compare-and-set first, so a double tap or a second replica loses the race
+// and sees a stale button instead of saving twice.
+func (b *Bot) confirm(c *Ctx, q *tgbotapi.CallbackQuery, f *Flow, s *Session) error {
+	s.Saving = b.now()
+	if err := b.saveSession(c, s); err != nil {
+		return err
+	}
+	if err := c.answerCallback(c.T("flow.saving")); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	b.closeKeyboard(c, q, "")
+	err := f.Submit(c, s)
+	if err == nil {
+		return b.endSession(c, s)
+	}
+	if k := domain.KindOf(err); k != domain.KindInternal {
+		if err := b.endSession(c, s); err != nil {
+			return err
+		}
+		return b.replyError(c, err)
+	}
+	// Postgres away for a moment: keep every answer and let them confirm again.
+	b.log.Error("submit failed", "flow", f.Name, "chat", c.Chat, "err", err)
+	s.Saving = time.Time{}
+	if err := b.saveSession(c, s); err != nil {
+		return err
+	}
+	return b.prompt(c, f, s, c.T("flow.save_failed"))
+}
+
+func findChoice(choices []Choice, value string) (Choice, bool) {
+	i := slices.IndexFunc(choices, func(ch Choice) bool { return ch.Value == value })
+	if i < 0 {
+		return Choice{}, false
+	}
+	return choices[i], true
+}
+
+// prompt sends the current step (or the review) with its keyboard; lead is a
+// sentence about the previous input, shown above it.
+func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
+	var (
+		text   string
+		markup any
+		err    error
+	)
+	if f.review(s) {
+		text, markup, err = b.reviewMessage(c, f, s)
+	} else {
+		text, markup, err = b.stepMessage(c, f, s)
+	}
+	if err != nil {
+		return err
+	}
+	if lead != "" {
+		text = lead + "\n\n" + text
+	}
+	_, err = c.reply(text, markup)
+	return err
+}
+
+func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
+	st := f.Steps[s.Step]
+	text := c.T(f.Name + "." + st.Field + ".prompt")
+	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {
+		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Step), act, arg))
+	}
+	nav := []tgbotapi.InlineKeyboardButton{}
+	if f.prev(s, s.Step) >= 0 {
+		nav = append(nav, btn(c.T("btn.back"), "b", ""))
+	}
+	nav = append(nav, btn(c.T("btn.cancel"), "x", ""))
+
+	switch st.Input {
+	case InputContact:
+		kb := tgbotapi.NewReplyKeyboard(
+			tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(c.T("btn.share_phone"))),
+		)
+		row := []tgbotapi.KeyboardButton{}
+		if f.prev(s, s.Step) >= 0 {
+			row = append(row, tgbotapi.NewKeyboardButton(c.T("btn.back")))
+		}
+		kb.Keyboard = append(kb.Keyboard, append(row, tgbotapi.NewKeyboardButton(c.T("btn.cancel"))))
+		kb.ResizeKeyboard = true
+		return text, kb, nil
+	case InputChoice:
+		choices, err := st.Choices(c, s)
+		if err != nil {
+			return "", nil, err
+		}
+		cols := max(st.Columns, 1)
+		var rows [][]tgbotapi.InlineKeyboardButton
+		for i, ch := range choices {
+			if i%cols == 0 {
+				rows = append(rows, nil)
+			}
+			rows[len(rows)-1] = append(rows[len(rows)-1], btn(ch.Label, "c", ch.Value))
+		}
+		rows = append(rows, nav)
+		return text, tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+	default:
+		var rows [][]tgbotapi.InlineKeyboardButton
+		if len(st.Shortcuts) > 0 {
+			var row []tgbotapi.InlineKeyboardButton
+			for i, sc := range st.Shortcuts {
+				row = append(row, btn(c.T(sc.Label), "s", strconv.Itoa(i)))
+			}
+			rows = append(rows, row)
+		}
+		rows = append(rows, nav)
+		return text, tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+	}
+}
+
+func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
+	var sb strings.Builder
+	sb.WriteString(c.T(f.Name + ".review"))
+	sb.WriteString("\n")
+	var edits []tgbotapi.InlineKeyboardButton
+	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {
+		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Step), act, arg))
+	}
+	for i, st := range f.Steps {
+		if st.Skip != nil && st.Skip(s) {
+			continue
+		}
+		label := c.T(f.Name + "." + st.Field + ".label")
+		shown, err := b.show(c, s, st, s.Answers[st.Field])
+		if err != nil {
+			return "", nil, err
+		}
+		fmt.Fprintf(&sb, "\n▪️ %s: %s", label, shown)
+		edits = append(edits, btn(c.T("btn.edit", "field", label), "e", strconv.Itoa(i)))
+	}
+	sb.WriteString("\n\n")
+	sb.WriteString(c.T("review.hint"))
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i := 0; i < len(edits); i += 2 {
+		rows = append(rows, edits[i:min(i+2, len(edits))])
+	}
+	rows = append(rows,
+		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.confirm"), "ok", "")},
+		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
+	)
+	return sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+}
+
+// show formats an answer for the review.
+func (b *Bot) show(c *Ctx, s *Session, st Step, v string) (string, error) {
+	switch {
+	case st.Show != nil:
+		return st.Show(c, v), nil
+	case st.Input == InputChoice:
+		choices, err := st.Choices(c, s)
+		if err != nil {
+			return "", err
+		}
+		if ch, ok := findChoice(choices, v); ok {
+			return ch.Label, nil
+		}
+	}
+	return c.digits(v), nil
+}
+
+// closeKeyboard takes the buttons off a pressed prompt so old prompts don't
+// invite more taps, noting the choice. Where the platform edits keyboards
+// unreliably (Bale) it does nothing: versioned buttons are refused anyway.
+func (b *Bot) closeKeyboard(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
+	if !b.cfg.EditMessages || q.Message == nil {
+		return
+	}
+	var edit tgbotapi.Chattable
+	if chosen != "" && q.Message.Text != "" {
+		e := tgbotapi.NewEditMessageText(c.Chat, q.Message.MessageID, q.Message.Text+"\n\n✔️ "+chosen)
+		edit = e
+	} else {
+		edit = tgbotapi.NewEditMessageReplyMarkup(c.Chat, q.Message.MessageID, tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}})
+	}
+	if err := b.send.Request(c, c.Chat, edit); err != nil {
+		b.log.Debug("close keyboard", "err", err)
+	}
+}

@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"time"
+)
+
+// A Flow is a form declared as data: steps that each ask for one answer, a
+// review with edit per field, and a submit that saves. The engine (engine.go)
+// runs every flow the same way, so a new field is one Step literal plus its
+// catalogue texts "<flow>.<field>.prompt" and "<flow>.<field>.label".
+type Flow struct {
+	Name  string
+	Steps []Step
+	// Begin runs when the flow starts; it may refuse with a domain error
+	// (already signed up) or fill answers in (an invite's agency).
+	Begin func(c *Ctx, s *Session) error
+	// Submit saves the answers. A domain error ends the flow with its
+	// sentence; any other error keeps the answers for another try.
+	Submit func(c *Ctx, s *Session) error
+}
+
+// Input is what a step expects.
+type Input int
+
+const (
+	InputText    Input = iota // typed text, checked by Parse
+	InputChoice               // one of Choices, by button (or typed label)
+	InputContact              // the user's own phone via the share-contact button
+)
+
+// Step asks for one field.
+type Step struct {
+	Field string
+	Input Input
+	// Parse checks typed text (or a shared phone) and returns the value to
+	// keep; its domain error code names the sentence the user sees.
+	Parse func(c *Ctx, text string) (string, error)
+	// Choices lists the buttons of an InputChoice step. Values must be short:
+	// they travel in callback data.
+	Choices func(c *Ctx, s *Session) ([]Choice, error)
+	// Shortcuts are buttons under a text step that answer it, like "today".
+	Shortcuts []Shortcut
+	// Skip leaves the step out given the answers so far.
+	Skip func(s *Session) bool
+	// Show formats a kept value for the review; default: the choice's label
+	// or the value itself.
+	Show func(c *Ctx, value string) string
+	// Columns of choice buttons per row (default 1).
+	Columns int
+}
+
+// Choice is one button of a choice step.
+type Choice struct {
+	Value string
+	Label string
+}
+
+// Shortcut is a button that types for the user; Text gives what it types.
+type Shortcut struct {
+	Label string // catalogue key
+	Text  func(c *Ctx) string
+}
+
+// Session is one chat's conversation in progress, kept in Redis as JSON.
+// Buttons carry its ID and step, so a button of another session or step is
+// recognised as stale.
+type Session struct {
+	ID      string            `json:"id"`
+	Flow    string            `json:"flow"`
+	Step    int               `json:"step"` // len(Steps) means the review
+	Editing bool              `json:"editing,omitempty"`
+	Answers map[string]string `json:"answers"`
+	Data    map[string]string `json:"data,omitempty"` // flow-private context, e.g. an invite code
+	Saving  time.Time         `json:"saving,omitzero"`
+	Started time.Time         `json:"started"`
+
+	version int64
+}
+
+func newSession(flow string, now time.Time) *Session {
+	return &Session{
+		ID:      rand.Text()[:8],
+		Flow:    flow,
+		Answers: map[string]string{},
+		Data:    map[string]string{},
+		Started: now,
+	}
+}
+
+func (s *Session) marshal() ([]byte, error) { return json.Marshal(s) }
+
+func unmarshalSession(data []byte, version int64) (*Session, error) {
+	s := &Session{}
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, err
+	}
+	if s.Answers == nil {
+		s.Answers = map[string]string{}
+	}
+	if s.Data == nil {
+		s.Data = map[string]string{}
+	}
+	s.version = version
+	return s, nil
+}

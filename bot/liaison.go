@@ -1,0 +1,300 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// Liaison sign-up: a person shares their own phone, picks their agency, gives
+// name and position, and either waits for an admin's decision or, arriving
+// through an invite link, is signed up at once.
+
+func (b *Bot) liaisonFlow() *Flow {
+	return &Flow{
+		Name: "liaison",
+		Steps: []Step{
+			{Field: "phone", Input: InputContact, Parse: parseAs(domain.ParseMobile), Show: showMobile},
+			{Field: "agency", Input: InputChoice, Choices: b.agencyChoices, Skip: func(s *Session) bool { return s.Data["invite"] != "" }},
+			{Field: "name", Input: InputText, Parse: parseAs(domain.ParsePersonName)},
+			{Field: "position", Input: InputText, Parse: parseAs(domain.ParseTitle)},
+		},
+		Begin:  b.liaisonBegin,
+		Submit: b.liaisonSubmit,
+	}
+}
+
+// parseAs adapts a domain parser to a step parser.
+func parseAs[T ~string](parse func(string) (T, error)) func(*Ctx, string) (string, error) {
+	return func(_ *Ctx, s string) (string, error) {
+		v, err := parse(s)
+		return string(v), err
+	}
+}
+
+func showMobile(c *Ctx, v string) string { return c.digits(domain.Mobile(v).Local()) }
+
+func (b *Bot) agencyChoices(c *Ctx, _ *Session) ([]Choice, error) {
+	agencies, err := b.store.Agencies(c)
+	if err != nil {
+		return nil, fmt.Errorf("list agencies: %w", err)
+	}
+	out := make([]Choice, 0, len(agencies))
+	for _, a := range agencies {
+		out = append(out, Choice{Value: strconv.FormatInt(a.ID, 10), Label: a.Name(c.Lang)})
+	}
+	return out, nil
+}
+
+func (b *Bot) liaisonBegin(c *Ctx, s *Session) error {
+	if c.User.Has(domain.RoleLiaison) {
+		return domain.Conflict("liaison.already")
+	}
+	if s.Data["invite"] != "" {
+		return nil
+	}
+	_, err := b.store.PendingLiaisonRequest(c, c.User.ID)
+	switch {
+	case err == nil:
+		return domain.Conflict("liaison.pending")
+	case domain.IsKind(err, domain.KindNotFound):
+		return nil
+	default:
+		return fmt.Errorf("check pending request: %w", err)
+	}
+}
+
+func (b *Bot) liaisonSubmit(c *Ctx, s *Session) error {
+	agencyID, _ := strconv.ParseInt(s.Answers["agency"], 10, 64)
+	if s.Data["invite"] != "" {
+		agencyID, _ = strconv.ParseInt(s.Data["agency"], 10, 64)
+	}
+	req := domain.LiaisonRequest{
+		UserID:    c.User.ID,
+		AgencyID:  agencyID,
+		FullName:  s.Answers["name"],
+		Position:  s.Answers["position"],
+		Phone:     domain.Mobile(s.Answers["phone"]),
+		CreatedAt: b.now(),
+	}
+	if code := s.Data["invite"]; code != "" {
+		return b.redeemInvite(c, code, req)
+	}
+	saved, err := b.store.CreateLiaisonRequest(c, req)
+	if err != nil {
+		return err
+	}
+	if _, err := c.reply(c.T("liaison.submitted"), nil); err != nil {
+		return err
+	}
+	b.notifyAdmins(c, saved)
+	return nil
+}
+
+func (b *Bot) redeemInvite(c *Ctx, code string, req domain.LiaisonRequest) error {
+	saved, err := b.store.RedeemInvite(c, code, req, b.now())
+	if err != nil {
+		return err
+	}
+	agency, err := b.store.Agency(c, saved.AgencyID)
+	if err != nil {
+		return fmt.Errorf("load agency: %w", err)
+	}
+	c.User.Grants = append(c.User.Grants, domain.Grant{Role: domain.RoleLiaison, AgencyID: saved.AgencyID})
+	b.setMenu(c, c.User, c.Lang)
+	if _, err := c.reply(c.T("liaison.welcome", "agency", agency.Name(c.Lang))+"\n\n"+c.T("help.liaison"), nil); err != nil {
+		return err
+	}
+	// The admin who made the link learns it was used, and by whom.
+	if creator, err := b.store.User(c, saved.DecidedBy); err == nil {
+		lang := b.langOf(creator)
+		text := b.cat.T(lang, "admin.invite_used", "name", saved.FullName, "agency", agency.Name(lang))
+		b.notify(c, creator.ID, text, nil)
+	}
+	return nil
+}
+
+// notifyAdmins sends a new request to every admin with Approve and Reject.
+func (b *Bot) notifyAdmins(c *Ctx, r domain.LiaisonRequest) {
+	admins, err := b.store.UsersWithRole(c, domain.RoleAdmin)
+	if err != nil {
+		b.log.Error("list admins", "err", err)
+		return
+	}
+	if len(admins) == 0 {
+		b.log.Warn("no admin to approve liaison request", "request", r.ID)
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	for _, a := range admins {
+		lang := b.langOf(a)
+		text, err := b.requestText(c, lang, r)
+		if err != nil {
+			b.log.Error("describe request", "err", err)
+			return
+		}
+		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.approve"), b.sign.sign("lr", "a", id)),
+			tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.reject"), b.sign.sign("lr", "r", id)),
+		))
+		b.notify(c, a.ID, text, kb)
+	}
+}
+
+func (b *Bot) requestText(c *Ctx, lang string, r domain.LiaisonRequest) (string, error) {
+	agency, err := b.store.Agency(c, r.AgencyID)
+	if err != nil {
+		return "", fmt.Errorf("load agency: %w", err)
+	}
+	digits := func(s string) string {
+		if lang == "fa" {
+			return domain.PersianDigits(s)
+		}
+		return s
+	}
+	return b.cat.T(lang, "admin.request",
+		"id", digits(strconv.FormatInt(r.ID, 10)),
+		"name", r.FullName,
+		"position", r.Position,
+		"agency", agency.Name(lang),
+		"phone", digits(r.Phone.Local()),
+		"date", domain.FormatJalaliLang(r.CreatedAt, lang),
+	), nil
+}
+
+// onLiaisonDecision handles an admin's Approve or Reject: "lr|a|<id>", "lr|r|<id>".
+func (b *Bot) onLiaisonDecision(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) error {
+	if len(parts) != 3 || (parts[1] != "a" && parts[1] != "r") {
+		return c.stale()
+	}
+	if !c.User.Has(domain.RoleAdmin) {
+		b.log.Warn("liaison decision by non-admin refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	id, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return c.stale()
+	}
+	approve := parts[1] == "a"
+	r, err := b.store.DecideLiaisonRequest(c, id, approve, c.User.ID, b.now())
+	if domain.IsKind(err, domain.KindConflict) {
+		// Another admin (or a double tap) decided first.
+		b.closeKeyboard(c, q, c.T("liaison.status."+string(r.Status)))
+		return c.answerCallback(c.T("admin.already_decided", "status", c.T("liaison.status."+string(r.Status))))
+	}
+	if err != nil {
+		return err
+	}
+	status := c.T("liaison.status." + string(r.Status))
+	if err := c.answerCallback(status); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	b.closeKeyboard(c, q, status)
+	if !b.cfg.EditMessages {
+		if _, err := c.reply(c.T("admin.decided", "id", c.digits(strconv.FormatInt(r.ID, 10)), "status", status), nil); err != nil {
+			return err
+		}
+	}
+	applicant, err := b.store.User(c, r.UserID)
+	if err != nil {
+		return fmt.Errorf("load applicant: %w", err)
+	}
+	lang := b.langOf(applicant)
+	if !approve {
+		b.notify(c, applicant.ID, b.cat.T(lang, "liaison.rejected"), nil)
+		return nil
+	}
+	agency, err := b.store.Agency(c, r.AgencyID)
+	if err != nil {
+		return fmt.Errorf("load agency: %w", err)
+	}
+	b.setMenu(c, applicant, lang)
+	b.notify(c, applicant.ID, b.cat.T(lang, "liaison.welcome", "agency", agency.Name(lang))+"\n\n"+b.cat.T(lang, "help.liaison"), nil)
+	return nil
+}
+
+// cmdInvite lets an admin pick the agency an invite link signs up for.
+func (b *Bot) cmdInvite(c *Ctx, _ string) error {
+	agencies, err := b.agencyChoices(c, nil)
+	if err != nil {
+		return err
+	}
+	if len(agencies) == 0 {
+		_, err := c.reply(c.T("admin.no_agencies"), nil)
+		return err
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for _, a := range agencies {
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(a.Label, b.sign.sign("inv", a.Value))))
+	}
+	_, err = c.reply(c.T("admin.invite_choose"), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return err
+}
+
+func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
+	if !c.User.Has(domain.RoleAdmin) {
+		b.log.Warn("invite by non-admin refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
+	if len(parts) != 2 || err != nil {
+		return c.stale()
+	}
+	agency, err := b.store.Agency(c, id)
+	if err != nil {
+		if domain.IsKind(err, domain.KindNotFound) {
+			return c.stale()
+		}
+		return fmt.Errorf("load agency: %w", err)
+	}
+	now := b.now()
+	inv := domain.Invite{Code: domain.NewInviteCode(), AgencyID: id, CreatedBy: c.User.ID, CreatedAt: now, ExpiresAt: now.Add(b.cfg.InviteTTL)}
+	if err := b.store.CreateInvite(c, inv); err != nil {
+		return fmt.Errorf("create invite: %w", err)
+	}
+	if err := c.answerCallback(""); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	link := b.cfg.LinkBase + b.api.Self().UserName + "?start=" + inv.Code
+	_, err = c.reply(c.T("admin.invite_link", "agency", agency.Name(c.Lang), "link", link, "expires", c.date(inv.ExpiresAt)), nil)
+	return err
+}
+
+// startInvite begins sign-up from an invite link's /start payload.
+func (b *Bot) startInvite(c *Ctx, code string) error {
+	if !domain.ValidInviteCode(code) {
+		return b.replyError(c, domain.NotFound("invite.notfound"))
+	}
+	inv, err := b.store.Invite(c, code)
+	if err == nil {
+		err = inv.Usable(b.now())
+	}
+	if err == nil && c.User.Has(domain.RoleLiaison) {
+		err = domain.Conflict("liaison.already")
+	}
+	if err != nil {
+		return b.replyError(c, err)
+	}
+	return b.startFlow(c, "liaison", map[string]string{"invite": code, "agency": strconv.FormatInt(inv.AgencyID, 10)})
+}
+
+func (b *Bot) langOf(u domain.User) string {
+	if u.Language != "" {
+		return u.Language
+	}
+	return b.cfg.DefaultLanguage
+}
+
+// notify writes to someone other than the user being handled. A failure is
+// logged: the record it is about is already saved and can be found again.
+func (b *Bot) notify(c *Ctx, chat int64, text string, markup any) {
+	msg := tgbotapi.NewMessage(chat, text)
+	if markup != nil {
+		msg.ReplyMarkup = markup
+	}
+	if _, err := b.send.Send(c, chat, msg); err != nil {
+		b.log.Error("notify", "chat", chat, "err", err)
+	}
+}

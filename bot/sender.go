@@ -1,0 +1,110 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Sender is the one way messages leave the bot. It obeys 429 retry_after,
+// retries transient failures with backoff and notices users who blocked the
+// bot, so no caller has to.
+type Sender struct {
+	api       API
+	log       *slog.Logger
+	attempts  int
+	maxWait   time.Duration
+	onBlocked func(ctx context.Context, chatID int64)
+}
+
+func newSender(api API, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
+	return &Sender{api: api, log: log, attempts: 5, maxWait: time.Minute, onBlocked: onBlocked}
+}
+
+// Send sends c and returns the message the server made of it.
+func (s *Sender) Send(ctx context.Context, chatID int64, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+	raw, err := s.do(ctx, chatID, c)
+	if err != nil {
+		return tgbotapi.Message{}, err
+	}
+	var m tgbotapi.Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return tgbotapi.Message{}, fmt.Errorf("decode sent message: %w", err)
+	}
+	return m, nil
+}
+
+// Request sends c when only success matters (edits, answers, menus).
+func (s *Sender) Request(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
+	_, err := s.do(ctx, chatID, c)
+	return err
+}
+
+func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable) (json.RawMessage, error) {
+	backoff := 200 * time.Millisecond
+	var err error
+	for attempt := 1; attempt <= s.attempts; attempt++ {
+		var raw json.RawMessage
+		raw, err = s.api.Do(ctx, c)
+		if err == nil {
+			return raw, nil
+		}
+		wait, retry := s.classify(ctx, chatID, err, backoff)
+		if !retry || attempt == s.attempts {
+			break
+		}
+		s.log.Debug("send retry", "chat", chatID, "attempt", attempt, "wait", wait, "err", err)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+	return nil, fmt.Errorf("send to chat %d: %w", chatID, err)
+}
+
+// classify says whether err is worth another attempt and after how long.
+func (s *Sender) classify(ctx context.Context, chatID int64, err error, backoff time.Duration) (time.Duration, bool) {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		if ctx.Err() != nil {
+			return 0, false
+		}
+		return jitter(backoff), true // network failure
+	}
+	switch {
+	case ae.Code == http.StatusTooManyRequests:
+		wait := max(ae.RetryAfter, time.Second)
+		return wait, wait <= s.maxWait
+	case ae.Code == http.StatusForbidden:
+		if s.onBlocked != nil && chatID != 0 {
+			s.onBlocked(ctx, chatID)
+		}
+		return 0, false
+	case ae.Code >= 500:
+		return jitter(backoff), true
+	default:
+		return 0, false // 400s are our mistake; repeating won't help
+	}
+}
+
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

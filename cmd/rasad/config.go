@@ -1,0 +1,197 @@
+package main
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rasad-gov/rasad/bot"
+)
+
+// config is every setting, read from the environment only. Each is
+// documented in the README's table; keep the two in step.
+type config struct {
+	BotToken     string
+	BotAPIURL    string
+	DatabaseURL  string
+	RedisURL     string
+	AdminIDs     []int64
+	Language     string
+	TimeZone     *time.Location
+	SessionTTL   time.Duration
+	InviteTTL    time.Duration
+	LinkBase     string
+	EditMessages bool
+	PollTimeout  time.Duration
+	LogLevel     slog.Level
+
+	Now func() time.Time // the clock; tests move it, production leaves it nil
+}
+
+// need says which settings a subcommand cannot run without.
+type need int
+
+const (
+	needDatabase need = 1 << iota
+	needRedis
+	needBot
+)
+
+// loadConfig reads the environment. The first missing or malformed setting
+// is reported in one line naming it.
+func loadConfig(getenv func(string) string, needs need) (config, error) {
+	r := envReader{getenv: getenv}
+	cfg := config{
+		BotToken:     r.str("BOT_TOKEN", "", needs&needBot != 0),
+		BotAPIURL:    r.url("BOT_API_URL", "https://api.telegram.org", false),
+		DatabaseURL:  r.url("DATABASE_URL", "", needs&needDatabase != 0),
+		RedisURL:     r.url("REDIS_URL", "", needs&needRedis != 0),
+		AdminIDs:     r.ids("ADMIN_IDS"),
+		Language:     r.oneOf("DEFAULT_LANGUAGE", "fa", bot.Languages),
+		TimeZone:     r.zone("TIME_ZONE", "Asia/Tehran"),
+		SessionTTL:   r.duration("SESSION_TTL", 24*time.Hour),
+		InviteTTL:    r.duration("INVITE_TTL", 7*24*time.Hour),
+		LinkBase:     r.url("BOT_LINK_BASE", "https://t.me/", false),
+		EditMessages: r.boolean("EDIT_MESSAGES", true),
+		PollTimeout:  r.duration("POLL_TIMEOUT", 30*time.Second),
+		LogLevel:     r.level("LOG_LEVEL", slog.LevelInfo),
+	}
+	if r.err != nil {
+		return config{}, r.err
+	}
+	if !strings.HasSuffix(cfg.LinkBase, "/") {
+		cfg.LinkBase += "/"
+	}
+	return cfg, nil
+}
+
+// callbackSecret derives the key that signs buttons from the token, so every
+// replica agrees on it without another setting.
+func (c config) callbackSecret() []byte {
+	sum := sha256.Sum256([]byte("rasad callback data\x00" + c.BotToken))
+	return sum[:]
+}
+
+// envReader keeps the first error so loadConfig reads as a list.
+type envReader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *envReader) fail(name, format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("config: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *envReader) raw(name, def string, required bool) (string, bool) {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		if required {
+			r.fail(name, "is required but not set")
+		}
+		return def, false
+	}
+	return v, true
+}
+
+func (r *envReader) str(name, def string, required bool) string {
+	v, _ := r.raw(name, def, required)
+	return v
+}
+
+func (r *envReader) url(name, def string, required bool) string {
+	v, set := r.raw(name, def, required)
+	if !set {
+		return v
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		r.fail(name, "%q is not a URL (like scheme://host/...)", redactURL(v))
+	}
+	return v
+}
+
+func (r *envReader) ids(name string) []int64 {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return nil
+	}
+	var out []int64
+	for _, f := range strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' }) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id <= 0 {
+			r.fail(name, "%q is not a Telegram user id (comma-separated numbers)", f)
+			return nil
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+func (r *envReader) oneOf(name, def string, allowed []string) string {
+	v, set := r.raw(name, def, false)
+	if set && !slices.Contains(allowed, v) {
+		r.fail(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	return v
+}
+
+func (r *envReader) zone(name, def string) *time.Location {
+	v, _ := r.raw(name, def, false)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		r.fail(name, "%q is not a time zone (like Asia/Tehran)", v)
+	}
+	return loc
+}
+
+func (r *envReader) duration(name string, def time.Duration) time.Duration {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, "%q is not a positive duration (like 24h or 90m)", v)
+	}
+	return d
+}
+
+func (r *envReader) boolean(name string, def bool) bool {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, "%q is not true or false", v)
+	}
+	return b
+}
+
+func (r *envReader) level(name string, def slog.Level) slog.Level {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		r.fail(name, "%q is not one of debug, info, warn, error", v)
+	}
+	return l
+}
+
+// redactURL hides a password in a URL before it is printed.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/storage/postgres"
+	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
+	"github.com/rasad-gov/rasad/storage/redis"
+	"github.com/rasad-gov/rasad/storage/redis/redistest"
+)
+
+// The end-to-end harness: the real bot, wired as `rasad serve` wires it, on
+// a fresh Postgres database and Redis prefix, talking over HTTP to the
+// in-repo Bot API server through the real client library. Several bot
+// processes can run at once or one after another on the same state.
+
+const (
+	adminID = 1000
+	wait    = 5 * time.Second
+)
+
+type harness struct {
+	t     *testing.T
+	srv   *apiserver.Server
+	db    *postgres.DB
+	rs    *redis.Store
+	cfg   config
+	clock *clock
+	log   *slog.Logger
+	cat   *bot.Catalogue
+
+	mu    sync.Mutex
+	procs []*proc
+}
+
+// proc is one running bot process.
+type proc struct {
+	bot    *bot.Bot
+	cancel context.CancelFunc
+	done   chan error
+}
+
+const testAgencies = `code,name_fa,name_en
+labour,اداره کل تعاون، کار و رفاه اجتماعی استان تهران,"Directorate of Cooperatives, Labour and Social Welfare"
+agriculture,سازمان جهاد کشاورزی استان تهران,Agriculture Jihad Organization
+industry,سازمان صنعت، معدن و تجارت استان تهران,"Industry, Mine and Trade Organization"
+`
+
+func newHarness(t *testing.T, edit func(*config)) *harness {
+	t.Helper()
+	h := &harness{
+		t:     t,
+		srv:   apiserver.New(apiserver.Options{}),
+		db:    postgrestest.New(t),
+		rs:    redistest.New(t),
+		clock: &clock{now: time.Date(2026, 6, 7, 9, 0, 0, 0, domain.Tehran)},
+		log:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{"BOT_TOKEN": h.srv.Token(), "DATABASE_URL": "postgres://unused", "REDIS_URL": "redis://unused"}[k]
+	}, needBot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AdminIDs = []int64{adminID}
+	cfg.BotAPIURL = h.srv.URL()
+	cfg.PollTimeout = 2 * time.Second
+	cfg.Now = h.clock.Now
+	if edit != nil {
+		edit(&cfg)
+	}
+	h.cfg = cfg
+	agencies, err := readAgencies(strings.NewReader(testAgencies))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.db.UpsertAgencies(context.Background(), agencies); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		h.stopAll()
+		if err := h.srv.CheckCallbacksAnswered(time.Second); err != nil {
+			t.Error(err)
+		}
+		if h.cat != nil {
+			if m := h.cat.Missing(); len(m) > 0 {
+				t.Errorf("catalogue keys missing: %v", m)
+			}
+		}
+		h.srv.Close()
+	})
+	h.start()
+	return h
+}
+
+// start runs one more bot process.
+func (h *harness) start() *proc {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	api, err := bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	b, err := newBot(ctx, h.cfg, h.log, h.db, h.rs, api)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.cat = b.Catalogue()
+	p := &proc{bot: b, cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- poll(ctx, h.cfg, h.log, b, h.rs, api) }()
+	h.mu.Lock()
+	h.procs = append(h.procs, p)
+	h.mu.Unlock()
+	return p
+}
+
+// stop ends the process the way SIGTERM does: in-flight updates finish and
+// their offset is confirmed.
+func (p *proc) stop(t *testing.T) {
+	p.cancel()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("bot process: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("bot process did not stop within 10s")
+	}
+	p.done <- nil // let stopAll see it stopped
+}
+
+func (h *harness) stopAll() {
+	h.mu.Lock()
+	procs := h.procs
+	h.procs = nil
+	h.mu.Unlock()
+	for _, p := range procs {
+		p.cancel()
+		<-p.done
+	}
+}
+
+// T is a catalogue text in Persian, as users see it by default.
+func (h *harness) T(key string, args ...string) string { return h.cat.T("fa", key, args...) }
+
+// person is a simulated user with assertions that fail the test.
+type person struct {
+	*apiserver.User
+	h *harness
+}
+
+func (h *harness) person(id int64, name string) person {
+	return person{User: h.srv.User(id, name), h: h}
+}
+
+func (p person) send(text string) int {
+	p.h.t.Helper()
+	id, err := p.SendText(text)
+	if err != nil {
+		p.h.t.Fatalf("send %q: %v", text, err)
+	}
+	return id
+}
+
+// expect waits for the next message to this person and checks it contains want.
+func (p person) expect(want string) apiserver.Message {
+	p.h.t.Helper()
+	m, err := p.Next(wait)
+	if err != nil {
+		p.h.t.Fatalf("user %d waiting for %q: %v", p.ID(), want, err)
+	}
+	if !strings.Contains(m.Text, want) {
+		p.h.t.Fatalf("user %d got %q, want it to contain %q", p.ID(), m.Text, want)
+	}
+	return m
+}
+
+// expectNothing checks no message arrives for a while.
+func (p person) expectNothing(d time.Duration) {
+	p.h.t.Helper()
+	if m, err := p.Next(d); err == nil {
+		p.h.t.Fatalf("user %d got unexpected %q", p.ID(), m.Text)
+	}
+}
+
+// tap presses the newest button with label and returns the bot's answer.
+func (p person) tap(label string) apiserver.CallbackAnswer {
+	p.h.t.Helper()
+	a, err := p.Tap(label, wait)
+	if err != nil {
+		p.h.t.Fatalf("user %d tap %q: %v", p.ID(), label, err)
+	}
+	return a
+}
+
+// press presses a button of one given message and waits for the answer.
+func (p person) press(msg int, label string) apiserver.CallbackAnswer {
+	p.h.t.Helper()
+	id, err := p.Press(msg, label)
+	if err != nil {
+		p.h.t.Fatalf("user %d press %q on %d: %v", p.ID(), label, msg, err)
+	}
+	a, err := p.h.srv.WaitAnswer(id, wait)
+	if err != nil {
+		p.h.t.Fatalf("user %d press %q: %v", p.ID(), label, err)
+	}
+	return a
+}
+
+// clock is the bot's time, moved by tests instead of sleeping.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// testWriter sends the bot's warnings and errors to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// eventually polls cond until it holds or the wait runs out.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(fmt.Errorf("unexpected error: %w", err))
+		}
+		return v
+	}
+}

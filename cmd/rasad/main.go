@@ -1,0 +1,84 @@
+// Command rasad runs the Rasad bot and its operator tools.
+//
+//	rasad serve                                  run the bot (applies migrations first)
+//	rasad migrate                                apply database migrations and exit
+//	rasad admin grant <telegram-id> <role> [agency-code]
+//	rasad admin revoke <telegram-id> <role>
+//	rasad import agencies FILE.csv               load agencies (code,name_fa,name_en)
+//
+// Settings come from the environment only; see the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+const usage = `usage:
+  rasad serve                                    run the bot
+  rasad migrate                                  apply database migrations
+  rasad admin grant <telegram-id> <role> [agency-code]
+  rasad admin revoke <telegram-id> <role>        roles: admin, manager, liaison, vendor
+  rasad import agencies FILE.csv                 columns: code,name_fa,name_en
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rasad:", err)
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("unknown command")
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	var needs need
+	switch args[0] {
+	case "serve":
+		needs = needDatabase | needRedis | needBot
+	case "migrate", "admin", "import":
+		needs = needDatabase
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return errUsage
+	}
+	cfg, err := loadConfig(getenv, needs)
+	if err != nil {
+		return err
+	}
+	// Every day boundary (today's placements, the program year) is in this zone.
+	domain.Tehran = cfg.TimeZone
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "admin":
+		return admin(ctx, cfg, args[1:], stdout)
+	case "import":
+		return importCmd(ctx, cfg, args[1:], stdout)
+	}
+	return errUsage
+}

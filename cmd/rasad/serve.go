@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"crypto/rand"
+
+	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/storage/postgres"
+	"github.com/rasad-gov/rasad/storage/redis"
+)
+
+// redisPrefix keeps Rasad's keys apart from anything else in the same Redis.
+const redisPrefix = "rasad:"
+
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	db, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	rs, err := redis.Open(ctx, cfg.RedisURL, redisPrefix)
+	if err != nil {
+		return fmt.Errorf("redis at REDIS_URL: %w", err)
+	}
+	defer rs.Close()
+	api, err := bot.Connect(ctx, bot.Endpoint(cfg.BotAPIURL), cfg.BotToken, &http.Client{Timeout: cfg.PollTimeout + 15*time.Second})
+	if err != nil {
+		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
+	}
+	log.Info("connected", "bot", api.Self().UserName, "api", cfg.BotAPIURL)
+	return runBot(ctx, cfg, log, db, rs, api)
+}
+
+// runBot runs the bot on opened services until ctx ends.
+func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) error {
+	b, err := newBot(ctx, cfg, log, db, rs, api)
+	if err != nil {
+		return err
+	}
+	return poll(ctx, cfg, log, b, rs, api)
+}
+
+// newBot wires the bot to its services and sets the default command menu.
+func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) (*bot.Bot, error) {
+	for _, id := range cfg.AdminIDs {
+		if err := db.GrantRole(ctx, id, domain.Grant{Role: domain.RoleAdmin}); err != nil {
+			return nil, fmt.Errorf("grant admin from ADMIN_IDS: %w", err)
+		}
+	}
+	b, err := bot.New(bot.Config{
+		DefaultLanguage: cfg.Language,
+		SessionTTL:      cfg.SessionTTL,
+		InviteTTL:       cfg.InviteTTL,
+		LinkBase:        cfg.LinkBase,
+		EditMessages:    cfg.EditMessages,
+		Secret:          cfg.callbackSecret(),
+		Now:             cfg.Now,
+	}, api, db, rs, log)
+	if err != nil {
+		return nil, err
+	}
+	b.SetDefaultCommands(ctx)
+	return b, nil
+}
+
+// poll runs the long-polling update loop until ctx ends.
+func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API) error {
+	poller := &bot.Poller{
+		API:        api,
+		Dispatcher: newDispatcher(b, rs, log),
+		Timeout:    cfg.PollTimeout,
+		Logger:     log,
+	}
+	log.Info("polling for updates")
+	err := poller.Run(ctx)
+	log.Info("stopped")
+	return err
+}
+
+func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger) *bot.Dispatcher {
+	host, _ := os.Hostname()
+	return &bot.Dispatcher{
+		Handler: b,
+		Log:     rs,
+		Owner:   host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6],
+		Lease:   20 * time.Second,
+		Keep:    24 * time.Hour,
+		Retries: []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},
+		Logger:  log,
+		Timeout: time.Minute,
+	}
+}
+
+// openDatabase waits up to a minute for Postgres, which often starts
+// alongside the bot (compose, a rebooted host).
+func openDatabase(ctx context.Context, url string, log *slog.Logger) (*postgres.DB, error) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		db, err := postgres.Open(ctx, url)
+		if err == nil {
+			return db, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("postgres at DATABASE_URL %s: %w", redactURL(url), err)
+		}
+		log.Warn("postgres not reachable yet, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func migrate(ctx context.Context, cfg config, out io.Writer) error {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("postgres at DATABASE_URL %s: %w", redactURL(cfg.DatabaseURL), err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "migrations applied")
+	return nil
+}
+
+var errArgs = errors.New("wrong arguments")
