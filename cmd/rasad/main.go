@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Every day boundary (today's placements, the program year) is in this zone.
 	domain.Tehran = cfg.TimeZone
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(log) // storage logs applied migrations through the default logger
 
 	switch args[0] {
 	case "serve":

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := loadConfig(env("BOT_TOKEN", "1:x", "DATABASE_URL", "postgres://h/db", "REDIS_URL", "redis://h:6379/0"), needDatabase|needRedis|needBot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BotAPIURL != "https://api.telegram.org" || cfg.Language != "fa" || cfg.TimeZone.String() != "Asia/Tehran" ||
+		cfg.SessionTTL != 24*time.Hour || cfg.LinkBase != "https://t.me/" || !cfg.EditMessages || cfg.LogLevel != slog.LevelInfo {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestConfigBale(t *testing.T) {
+	cfg, err := loadConfig(env("BOT_TOKEN", "1:x", "DATABASE_URL", "postgres://h/db", "REDIS_URL", "redis://h/0",
+		"BOT_API_URL", "https://tapi.bale.ai", "BOT_LINK_BASE", "https://ble.ir", "EDIT_MESSAGES", "false",
+		"ADMIN_IDS", "12, 34", "SESSION_TTL", "90m", "DEFAULT_LANGUAGE", "en", "LOG_LEVEL", "debug"), needBot|needDatabase|needRedis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BotAPIURL != "https://tapi.bale.ai" || cfg.LinkBase != "https://ble.ir/" || cfg.EditMessages ||
+		!slices.Equal(cfg.AdminIDs, []int64{12, 34}) || cfg.SessionTTL != 90*time.Minute || cfg.Language != "en" || cfg.LogLevel != slog.LevelDebug {
+		t.Errorf("bale config: %+v", cfg)
+	}
+}
+
+// A missing or malformed setting stops start-up with one line naming it.
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	base := []string{"BOT_TOKEN", "1:x", "DATABASE_URL", "postgres://h/db", "REDIS_URL", "redis://h/0"}
+	with := func(kv ...string) []string { return append(slices.Clone(base), kv...) }
+	without := func(name string) []string {
+		var out []string
+		for i := 0; i < len(base); i += 2 {
+			if base[i] != name {
+				out = append(out, base[i], base[i+1])
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{without("BOT_TOKEN"), "BOT_TOKEN: is required"},
+		{without("DATABASE_URL"), "DATABASE_URL: is required"},
+		{without("REDIS_URL"), "REDIS_URL: is required"},
+		{with("DATABASE_URL", "not a url"), "DATABASE_URL"},
+		{with("BOT_API_URL", "tapi.bale.ai"), "BOT_API_URL"},
+		{with("ADMIN_IDS", "12,abc"), `ADMIN_IDS: "abc"`},
+		{with("ADMIN_IDS", "-5"), "ADMIN_IDS"},
+		{with("DEFAULT_LANGUAGE", "de"), "DEFAULT_LANGUAGE"},
+		{with("TIME_ZONE", "Mars/Olympus"), "TIME_ZONE"},
+		{with("SESSION_TTL", "1 day"), "SESSION_TTL"},
+		{with("SESSION_TTL", "-1h"), "SESSION_TTL"},
+		{with("INVITE_TTL", "7"), "INVITE_TTL"},
+		{with("EDIT_MESSAGES", "nope"), "EDIT_MESSAGES"},
+		{with("LOG_LEVEL", "loud"), "LOG_LEVEL"},
+		{with("POLL_TIMEOUT", "x"), "POLL_TIMEOUT"},
+	} {
+		_, err := loadConfig(env(tc.env...), needBot|needDatabase|needRedis)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("env %v: err = %v, want one line containing %q", tc.env[len(base)-2:], err, tc.want)
+		}
+	}
+	// migrate needs only the database.
+	if _, err := loadConfig(env("DATABASE_URL", "postgres://h/db"), needDatabase); err != nil {
+		t.Errorf("migrate config: %v", err)
+	}
+}
+
+func TestConfigDoesNotPrintPasswords(t *testing.T) {
+	_, err := loadConfig(env("DATABASE_URL", "postgres://rasad:s3cret@h:bad/db"), needDatabase)
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestReadAgencies(t *testing.T) {
+	as, err := readAgencies(strings.NewReader("\ufeffname_fa,code\nسازمان جهاد كشاورزي,AGRI\n\nاداره کار,labour\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 2 || as[0].Code != "agri" || as[0].NameFa != "سازمان جهاد کشاورزی" || as[1].NameEn != "" {
+		t.Errorf("agencies = %+v", as)
+	}
+	for _, tc := range []struct{ csv, want string }{
+		{"", "empty file"},
+		{"code,name\nx,y\n", "header must have code and name_fa"},
+		{"code,name_fa\nlabour,\nbad code!,اداره\n", "line 2: agency.name\nline 3: agency.code"},
+		{"code,name_fa\nlabour,الف\nlabour,ب\n", `line 3: code "labour" already on line 2`},
+	} {
+		_, err := readAgencies(strings.NewReader(tc.csv))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.csv, err, tc.want)
+		}
+	}
+}
+
+// The operator commands against a real database: import agencies, grant
+// roles, revoke them; bad arguments are refused with a usage line.
+func TestOperatorCommands(t *testing.T) {
+	url := postgrestest.NewURL(t)
+	getenv := env("DATABASE_URL", url)
+	ctx := context.Background()
+	runOK := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(ctx, args, getenv, &out, &errOut); err != nil {
+			t.Fatalf("rasad %v: %v", args, err)
+		}
+		return out.String()
+	}
+	file := t.TempDir() + "/agencies.csv"
+	if err := writeFile(file, testAgencies); err != nil {
+		t.Fatal(err)
+	}
+	if out := runOK("import", "agencies", file); out != "agencies: 3 added, 0 updated\n" {
+		t.Errorf("import: %q", out)
+	}
+	if out := runOK("import", "agencies", file); out != "agencies: 0 added, 0 updated\n" {
+		t.Errorf("unchanged re-import: %q", out)
+	}
+	if err := writeFile(file, strings.Replace(testAgencies, "Agriculture Jihad Organization", "Agriculture Jihad", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if out := runOK("import", "agencies", file); out != "agencies: 0 added, 1 updated\n" {
+		t.Errorf("re-import with a rename: %q", out)
+	}
+	runOK("migrate")
+	runOK("admin", "grant", "42", "admin")
+	runOK("admin", "grant", "43", "liaison", "labour")
+	db := postgrestest.Open(t, url)
+	if u := must[domain.User](t)(db.User(ctx, 42)); !u.Has(domain.RoleAdmin) {
+		t.Errorf("42 grants = %+v", u.Grants)
+	}
+	if u := must[domain.User](t)(db.User(ctx, 43)); u.LiaisonAgency() == 0 {
+		t.Errorf("43 grants = %+v", u.Grants)
+	}
+	runOK("admin", "revoke", "42", "admin")
+	if u := must[domain.User](t)(db.User(ctx, 42)); u.Has(domain.RoleAdmin) {
+		t.Error("revoke left the admin role")
+	}
+	for _, args := range [][]string{
+		{"admin", "grant", "x", "admin"},
+		{"admin", "grant", "44", "king"},
+		{"admin", "grant", "44", "liaison"},
+		{"admin", "grant", "44", "liaison", "nosuch"},
+		{"import", "targets", file},
+		{"frobnicate"},
+		{},
+	} {
+		if err := run(ctx, args, getenv, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("rasad %v succeeded", args)
+		}
+	}
+}
+
+func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o600) }
