@@ -71,7 +71,8 @@ type Ctx struct {
 	context.Context
 	b            *Bot
 	User         domain.User
-	Known        bool // the user has a row in the database
+	Known        bool   // the user has a row in the database
+	tgName       string // the name on their Telegram account
 	Chat         int64
 	Lang         string
 	callback     *tgbotapi.CallbackQuery
@@ -165,6 +166,7 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool)
 
 func (b *Bot) newCtx(ctx context.Context, from *tgbotapi.User, chat int64) (*Ctx, error) {
 	c := &Ctx{Context: ctx, b: b, Chat: chat, Lang: b.cfg.DefaultLanguage}
+	c.tgName = domain.Normalize(strings.TrimSpace(from.FirstName + " " + from.LastName))
 	u, err := b.store.User(ctx, from.ID)
 	switch {
 	case err == nil:
@@ -180,8 +182,7 @@ func (b *Bot) newCtx(ctx context.Context, from *tgbotapi.User, chat int64) (*Ctx
 			c.Lang = u.Language
 		}
 	case domain.IsKind(err, domain.KindNotFound):
-		name := strings.TrimSpace(from.FirstName + " " + from.LastName)
-		c.User = domain.User{ID: from.ID, FullName: domain.Normalize(name), Language: c.Lang, Active: true}
+		c.User = domain.User{ID: from.ID, FullName: c.tgName, Language: c.Lang, Active: true}
 	default:
 		return nil, fmt.Errorf("load user: %w", err)
 	}

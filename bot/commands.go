@@ -24,6 +24,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "help", Run: b.cmdHelp},
 		{Name: "cancel", Run: b.cmdCancel},
 		{Name: "language", Run: b.cmdLanguage},
+		{Name: "requests", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdRequests},
 		{Name: "invite", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdInvite},
 	}
 }
@@ -82,7 +83,12 @@ func (b *Bot) setMenu(ctx context.Context, u domain.User, lang string) {
 }
 
 func (b *Bot) cmdStart(c *Ctx, args string) error {
-	if !c.Known {
+	if !c.Known || c.User.FullName == "" {
+		// New, or granted a role from the command line before writing:
+		// keep the name their account shows until they give their own.
+		if c.User.FullName == "" {
+			c.User.FullName = c.tgName
+		}
 		if err := b.store.UpsertUser(c, c.User); err != nil {
 			return fmt.Errorf("save user: %w", err)
 		}

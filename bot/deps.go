@@ -29,6 +29,7 @@ type Agencies interface {
 type Liaisons interface {
 	CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest) (domain.LiaisonRequest, error)
 	PendingLiaisonRequest(ctx context.Context, userID int64) (domain.LiaisonRequest, error)
+	PendingLiaisonRequests(ctx context.Context) ([]domain.LiaisonRequest, error)
 	LiaisonRequest(ctx context.Context, id int64) (domain.LiaisonRequest, error)
 	DecideLiaisonRequest(ctx context.Context, id int64, approve bool, by int64, now time.Time) (domain.LiaisonRequest, error)
 	CreateInvite(ctx context.Context, inv domain.Invite) error

@@ -127,20 +127,61 @@ func (b *Bot) notifyAdmins(c *Ctx, r domain.LiaisonRequest) {
 	if len(admins) == 0 {
 		b.log.Warn("no admin to approve liaison request", "request", r.ID)
 	}
-	id := strconv.FormatInt(r.ID, 10)
 	for _, a := range admins {
-		lang := b.langOf(a)
-		text, err := b.requestText(c, lang, r)
+		text, kb, err := b.requestMessage(c, b.langOf(a), r)
 		if err != nil {
 			b.log.Error("describe request", "err", err)
 			return
 		}
-		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-			tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.approve"), b.sign.sign("lr", "a", id)),
-			tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.reject"), b.sign.sign("lr", "r", id)),
-		))
 		b.notify(c, a.ID, text, kb)
 	}
+}
+
+// maxListedRequests bounds /requests; older ones show once these are decided.
+const maxListedRequests = 20
+
+// cmdRequests lists pending sign-ups, oldest first, for an admin who missed
+// the notification or joined after it was sent.
+func (b *Bot) cmdRequests(c *Ctx, _ string) error {
+	reqs, err := b.store.PendingLiaisonRequests(c)
+	if err != nil {
+		return fmt.Errorf("list pending requests: %w", err)
+	}
+	if len(reqs) == 0 {
+		_, err := c.reply(c.T("admin.no_requests"), nil)
+		return err
+	}
+	if len(reqs) > maxListedRequests {
+		text := c.T("admin.more_requests", "shown", c.digits(strconv.Itoa(maxListedRequests)), "total", c.digits(strconv.Itoa(len(reqs))))
+		if _, err := c.reply(text, nil); err != nil {
+			return err
+		}
+		reqs = reqs[:maxListedRequests]
+	}
+	for _, r := range reqs {
+		text, kb, err := b.requestMessage(c, c.Lang, r)
+		if err != nil {
+			return err
+		}
+		if _, err := c.reply(text, kb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requestMessage describes a request to an admin, with Approve and Reject.
+func (b *Bot) requestMessage(c *Ctx, lang string, r domain.LiaisonRequest) (string, tgbotapi.InlineKeyboardMarkup, error) {
+	text, err := b.requestText(c, lang, r)
+	if err != nil {
+		return "", tgbotapi.InlineKeyboardMarkup{}, err
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.approve"), b.sign.sign("lr", "a", id)),
+		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.reject"), b.sign.sign("lr", "r", id)),
+	))
+	return text, kb, nil
 }
 
 func (b *Bot) requestText(c *Ctx, lang string, r domain.LiaisonRequest) (string, error) {

@@ -299,3 +299,35 @@ func TestAbandonedFlowExpires(t *testing.T) {
 		t.Errorf("expired flow left a request: %v", err)
 	}
 }
+
+// An admin who missed the notification finds pending requests with /requests
+// and decides from there; their menu offers the admin commands.
+func TestAdminListsPendingRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	admin := h.person(adminID, "Admin")
+	admin.send("/start")
+	admin.expect(h.T("start.back", "name", "Admin"))
+	cmds := h.srv.Commands(tgbotapi.NewBotCommandScopeChat(adminID))
+	for _, want := range []string{"requests", "invite", "help", "cancel"} {
+		if !slices.ContainsFunc(cmds, func(c tgbotapi.BotCommand) bool { return c.Command == want }) {
+			t.Errorf("admin menu %v lacks /%s", cmds, want)
+		}
+	}
+	admin.send("/requests")
+	admin.expect(h.T("admin.no_requests"))
+
+	p := h.person(2020, "Hoda")
+	signUpToReview(h, p)
+	p.expect(h.T("liaison.review"))
+	p.tap(h.T("btn.confirm"))
+	p.expect(h.T("liaison.submitted"))
+	admin.expect("مریم کریمی") // the notification
+
+	admin.send("/requests")
+	listed := admin.expect("مریم کریمی")
+	admin.press(listed.ID, h.T("btn.approve"))
+	p.expect(h.T("liaison.welcome", "agency", labourFa))
+	admin.send("/requests")
+	admin.expect(h.T("admin.no_requests"))
+}
