@@ -75,6 +75,7 @@ type Ctx struct {
 	tgName       string // the name on their Telegram account
 	Chat         int64
 	Lang         string
+	update       int // id of the update being handled
 	callback     *tgbotapi.CallbackQuery
 	answered     *bool
 	session      *Session
@@ -126,21 +127,38 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 			break
 		}
 	}
+	if err != nil && domain.KindOf(err) != domain.KindInternal {
+		// A domain error no handler phrased (a record gone meanwhile):
+		// retrying cannot help, saying so can.
+		b.log.Warn("unphrased domain error", "err", err)
+		if chat := chatOf(u); chat != nil {
+			b.tell(ctx, chat.ID, b.cat.T(b.cfg.DefaultLanguage, "err."+strings.ReplaceAll(domain.KindOf(err).String(), " ", "")), nil)
+		}
+		err = nil
+	}
 	if u.CallbackQuery != nil && !answered {
 		// Every button press is answered, even when handling failed.
 		text := ""
 		if err != nil {
 			text = b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
 		}
-		if aerr := b.send.Request(ctx, 0, tgbotapi.NewCallback(u.CallbackQuery.ID, text)); aerr != nil {
-			b.log.Warn("answer callback", "err", aerr)
-		}
+		b.answerLate(ctx, u.CallbackQuery.ID, text)
 	}
 	return err
 }
 
+// answerLate answers a callback after handling, on a context of its own:
+// the handler's may have timed out, and the spinner must stop regardless.
+func (b *Bot) answerLate(ctx context.Context, id, text string) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := b.send.Request(actx, 0, tgbotapi.NewCallback(id, text)); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+}
+
 func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool) error {
-	from, chat := u.SentFrom(), u.FromChat()
+	from, chat := u.SentFrom(), chatOf(u)
 	if from == nil || chat == nil || from.IsBot {
 		return nil // channel posts, polls and the like are not for this bot
 	}
@@ -148,12 +166,24 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool)
 	if err != nil {
 		return err
 	}
-	c.callback, c.answered = u.CallbackQuery, answered
+	c.callback, c.answered, c.update = u.CallbackQuery, answered, u.UpdateID
 	if !chat.IsPrivate() {
 		return b.refuseGroup(c, u)
 	}
 	if err := b.loadSession(c); err != nil {
 		return err
+	}
+	if s := c.session; s != nil && u.UpdateID != 0 && s.Update == u.UpdateID {
+		// This very update already moved the session (the attempt that did
+		// failed afterwards, e.g. sending the next prompt): show where the
+		// flow stands instead of applying it twice.
+		if b.saving(s) {
+			return c.answerCallback(c.T("flow.saving"))
+		}
+		if err := c.answerCallback(""); err != nil {
+			b.log.Warn("answer callback", "err", err)
+		}
+		return b.prompt(c, b.flows[s.Flow], s, "")
 	}
 	switch {
 	case u.CallbackQuery != nil:
@@ -260,15 +290,27 @@ func (b *Bot) errorSentence(c *Ctx, err error) (string, error) {
 	return c.T("err." + strings.ReplaceAll(k.String(), " ", "")), nil
 }
 
-// GiveUp tells the user an update could not be handled, so nothing fails silently.
+// GiveUp tells the user an update could not be handled, so nothing fails
+// silently, and stops the spinner of a button press.
 func (b *Bot) GiveUp(ctx context.Context, u tgbotapi.Update, err error) {
-	chat := u.FromChat()
-	if chat == nil {
-		return
+	text := b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
+	if u.CallbackQuery != nil {
+		b.answerLate(ctx, u.CallbackQuery.ID, text)
 	}
-	msg := tgbotapi.NewMessage(chat.ID, b.cat.T(b.cfg.DefaultLanguage, "err.temporary"))
-	if _, serr := b.send.Send(ctx, chat.ID, msg); serr != nil {
-		b.log.Error("tell user of failure", "chat", chat.ID, "err", serr)
+	if chat := chatOf(u); chat != nil {
+		b.tell(ctx, chat.ID, text, nil)
+	}
+}
+
+// tell writes to a chat when failing to is no reason to undo anything: the
+// record the message is about is already saved. A failure is logged.
+func (b *Bot) tell(ctx context.Context, chat int64, text string, markup any) {
+	msg := tgbotapi.NewMessage(chat, text)
+	if markup != nil {
+		msg.ReplyMarkup = markup
+	}
+	if _, err := b.send.Send(ctx, chat, msg); err != nil {
+		b.log.Error("message not delivered", "chat", chat, "err", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -68,7 +69,7 @@ func Connect(ctx context.Context, endpoint Endpoint, token string, hc *http.Clie
 	// constructor gets a client bound to ctx.
 	b, err := tgbotapi.NewBotAPIWithClient(token, endpoint.methods(), ctxDoer{ctx, hc})
 	if err != nil {
-		return nil, fmt.Errorf("connect to bot api: %w", translate(err))
+		return nil, fmt.Errorf("connect to bot api: %w", translate(err, token))
 	}
 	t.bot = b
 	return t, nil
@@ -96,7 +97,7 @@ func (t *Telegram) Self() tgbotapi.User { return t.bot.Self }
 func (t *Telegram) Do(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error) {
 	resp, err := t.with(ctx).Request(c)
 	if err != nil {
-		return nil, translate(err)
+		return nil, t.translate(err)
 	}
 	return resp.Result, nil
 }
@@ -104,7 +105,7 @@ func (t *Telegram) Do(ctx context.Context, c tgbotapi.Chattable) (json.RawMessag
 func (t *Telegram) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
 	resp, err := t.with(ctx).MakeRequest(method, params)
 	if err != nil {
-		return nil, translate(err)
+		return nil, t.translate(err)
 	}
 	return resp.Result, nil
 }
@@ -115,7 +116,7 @@ func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.
 	cfg.Timeout = int(timeout / time.Second)
 	ups, err := t.with(ctx).GetUpdates(cfg)
 	if err != nil {
-		return nil, translate(err)
+		return nil, t.translate(err)
 	}
 	return ups, nil
 }
@@ -123,7 +124,7 @@ func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.
 func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]byte, error) {
 	f, err := t.with(ctx).GetFile(tgbotapi.FileConfig{FileID: fileID})
 	if err != nil {
-		return nil, translate(err)
+		return nil, t.translate(err)
 	}
 	if f.FileSize > 0 && int64(f.FileSize) > max {
 		return nil, ErrFileTooLarge
@@ -155,11 +156,19 @@ func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]by
 // ErrFileTooLarge is returned by Download for files over the limit.
 var ErrFileTooLarge = errors.New("file too large")
 
-// translate turns the library's error into an *APIError where it is one.
-func translate(err error) error {
+func (t *Telegram) translate(err error) error { return translate(err, t.bot.Token) }
+
+// translate turns the library's error into an *APIError where it is one,
+// and takes the token out of network errors: their URL carries it, and
+// they end up in logs.
+func translate(err error, token string) error {
 	var te *tgbotapi.Error
 	if errors.As(err, &te) {
 		return &APIError{Code: te.Code, Description: te.Message, RetryAfter: time.Duration(te.RetryAfter) * time.Second}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && token != "" {
+		return &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, token, "<token>"), Err: ue.Err}
 	}
 	return err
 }

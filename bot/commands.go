@@ -77,7 +77,9 @@ func (b *Bot) SetDefaultCommands(ctx context.Context) {
 // setMenu sets the commands of one user's chat after their roles change.
 func (b *Bot) setMenu(ctx context.Context, u domain.User, lang string) {
 	cfg := tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(u.ID), b.menu(u, lang)...)
-	if err := b.send.Request(ctx, u.ID, cfg); err != nil {
+	// Chat 0: a platform refusing setMyCommands (403 on some) must not
+	// mark the user as having blocked the bot.
+	if err := b.send.Request(ctx, 0, cfg); err != nil {
 		b.log.Warn("set chat commands", "user", u.ID, "err", err)
 	}
 }
@@ -98,8 +100,13 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 		return b.startInvite(c, args)
 	}
 	if c.session != nil {
-		if err := b.endSession(c, c.session); err != nil {
+		// /start abandons the flow in progress, and says so (which also
+		// clears a share-contact keyboard it may have shown).
+		if err := b.cancelFlow(c, c.session); err != nil {
 			return err
+		}
+		if c.session != nil {
+			return nil // still saving: cancelFlow said so
 		}
 	}
 	b.setMenu(c, c.User, c.Lang)

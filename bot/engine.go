@@ -50,6 +50,8 @@ func (b *Bot) loadSession(c *Ctx) error {
 }
 
 func (b *Bot) saveSession(c *Ctx, s *Session) error {
+	s.Seq++
+	s.Update = c.update
 	data, err := s.marshal()
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
@@ -80,6 +82,10 @@ func (b *Bot) endSession(c *Ctx, s *Session) error {
 
 // startFlow begins flow name, replacing any flow in progress.
 func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
+	if c.session != nil && b.saving(c.session) {
+		_, err := c.reply(c.T("flow.saving"), nil)
+		return err
+	}
 	f := b.flows[name]
 	s := newSession(name, b.now())
 	s.version = c.stateVersion
@@ -228,7 +234,10 @@ func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string) error {
 
 func (b *Bot) back(c *Ctx, f *Flow, s *Session) error {
 	p := f.prev(s, s.Step)
-	if p < 0 {
+	switch {
+	case s.Editing:
+		p = len(f.Steps) // editing one field from the review: back to the review
+	case p < 0:
 		return b.prompt(c, f, s, c.T("flow.first_step"))
 	}
 	s.Step, s.Editing = p, false
@@ -239,6 +248,12 @@ func (b *Bot) back(c *Ctx, f *Flow, s *Session) error {
 }
 
 func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
+	if b.saving(s) {
+		// Saving is under way (maybe on another replica): "nothing was
+		// saved" would be untrue.
+		_, err := c.reply(c.T("flow.saving"), nil)
+		return err
+	}
 	if err := b.endSession(c, s); err != nil {
 		return err
 	}
@@ -246,10 +261,10 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 	return err
 }
 
-// flowCallback handles a button of a flow: "f|<session>|<step>|<action>|<arg>".
+// flowCallback handles a button of a flow: "f|<session>|<seq>|<action>|<arg>".
 func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) error {
 	s := c.session
-	if len(parts) != 5 || s == nil || s.ID != parts[1] || strconv.Itoa(s.Step) != parts[2] {
+	if len(parts) != 5 || s == nil || s.ID != parts[1] || strconv.Itoa(s.Seq) != parts[2] {
 		return c.stale()
 	}
 	if b.saving(s) {
@@ -271,8 +286,11 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 		if !ok {
 			return c.stale()
 		}
+		if err := b.answer(c, f, s, ch.Value); err != nil {
+			return err
+		}
 		b.closeKeyboard(c, q, ch.Label)
-		return b.answer(c, f, s, ch.Value)
+		return nil
 	case "s": // a shortcut under a text step
 		i, err := strconv.Atoi(arg)
 		if err != nil || f.review(s) || i < 0 || i >= len(f.Steps[s.Step].Shortcuts) {
@@ -287,8 +305,11 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 			}
 			return b.prompt(c, f, s, lead)
 		}
+		if err := b.answer(c, f, s, value); err != nil {
+			return err
+		}
 		b.closeKeyboard(c, q, c.T(st.Shortcuts[i].Label))
-		return b.answer(c, f, s, value)
+		return nil
 	case "b":
 		b.closeKeyboard(c, q, "")
 		return b.back(c, f, s)
@@ -331,19 +352,31 @@ func (b *Bot) confirm(c *Ctx, q *tgbotapi.CallbackQuery, f *Flow, s *Session) er
 	if err == nil {
 		return b.endSession(c, s)
 	}
-	if k := domain.KindOf(err); k != domain.KindInternal {
+	switch domain.KindOf(err) {
+	case domain.KindInternal:
+		// Postgres away for a moment: keep every answer and let them confirm again.
+		b.log.Error("submit failed", "flow", f.Name, "chat", c.Chat, "err", err)
+		return b.backToReview(c, f, s, c.T("flow.save_failed"))
+	case domain.KindInvalid, domain.KindNotFound:
+		// Something an answer names changed meanwhile (an agency closed):
+		// say what, and let them correct it from the review.
+		lead, _ := b.errorSentence(c, err)
+		return b.backToReview(c, f, s, lead)
+	default:
+		// Conflict or forbidden: this form cannot be saved at all.
 		if err := b.endSession(c, s); err != nil {
 			return err
 		}
 		return b.replyError(c, err)
 	}
-	// Postgres away for a moment: keep every answer and let them confirm again.
-	b.log.Error("submit failed", "flow", f.Name, "chat", c.Chat, "err", err)
+}
+
+func (b *Bot) backToReview(c *Ctx, f *Flow, s *Session, lead string) error {
 	s.Saving = time.Time{}
 	if err := b.saveSession(c, s); err != nil {
 		return err
 	}
-	return b.prompt(c, f, s, c.T("flow.save_failed"))
+	return b.prompt(c, f, s, lead)
 }
 
 func findChoice(choices []Choice, value string) (Choice, bool) {
@@ -381,7 +414,7 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	st := f.Steps[s.Step]
 	text := c.T(f.Name + "." + st.Field + ".prompt")
 	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {
-		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Step), act, arg))
+		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
 	}
 	nav := []tgbotapi.InlineKeyboardButton{}
 	if f.prev(s, s.Step) >= 0 {
@@ -436,7 +469,7 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	sb.WriteString("\n")
 	var edits []tgbotapi.InlineKeyboardButton
 	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {
-		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Step), act, arg))
+		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
 	}
 	for i, st := range f.Steps {
 		if st.Skip != nil && st.Skip(s) {

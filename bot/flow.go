@@ -64,12 +64,14 @@ type Shortcut struct {
 }
 
 // Session is one chat's conversation in progress, kept in Redis as JSON.
-// Buttons carry its ID and step, so a button of another session or step is
-// recognised as stale.
+// Buttons carry its ID and Seq, so a button of another session, or shown
+// before the session last changed, is recognised as stale.
 type Session struct {
 	ID      string            `json:"id"`
 	Flow    string            `json:"flow"`
 	Step    int               `json:"step"` // len(Steps) means the review
+	Seq     int               `json:"seq"`  // counts changes; buttons carry it
+	Update  int               `json:"upd"`  // the update that made the last change
 	Editing bool              `json:"editing,omitempty"`
 	Answers map[string]string `json:"answers"`
 	Data    map[string]string `json:"data,omitempty"` // flow-private context, e.g. an invite code

@@ -87,32 +87,34 @@ func (b *Bot) liaisonSubmit(c *Ctx, s *Session) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.reply(c.T("liaison.submitted"), nil); err != nil {
-		return err
-	}
+	// Saved: from here on nothing fails the submit, or a retry would
+	// report a save that happened as failed.
+	b.tell(c, c.Chat, c.T("liaison.submitted"), nil)
 	b.notifyAdmins(c, saved)
 	return nil
 }
 
 func (b *Bot) redeemInvite(c *Ctx, code string, req domain.LiaisonRequest) error {
 	saved, err := b.store.RedeemInvite(c, code, req, b.now())
+	if domain.IsKind(err, domain.KindConflict) && saved.UserID == c.User.ID {
+		err = nil // their own earlier redemption, repeated: it stands
+	}
 	if err != nil {
 		return err
-	}
-	agency, err := b.store.Agency(c, saved.AgencyID)
-	if err != nil {
-		return fmt.Errorf("load agency: %w", err)
 	}
 	c.User.Grants = append(c.User.Grants, domain.Grant{Role: domain.RoleLiaison, AgencyID: saved.AgencyID})
 	b.setMenu(c, c.User, c.Lang)
-	if _, err := c.reply(c.T("liaison.welcome", "agency", agency.Name(c.Lang))+"\n\n"+c.T("help.liaison"), nil); err != nil {
-		return err
+	agency, err := b.store.Agency(c, saved.AgencyID)
+	if err != nil {
+		b.log.Error("load agency after invite", "err", err)
+		b.tell(c, c.Chat, c.T("help.liaison"), nil)
+		return nil
 	}
+	b.tell(c, c.Chat, c.T("liaison.welcome", "agency", agency.Name(c.Lang))+"\n\n"+c.T("help.liaison"), nil)
 	// The admin who made the link learns it was used, and by whom.
 	if creator, err := b.store.User(c, saved.DecidedBy); err == nil {
 		lang := b.langOf(creator)
-		text := b.cat.T(lang, "admin.invite_used", "name", saved.FullName, "agency", agency.Name(lang))
-		b.notify(c, creator.ID, text, nil)
+		b.tell(c, creator.ID, b.cat.T(lang, "admin.invite_used", "name", saved.FullName, "agency", agency.Name(lang)), nil)
 	}
 	return nil
 }
@@ -133,7 +135,7 @@ func (b *Bot) notifyAdmins(c *Ctx, r domain.LiaisonRequest) {
 			b.log.Error("describe request", "err", err)
 			return
 		}
-		b.notify(c, a.ID, text, kb)
+		b.tell(c, a.ID, text, kb)
 	}
 }
 
@@ -220,40 +222,51 @@ func (b *Bot) onLiaisonDecision(c *Ctx, q *tgbotapi.CallbackQuery, parts []strin
 	}
 	approve := parts[1] == "a"
 	r, err := b.store.DecideLiaisonRequest(c, id, approve, c.User.ID, b.now())
-	if domain.IsKind(err, domain.KindConflict) {
+	switch {
+	case domain.IsKind(err, domain.KindConflict):
 		// Another admin (or a double tap) decided first.
-		b.closeKeyboard(c, q, c.T("liaison.status."+string(r.Status)))
-		return c.answerCallback(c.T("admin.already_decided", "status", c.T("liaison.status."+string(r.Status))))
-	}
-	if err != nil {
+		status := c.T("liaison.status." + string(r.Status))
+		b.closeKeyboard(c, q, status)
+		return c.answerCallback(c.T("admin.already_decided", "status", status))
+	case domain.IsKind(err, domain.KindNotFound):
+		return c.stale()
+	case err != nil:
 		return err
 	}
+	// Decided: the rest only tells people, and never fails the decision.
 	status := c.T("liaison.status." + string(r.Status))
 	if err := c.answerCallback(status); err != nil {
 		b.log.Warn("answer callback", "err", err)
 	}
 	b.closeKeyboard(c, q, status)
 	if !b.cfg.EditMessages {
-		if _, err := c.reply(c.T("admin.decided", "id", c.digits(strconv.FormatInt(r.ID, 10)), "status", status), nil); err != nil {
-			return err
-		}
+		b.tell(c, c.Chat, c.T("admin.decided", "id", c.digits(strconv.FormatInt(r.ID, 10)), "status", status), nil)
 	}
+	b.tellApplicant(c, r)
+	return nil
+}
+
+// tellApplicant tells an applicant the decision, and gives a new liaison
+// their menu.
+func (b *Bot) tellApplicant(c *Ctx, r domain.LiaisonRequest) {
 	applicant, err := b.store.User(c, r.UserID)
 	if err != nil {
-		return fmt.Errorf("load applicant: %w", err)
+		b.log.Error("load applicant", "request", r.ID, "err", err)
+		return
 	}
 	lang := b.langOf(applicant)
-	if !approve {
-		b.notify(c, applicant.ID, b.cat.T(lang, "liaison.rejected"), nil)
-		return nil
-	}
-	agency, err := b.store.Agency(c, r.AgencyID)
-	if err != nil {
-		return fmt.Errorf("load agency: %w", err)
+	if r.Status != domain.RequestApproved {
+		b.tell(c, applicant.ID, b.cat.T(lang, "liaison.rejected"), nil)
+		return
 	}
 	b.setMenu(c, applicant, lang)
-	b.notify(c, applicant.ID, b.cat.T(lang, "liaison.welcome", "agency", agency.Name(lang))+"\n\n"+b.cat.T(lang, "help.liaison"), nil)
-	return nil
+	text := b.cat.T(lang, "help.liaison")
+	if agency, err := b.store.Agency(c, r.AgencyID); err == nil {
+		text = b.cat.T(lang, "liaison.welcome", "agency", agency.Name(lang)) + "\n\n" + text
+	} else {
+		b.log.Error("load agency", "request", r.ID, "err", err)
+	}
+	b.tell(c, applicant.ID, text, nil)
 }
 
 // cmdInvite lets an admin pick the agency an invite link signs up for.
@@ -326,16 +339,4 @@ func (b *Bot) langOf(u domain.User) string {
 		return u.Language
 	}
 	return b.cfg.DefaultLanguage
-}
-
-// notify writes to someone other than the user being handled. A failure is
-// logged: the record it is about is already saved and can be found again.
-func (b *Bot) notify(c *Ctx, chat int64, text string, markup any) {
-	msg := tgbotapi.NewMessage(chat, text)
-	if markup != nil {
-		msg.ReplyMarkup = markup
-	}
-	if _, err := b.send.Send(c, chat, msg); err != nil {
-		b.log.Error("notify", "chat", chat, "err", err)
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -28,19 +29,20 @@ type Handler interface {
 type Dispatcher struct {
 	Handler Handler
 	Log     UpdateLog
-	Owner   string        // this process, so its own claims can be told apart
-	Lease   time.Duration // how long a claim holds against a crashed owner
-	Keep    time.Duration // how long done updates are remembered (Telegram keeps undelivered ones 24h)
-	Retries []time.Duration
+	Owner   string          // this process, so its own claims can be told apart
+	Lease   time.Duration   // how long a claim holds against a crashed owner
+	Keep    time.Duration   // how long done updates are remembered (Telegram keeps undelivered ones 24h)
+	Retries []time.Duration // waits between attempts after a failure
 	Logger  *slog.Logger
 	Timeout time.Duration // per update
 }
 
-// Batch handles updates of one chat in order and of different chats at once,
-// returning when all are handled (or given up). Handling is detached from
-// ctx's cancellation so a shutdown finishes what it started.
-func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) {
-	ctx = context.WithoutCancel(ctx)
+// Batch handles updates of one chat in order and of different chats at once.
+// It returns the id of the first update left unhandled because ctx ended
+// (the poller must not confirm it or anything after it), or -1. Handling
+// itself is detached from ctx's cancellation, so a shutdown finishes what
+// it started.
+func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnhandled int) {
 	var order []int64
 	byChat := map[int64][]tgbotapi.Update{}
 	for _, u := range ups {
@@ -50,52 +52,94 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) {
 		}
 		byChat[k] = append(byChat[k], u)
 	}
-	var wg sync.WaitGroup
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
+	firstUnhandled = -1
 	for _, k := range order {
 		wg.Go(func() {
 			for _, u := range byChat[k] {
-				d.One(ctx, u)
+				if !d.One(ctx, u) {
+					mu.Lock()
+					if firstUnhandled < 0 || u.UpdateID < firstUnhandled {
+						firstUnhandled = u.UpdateID
+					}
+					mu.Unlock()
+					return // the rest of this chat waits, in order, for redelivery
+				}
 			}
 		})
 	}
 	wg.Wait()
+	return firstUnhandled
 }
 
-// One handles a single update with claim, retries and give-up.
-func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) {
+// One handles a single update with claim, retries and give-up. It returns
+// false only when ctx ended before the update could be handled.
+func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 	id := int64(u.UpdateID)
 	log := d.Logger.With("update", u.UpdateID)
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = d.attempt(ctx, u, id)
-		if err == nil || errors.Is(err, errDone) {
-			return
-		}
-		if attempt >= len(d.Retries) {
-			break
-		}
-		wait := d.Retries[attempt]
-		if errors.Is(err, errBusy) {
-			wait = max(wait, time.Second)
-		} else {
-			log.Warn("update failed, will retry", "attempt", attempt+1, "wait", wait, "err", err)
+	hctx := context.WithoutCancel(ctx)
+	var (
+		err       error
+		failures  int
+		busySince time.Time
+	)
+	for {
+		err = d.attempt(hctx, u, id)
+		var wait time.Duration
+		switch {
+		case err == nil, errors.Is(err, errDone):
+			return true
+		case errors.Is(err, errPanic):
+			log.Error("update handler panicked", "err", err)
+			d.giveUp(hctx, u, err)
+			// Recorded as done: redelivering it would panic again, forever.
+			if ferr := d.Log.FinishUpdate(hctx, id, d.Owner, d.Keep); ferr != nil {
+				log.Warn("finish update", "err", ferr)
+			}
+			return true
+		case errors.Is(err, errBusy):
+			// Another process is handling it and renews its claim while it
+			// does; a dead one's claim lapses after the lease.
+			if busySince.IsZero() {
+				busySince = time.Now()
+			}
+			if time.Since(busySince) > d.Timeout+2*d.Lease {
+				log.Error("update held elsewhere for too long, skipping")
+				return true
+			}
+			wait = min(d.Lease/4, time.Second)
+		default:
+			if failures == len(d.Retries) {
+				log.Error("update given up", "err", err)
+				d.giveUp(hctx, u, err)
+				return true
+			}
+			wait = d.Retries[failures]
+			failures++
+			log.Warn("update failed, will retry", "attempt", failures, "wait", wait, "err", err)
 		}
 		if sleep(ctx, wait) != nil {
-			return
+			return false
 		}
 	}
-	log.Error("update given up", "err", err)
-	gctx, cancel := context.WithTimeout(ctx, d.Timeout)
+}
+
+var (
+	errDone  = errors.New("update already handled")
+	errBusy  = errors.New("update being handled elsewhere")
+	errPanic = errors.New("update handler panicked")
+)
+
+func (d *Dispatcher) giveUp(ctx context.Context, u tgbotapi.Update, err error) {
+	gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	d.Handler.GiveUp(gctx, u, err)
 }
 
-var (
-	errDone = errors.New("update already handled")
-	errBusy = errors.New("update being handled elsewhere")
-)
-
-func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) error {
+func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) (err error) {
 	claimed, done, err := d.Log.ClaimUpdate(ctx, id, d.Owner, d.Lease)
 	switch {
 	case err != nil:
@@ -106,7 +150,9 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) e
 		return errBusy
 	}
 	hctx, cancel := context.WithTimeout(ctx, d.Timeout)
-	err = d.Handler.Handle(hctx, u)
+	stopRenew := d.renew(hctx, id)
+	err = d.handle(hctx, u)
+	stopRenew()
 	cancel()
 	if err != nil {
 		if rerr := d.Log.ReleaseUpdate(ctx, id, d.Owner); rerr != nil {
@@ -116,21 +162,72 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) e
 	}
 	if err := d.Log.FinishUpdate(ctx, id, d.Owner, d.Keep); err != nil {
 		// Handled but not recorded: a redelivery would be handled again,
-		// which state versions and idempotent saves make harmless.
+		// which the session's record of its last update makes harmless.
 		d.Logger.Warn("finish update", "update", id, "err", err)
 	}
 	return nil
 }
 
+// handle runs the handler, turning a panic into an error so one bad update
+// cannot take the process down.
+func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
+		}
+	}()
+	return d.Handler.Handle(ctx, u)
+}
+
+// renew keeps the claim alive while a slow handler works, so the lease can
+// be short and a crashed process's updates are taken up again soon.
+func (d *Dispatcher) renew(ctx context.Context, id int64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(d.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, _, err := d.Log.ClaimUpdate(ctx, id, d.Owner, d.Lease); err != nil {
+					d.Logger.Warn("renew update claim", "update", id, "err", err)
+				}
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
 // chatKey groups updates that must be handled in order.
 func chatKey(u tgbotapi.Update) int64 {
-	if c := u.FromChat(); c != nil {
+	if c := chatOf(u); c != nil {
 		return c.ID
 	}
-	if s := u.SentFrom(); s != nil {
-		return s.ID
-	}
 	return 0
+}
+
+// chatOf is the chat an update belongs to. Unlike the library's FromChat it
+// does not panic on a callback whose message is absent (inline messages,
+// some platforms): such a press belongs to the presser's private chat.
+func chatOf(u tgbotapi.Update) *tgbotapi.Chat {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
+		return u.CallbackQuery.Message.Chat
+	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
+		return &tgbotapi.Chat{ID: u.CallbackQuery.From.ID, Type: "private"}
+	case u.MyChatMember != nil:
+		return &u.MyChatMember.Chat
+	}
+	return nil
 }
 
 // Poller is the long-polling update loop: it confirms an update's offset only
@@ -165,7 +262,10 @@ func (p *Poller) Run(ctx context.Context) error {
 		if len(ups) == 0 {
 			continue
 		}
-		p.Dispatcher.Batch(ctx, ups)
+		if first := p.Dispatcher.Batch(ctx, ups); first >= 0 {
+			offset = first // shutting down: leave it and later ones for the next process
+			break
+		}
 		offset = ups[len(ups)-1].UpdateID + 1
 	}
 	if offset != confirmed {

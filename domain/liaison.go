@@ -12,6 +12,9 @@ const (
 	RequestPending  RequestStatus = "pending"
 	RequestApproved RequestStatus = "approved"
 	RequestRejected RequestStatus = "rejected"
+	// RequestWithdrawn closes a pending request its applicant overtook by
+	// signing up through an invite link.
+	RequestWithdrawn RequestStatus = "withdrawn"
 )
 
 // LiaisonRequest is a person asking to register placements for an agency.

@@ -339,3 +339,31 @@ func TestConfirmRaceAcrossReplicas(t *testing.T) {
 	admin.expect("مریم کریمی")
 	admin.expectNothing(300 * time.Millisecond)
 }
+
+// The next prompt failing to send after the answer was saved: the update is
+// retried, and the retry shows the prompt again instead of taking the same
+// text as the next answer.
+func TestRetryAfterFailedPromptDoesNotApplyTwice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	p := h.person(3020, "Arash")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+	must[int](t)(p.ShareContact("09121234567", p.ID()))
+	p.expect(h.T("contact.received"))
+	p.expect(h.T("liaison.agency.prompt"))
+	p.tap(labourFa)
+	p.expect(h.T("liaison.name.prompt"))
+
+	h.srv.FailNext("sendMessage", 5, 500, 0) // every attempt of the sender
+	p.send("آرش کمانگیر")
+	p.expect(h.T("liaison.position.prompt"))
+	p.expectNothing(300 * time.Millisecond)
+	p.send("کارشناس")
+	review := p.expect(h.T("liaison.review"))
+	if !strings.Contains(review.Text, "آرش کمانگیر") || strings.Count(review.Text, "آرش کمانگیر") != 1 {
+		t.Errorf("review:\n%s", review.Text)
+	}
+}

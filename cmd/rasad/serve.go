@@ -96,7 +96,7 @@ func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger) *bot.Dispatche
 		Handler: b,
 		Log:     rs,
 		Owner:   host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6],
-		Lease:   20 * time.Second,
+		Lease:   15 * time.Second, // renewed while handling; a crashed process's updates wait this long
 		Keep:    24 * time.Hour,
 		Retries: []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},
 		Logger:  log,

@@ -189,6 +189,11 @@ func TestReviewEditAndBack(t *testing.T) {
 	if !strings.Contains(review.Text, "سارا رضایی") {
 		t.Errorf("review after back:\n%s", review.Text)
 	}
+	// Back while editing one field returns to the review, not to the steps after it.
+	p.tap(h.T("btn.edit", "field", h.T("liaison.name.label")))
+	p.expect(h.T("liaison.name.prompt"))
+	p.tap(h.T("btn.back"))
+	p.expect(h.T("liaison.review"))
 	// Change the agency from the review: its buttons come back.
 	p.tap(h.T("btn.edit", "field", h.T("liaison.agency.label")))
 	p.expect(h.T("liaison.agency.prompt"))
@@ -330,4 +335,24 @@ func TestAdminListsPendingRequests(t *testing.T) {
 	p.expect(h.T("liaison.welcome", "agency", labourFa))
 	admin.send("/requests")
 	admin.expect(h.T("admin.no_requests"))
+}
+
+// A review shown before an edit is stale: confirming it would save values
+// it does not show.
+func TestOldReviewCannotBeConfirmed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config) { c.EditMessages = false })
+	p := h.person(2030, "Yasaman")
+	signUpToReview(h, p)
+	old := p.expect(h.T("liaison.review"))
+	p.tap(h.T("btn.edit", "field", h.T("liaison.position.label")))
+	p.expect(h.T("liaison.position.prompt"))
+	p.send("مدیر")
+	p.expect(h.T("liaison.review"))
+	if a := p.press(old.ID, h.T("btn.confirm")); a.Text != h.T("btn.stale") {
+		t.Errorf("old review's confirm answered %q", a.Text)
+	}
+	if _, err := h.db.PendingLiaisonRequest(context.Background(), p.ID()); !domain.IsKind(err, domain.KindNotFound) {
+		t.Errorf("old review saved a request: %v", err)
+	}
 }

@@ -113,6 +113,13 @@ func (db *DB) RedeemInvite(ctx context.Context, code string, r domain.LiaisonReq
 		if err := upsertUser(ctx, tx, r.UserID, r.FullName, string(r.Phone), ""); err != nil {
 			return err
 		}
+		// A request they left pending is overtaken by the invite; left
+		// open, an admin approving it later would move them to its agency.
+		if _, err := tx.Exec(ctx, `
+			UPDATE liaison_requests SET status = 'withdrawn', decided_by = $1, decided_at = $2
+			WHERE telegram_id = $1 AND status = 'pending'`, r.UserID, now); err != nil {
+			return err
+		}
 		by := deref(createdBy)
 		out, err = scanRequest(tx.QueryRow(ctx, `
 			INSERT INTO liaison_requests

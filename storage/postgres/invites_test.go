@@ -187,3 +187,34 @@ func TestRedeemInviteConcurrently(t *testing.T) {
 		t.Fatalf("invite used by %d, winner %d", got.UsedBy, winner.Load())
 	}
 }
+
+// A request left pending is withdrawn when its applicant signs up by an
+// invite, so a later approval cannot move them to the other agency.
+func TestRedeemInviteWithdrawsPendingRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	a := mustAgency(t, db, "labour", "کار")
+	b := mustAgency(t, db, "agri", "جهاد کشاورزی")
+	pending, err := db.CreateLiaisonRequest(ctx, request(20, b.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := mustInvite(t, db, a.ID, 1, t0.Add(time.Hour))
+	now := t0.Add(time.Minute)
+	if _, err := db.RedeemInvite(ctx, inv.Code, request(20, 0), now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.LiaisonRequest(ctx, pending.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != domain.RequestWithdrawn || got.DecidedBy != 20 || !got.DecidedAt.Equal(now) {
+		t.Fatalf("pending request after redeem = %+v", got)
+	}
+	_, err = db.DecideLiaisonRequest(ctx, pending.ID, true, 1, now)
+	wantErr(t, err, domain.KindConflict, "liaison.decided")
+	if u := mustUser(t, db, 20); u.LiaisonAgency() != a.ID {
+		t.Fatalf("liaison of %d, want %d", u.LiaisonAgency(), a.ID)
+	}
+}

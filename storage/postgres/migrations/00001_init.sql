@@ -58,7 +58,7 @@ CREATE TABLE liaison_requests (
     full_name   text NOT NULL,
     position    text NOT NULL,
     phone       text NOT NULL,
-    status      text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+    status      text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'withdrawn')),
     invite_code text REFERENCES invites (code),
     decided_by  bigint,
     decided_at  timestamptz,

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/storage/redis/redistest"
+)
+
+// The dispatcher's at-least-once, at-most-once handling against real Redis,
+// with a handler scripted per test.
+
+type scriptedHandler struct {
+	handle  func(n int) error // n counts calls from 1
+	calls   atomic.Int32
+	gaveUp  atomic.Int32
+	mu      sync.Mutex
+	gaveErr error
+}
+
+func (h *scriptedHandler) Handle(ctx context.Context, u tgbotapi.Update) error {
+	return h.handle(int(h.calls.Add(1)))
+}
+
+func (h *scriptedHandler) GiveUp(ctx context.Context, u tgbotapi.Update, err error) {
+	h.gaveUp.Add(1)
+	h.mu.Lock()
+	h.gaveErr = err
+	h.mu.Unlock()
+}
+
+func newTestDispatcher(t *testing.T, h bot.Handler, owner string) *bot.Dispatcher {
+	return &bot.Dispatcher{
+		Handler: h,
+		Log:     redistest.New(t),
+		Owner:   owner,
+		Lease:   300 * time.Millisecond,
+		Keep:    time.Hour,
+		Retries: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond},
+		Logger:  slog.New(slog.DiscardHandler),
+		Timeout: 5 * time.Second,
+	}
+}
+
+func textUpdate(id int) tgbotapi.Update {
+	return tgbotapi.Update{UpdateID: id, Message: &tgbotapi.Message{Chat: &tgbotapi.Chat{ID: 7, Type: "private"}, From: &tgbotapi.User{ID: 7}, Text: "x"}}
+}
+
+func TestDispatcherRetriesThenHandlesOnce(t *testing.T) {
+	t.Parallel()
+	h := &scriptedHandler{handle: func(n int) error {
+		if n < 3 {
+			return errors.New("postgres away")
+		}
+		return nil
+	}}
+	d := newTestDispatcher(t, h, "a")
+	if !d.One(context.Background(), textUpdate(1)) {
+		t.Fatal("not handled")
+	}
+	if d.One(context.Background(), textUpdate(1)); h.calls.Load() != 3 || h.gaveUp.Load() != 0 {
+		t.Errorf("calls %d, gave up %d; want 3 calls (2 failures, 1 success) and no give-up", h.calls.Load(), h.gaveUp.Load())
+	}
+}
+
+func TestDispatcherGivesUpAndTellsTheUser(t *testing.T) {
+	t.Parallel()
+	h := &scriptedHandler{handle: func(int) error { return errors.New("redis away") }}
+	d := newTestDispatcher(t, h, "a")
+	d.One(context.Background(), textUpdate(2))
+	if h.calls.Load() != 4 || h.gaveUp.Load() != 1 {
+		t.Errorf("calls %d, gave up %d; want 4 attempts and one give-up", h.calls.Load(), h.gaveUp.Load())
+	}
+}
+
+// A panicking handler does not take the process down, the user is told, and
+// the update is not handled again (a redelivery would panic forever).
+func TestDispatcherSurvivesPanic(t *testing.T) {
+	t.Parallel()
+	h := &scriptedHandler{handle: func(int) error { panic("boom") }}
+	d := newTestDispatcher(t, h, "a")
+	d.One(context.Background(), textUpdate(3))
+	d.One(context.Background(), textUpdate(3))
+	if h.calls.Load() != 1 || h.gaveUp.Load() != 1 {
+		t.Errorf("calls %d, gave up %d; want 1 and 1", h.calls.Load(), h.gaveUp.Load())
+	}
+}
+
+// Held by another process that renews its claim while it works: wait, and
+// skip once it is done, without handling it a second time.
+func TestDispatcherWaitsForAnotherOwner(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	slow := &scriptedHandler{handle: func(int) error { <-release; return nil }}
+	other := &scriptedHandler{handle: func(int) error { return nil }}
+	d1 := newTestDispatcher(t, slow, "one")
+	d2 := newTestDispatcher(t, other, "two")
+	d2.Log = d1.Log // one Redis, one prefix: two replicas
+	done := make(chan bool)
+	go func() { done <- d1.One(context.Background(), textUpdate(4)) }()
+	eventually(t, "the first to start", func() bool { return slow.calls.Load() == 1 })
+	go func() { time.Sleep(time.Second); close(release) }() // outlives the 300ms lease: renewal must hold it
+	if !d2.One(context.Background(), textUpdate(4)) {
+		t.Fatal("second owner abandoned the update")
+	}
+	<-done
+	if other.calls.Load() != 0 {
+		t.Error("the update was handled twice")
+	}
+}
+
+// Shutting down while waiting to retry leaves the update for redelivery.
+func TestDispatcherLeavesUpdateAtShutdown(t *testing.T) {
+	t.Parallel()
+	h := &scriptedHandler{handle: func(int) error { return errors.New("down") }}
+	d := newTestDispatcher(t, h, "a")
+	d.Retries = []time.Duration{time.Minute}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	if first := d.Batch(ctx, []tgbotapi.Update{textUpdate(5), textUpdate(6)}); first != 5 {
+		t.Errorf("first unhandled = %d, want 5", first)
+	}
+	if h.gaveUp.Load() != 0 {
+		t.Error("gave up at shutdown instead of leaving it for the next process")
+	}
+}
