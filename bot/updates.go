@@ -241,6 +241,12 @@ type Poller struct {
 
 // Run polls until ctx ends, then confirms what it handled and returns.
 func (p *Poller) Run(ctx context.Context) error {
+	// A webhook left set by an earlier deployment makes every getUpdates
+	// fail with 409; polling is what was configured now. Pending updates
+	// are kept.
+	if _, err := p.API.Call(ctx, "deleteWebhook", nil); err != nil {
+		p.Logger.Warn("delete webhook before polling", "err", err)
+	}
 	offset, confirmed := 0, 0
 	backoff := time.Second
 	for ctx.Err() == nil {

@@ -282,6 +282,25 @@ func (u *User) Press(messageID int, label string) (string, error) {
 	return s.pressLocked(u.id, ch, rec, btn)
 }
 
+// PressData sends a callback query with data of the caller's choosing from
+// message messageID, as a modified client can: Telegram does not check that
+// the data belongs to a button of that message. Tests use it to forge
+// buttons (another record's id, an admin's action).
+func (u *User) PressData(messageID int, data string) (string, error) {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed() {
+		return "", errClosed
+	}
+	ch := s.chats[u.id]
+	rec := ch.byID[messageID]
+	if rec == nil || !rec.fromBot {
+		return "", fmt.Errorf("apiserver: no bot message %d in chat %d", messageID, u.id)
+	}
+	return s.pressLocked(u.id, ch, rec, tgbotapi.InlineKeyboardButton{Text: "(forged)", CallbackData: &data})
+}
+
 func findInline(rec *msgRecord, label string) (tgbotapi.InlineKeyboardButton, bool) {
 	if rec.tg.ReplyMarkup == nil {
 		return tgbotapi.InlineKeyboardButton{}, false

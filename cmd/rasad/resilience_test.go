@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -365,5 +366,22 @@ func TestRetryAfterFailedPromptDoesNotApplyTwice(t *testing.T) {
 	review := p.expect(h.T("liaison.review"))
 	if !strings.Contains(review.Text, "آرش کمانگیر") || strings.Count(review.Text, "آرش کمانگیر") != 1 {
 		t.Errorf("review:\n%s", review.Text)
+	}
+}
+
+// Switching from a webhook deployment to polling: the old webhook would make
+// every getUpdates fail, so polling removes it first.
+func TestPollingRemovesLeftoverWebhook(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.procs[0].stop(t)
+	api := must[*bot.Telegram](t)(bot.Connect(context.Background(), bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	must[json.RawMessage](t)(api.Call(context.Background(), "setWebhook", tgbotapi.Params{"url": "http://127.0.0.1:9/old-hook"}))
+	h.start()
+	p := h.person(3030, "Kaveh")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	if url, _ := h.srv.Webhook(); url != "" {
+		t.Errorf("webhook still set to %q", url)
 	}
 }

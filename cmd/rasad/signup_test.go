@@ -356,3 +356,40 @@ func TestOldReviewCannotBeConfirmed(t *testing.T) {
 		t.Errorf("old review saved a request: %v", err)
 	}
 }
+
+// A modified client can send any callback data. Data the bot did not sign,
+// or an admin's action from someone who is not one, is refused and changes
+// nothing.
+func TestForgedButtonsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	admin := h.person(adminID, "Admin")
+	p := h.person(2040, "Mallory")
+	signUpToReview(h, p)
+	review := p.expect(h.T("liaison.review"))
+	p.tap(h.T("btn.confirm"))
+	p.expect(h.T("liaison.submitted"))
+	req := admin.expect("مریم کریمی")
+	approve, _ := req.Button(h.T("btn.approve"))
+
+	for _, data := range []string{
+		"lr|a|1",                 // unsigned approval
+		"lr|a|1~AAAAAAAAAAA",     // badly signed
+		"f|x|1|ok|~AAAAAAAAAAA",  // a flow button of no session
+		approve.Data,             // a real admin button, pressed by a non-admin
+		strings.Repeat("z", 300), // garbage
+	} {
+		id := must[string](t)(p.PressData(review.ID, data))
+		a := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait))
+		if a.Text != h.T("btn.stale") && a.Text != h.T("err.forbidden") {
+			t.Errorf("forged %q answered %q", data, a.Text)
+		}
+	}
+	u := must[domain.User](t)(h.db.User(context.Background(), p.ID()))
+	if u.Has(domain.RoleLiaison) {
+		t.Error("a forged approval made a liaison")
+	}
+	// The request is still pending for a real admin.
+	admin.press(req.ID, h.T("btn.approve"))
+	p.expect(h.T("liaison.welcome", "agency", labourFa))
+}
