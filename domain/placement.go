@@ -1,0 +1,396 @@
+package domain
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A placement is one job created for one person, registered by the agency
+// that created or supported it. It is counted once per program year: the
+// national code is unique among a year's placements across all agencies.
+
+// Sector is one of the three sectors jobs are planned in.
+type Sector string
+
+const (
+	SectorServices    Sector = "services"
+	SectorIndustry    Sector = "industry"
+	SectorAgriculture Sector = "agriculture"
+)
+
+var Sectors = []Sector{SectorServices, SectorIndustry, SectorAgriculture}
+
+// Gender of the person placed.
+type Gender string
+
+const (
+	GenderFemale Gender = "female"
+	GenderMale   Gender = "male"
+)
+
+var Genders = []Gender{GenderFemale, GenderMale}
+
+// JobKind is what sort of job was created.
+type JobKind string
+
+const (
+	KindNewJob         JobKind = "new_job"
+	KindHomeBusiness   JobKind = "home_business"
+	KindKnowledgeBased JobKind = "knowledge_based"
+	KindRural          JobKind = "rural"
+	KindTourism        JobKind = "tourism"
+	KindMarketStall    JobKind = "market_stall"
+	KindOther          JobKind = "other"
+)
+
+var JobKinds = []JobKind{KindNewJob, KindHomeBusiness, KindKnowledgeBased, KindRural, KindTourism, KindMarketStall, KindOther}
+
+// Support is the main kind of help the agency gave, as the national system
+// records it.
+type Support string
+
+const (
+	SupportInformation    Support = "information"
+	SupportIdentification Support = "identification"
+	SupportCounselling    Support = "counselling"
+	SupportTraining       Support = "training"
+	SupportFinancing      Support = "financing"
+	SupportTechnology     Support = "technology"
+	SupportInfrastructure Support = "infrastructure"
+	SupportPermits        Support = "permits"
+	SupportPromotion      Support = "promotion"
+)
+
+var Supports = []Support{SupportInformation, SupportIdentification, SupportCounselling, SupportTraining,
+	SupportFinancing, SupportTechnology, SupportInfrastructure, SupportPermits, SupportPromotion}
+
+// Funding names where the project's money came from; every project must.
+type Funding string
+
+const (
+	FundingNone      Funding = "none"
+	FundingQardHasan Funding = "qard_hasan" // interest-free loan (قرض‌الحسنه)
+	FundingRural     Funding = "rural_credit"
+	FundingBank      Funding = "bank"
+	FundingOther     Funding = "other"
+)
+
+var Fundings = []Funding{FundingNone, FundingQardHasan, FundingRural, FundingBank, FundingOther}
+
+// Area says whether the job is in a city or a village.
+type Area string
+
+const (
+	AreaUrban Area = "urban"
+	AreaRural Area = "rural"
+)
+
+var Areas = []Area{AreaUrban, AreaRural}
+
+// County is one of the province's sixteen counties (شهرستان).
+type County struct {
+	Code   string
+	NameFa string
+	NameEn string
+}
+
+// TehranCounty is the county whose city has municipal districts.
+const TehranCounty = "tehran"
+
+// Districts is the number of Tehran's municipal districts (منطقه ۱ to ۲۲).
+const Districts = 22
+
+// Counties of Tehran province, as in shared/data/counties.csv.
+var Counties = []County{
+	{"tehran", "تهران", "Tehran"},
+	{"rey", "ری", "Rey"},
+	{"shemiranat", "شمیرانات", "Shemiranat"},
+	{"eslamshahr", "اسلامشهر", "Eslamshahr"},
+	{"shahriar", "شهریار", "Shahriar"},
+	{"malard", "ملارد", "Malard"},
+	{"qods", "قدس", "Qods"},
+	{"robatkarim", "رباط‌کریم", "Robat Karim"},
+	{"baharestan", "بهارستان", "Baharestan"},
+	{"pakdasht", "پاکدشت", "Pakdasht"},
+	{"varamin", "ورامین", "Varamin"},
+	{"qarchak", "قرچک", "Qarchak"},
+	{"pishva", "پیشوا", "Pishva"},
+	{"damavand", "دماوند", "Damavand"},
+	{"firuzkuh", "فیروزکوه", "Firuzkuh"},
+	{"pardis", "پردیس", "Pardis"},
+}
+
+// CountyByCode finds a county, or ok=false.
+func CountyByCode(code string) (County, bool) {
+	i := slices.IndexFunc(Counties, func(c County) bool { return c.Code == code })
+	if i < 0 {
+		return County{}, false
+	}
+	return Counties[i], true
+}
+
+// Verification is where checking a placement by phone or visit stands.
+type Verification string
+
+const (
+	VerifyPending  Verification = "pending"
+	VerifyVerified Verification = "verified"
+	VerifyFailed   Verification = "failed"
+)
+
+// Placement is one registered job.
+type Placement struct {
+	ID          int64
+	ProgramYear int // Solar Hijri year of registration; the code is unique within it
+
+	// The person.
+	NationalID NationalID
+	FullName   string
+	Gender     Gender
+	BirthYear  int    // Solar Hijri
+	Mobile     Mobile // optional
+
+	// The job.
+	Sector        Sector
+	Activity      string // activity or job title
+	Employer      string // employer or workplace
+	Kind          JobKind
+	Support       Support
+	Funding       Funding
+	FundingAmount int64 // rials; 0 when Funding is none
+	County        string
+	District      int // 1–22 in Tehran county's city, else 0
+	Area          Area
+	StartDate     time.Time // midnight Tehran
+
+	// The record.
+	AgencyID       int64
+	LiaisonID      int64 // Telegram id of who registered it
+	Verification   Verification
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	WithdrawnAt    time.Time
+	WithdrawnBy    int64
+	WithdrawReason string
+}
+
+// Withdrawn reports whether the record was taken back; it then counts for
+// nothing and does not hold its national code.
+func (p Placement) Withdrawn() bool { return !p.WithdrawnAt.IsZero() }
+
+// Age bounds of a person placed, in years at the program year.
+const (
+	MinAge = 15
+	MaxAge = 70
+)
+
+// MaxAmount bounds funding amounts: a thousand trillion rials is beyond
+// any single project, and a typo adding digits should be caught.
+const MaxAmount = 1_000_000_000_000_000
+
+// Check lists everything wrong with p for registration at now; nil when it
+// can be saved. All problems are listed, so a spreadsheet row says at once
+// everything its sender must fix.
+func (p Placement) Check(now time.Time) []error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if p.NationalID == "" {
+		add(Invalid("nationalid.missing"))
+	} else if _, err := ParseNationalID(string(p.NationalID)); err != nil {
+		add(err)
+	}
+	if _, err := ParsePersonName(p.FullName); err != nil {
+		add(err)
+	}
+	add(oneOf(p.Gender, Genders, "gender"))
+	add(checkBirthYear(p.BirthYear, now))
+	if p.Mobile != "" {
+		if m, err := ParseMobile(string(p.Mobile)); err != nil || m != p.Mobile {
+			add(Invalid("mobile.format"))
+		}
+	}
+	add(oneOf(p.Sector, Sectors, "sector"))
+	if _, err := ParseTitle(p.Activity); err != nil {
+		add(Invalid("activity." + strings.TrimPrefix(CodeOf(err), "title.")))
+	}
+	if _, err := ParseTitle(p.Employer); err != nil {
+		add(Invalid("employer." + strings.TrimPrefix(CodeOf(err), "title.")))
+	}
+	add(oneOf(p.Kind, JobKinds, "kind"))
+	add(oneOf(p.Support, Supports, "support"))
+	add(oneOf(p.Funding, Fundings, "funding"))
+	switch {
+	case p.Funding == FundingNone && p.FundingAmount != 0:
+		add(Invalid("amount.unfunded"))
+	case p.Funding != FundingNone && p.Funding != "" && (p.FundingAmount <= 0 || p.FundingAmount > MaxAmount):
+		add(Invalid("amount.range"))
+	}
+	if _, ok := CountyByCode(p.County); !ok {
+		add(Invalid("county.unknown"))
+	}
+	switch {
+	case p.County == TehranCounty && p.Area == AreaUrban && (p.District < 1 || p.District > Districts):
+		add(Invalid("district.range"))
+	case (p.County != TehranCounty || p.Area != AreaUrban) && p.District != 0:
+		add(Invalid("district.outside"))
+	}
+	add(oneOf(p.Area, Areas, "area"))
+	add(CheckStartDate(p.StartDate, now))
+	return errs
+}
+
+// NeedsDistrict reports whether a placement in county and area names a
+// municipal district: only Tehran's city has them.
+func NeedsDistrict(county string, area Area) bool {
+	return county == TehranCounty && area == AreaUrban
+}
+
+func oneOf[T ~string](v T, all []T, field string) error {
+	if v == "" {
+		return Invalid(field + ".missing")
+	}
+	if !slices.Contains(all, v) {
+		return Invalid(field + ".unknown")
+	}
+	return nil
+}
+
+// ParseBirthYear reads a Solar Hijri birth year ("1370", "۱۳۷۰") and checks
+// the person is 15 to 70 in the program year of now.
+func ParseBirthYear(s string, now time.Time) (int, error) {
+	t := Normalize(s)
+	if len(t) != 4 || strings.Trim(t, "0123456789") != "" {
+		return 0, Invalid("birthyear.format")
+	}
+	y, _ := strconv.Atoi(t)
+	return y, checkBirthYear(y, now)
+}
+
+func checkBirthYear(y int, now time.Time) error {
+	if y == 0 {
+		return Invalid("birthyear.missing")
+	}
+	age := ProgramYear(now) - y
+	if age < MinAge || age > MaxAge {
+		return Invalid("birthyear.range")
+	}
+	return nil
+}
+
+// ParseStartDate reads a job's start date like ParseJalaliDate and checks
+// it is not in the future and falls in the program year of now or the one
+// before (late registrations of last year's jobs).
+func ParseStartDate(s string, now time.Time) (time.Time, error) {
+	d, err := ParseJalaliDate(s, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d, CheckStartDate(d, now)
+}
+
+// CheckStartDate is ParseStartDate's range check on a date already read.
+func CheckStartDate(d, now time.Time) error {
+	switch {
+	case d.IsZero():
+		return Invalid("startdate.missing")
+	case d.After(StartOfDay(now)):
+		return Invalid("startdate.future")
+	case d.Before(YearStart(ProgramYear(now) - 1)):
+		return Invalid("startdate.old")
+	}
+	return nil
+}
+
+// ParseAmount reads an amount in rials as people type it: any digit script,
+// with thousands separators (, ٬ ، . space) or none. Zero is refused: a
+// funded project names its money.
+func ParseAmount(s string) (int64, error) {
+	t := Normalize(s)
+	var b strings.Builder
+	for _, r := range t {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ',' || r == '٬' || r == '،' || r == '.' || r == ' ' || r == '\'':
+		default:
+			return 0, Invalid("amount.format")
+		}
+	}
+	if b.Len() == 0 {
+		return 0, Invalid("amount.format")
+	}
+	if b.Len() > 16 {
+		return 0, Invalid("amount.range")
+	}
+	n, err := strconv.ParseInt(b.String(), 10, 64)
+	if err != nil || n <= 0 || n > MaxAmount {
+		return 0, Invalid("amount.range")
+	}
+	return n, nil
+}
+
+// ParseDistrict reads a Tehran municipal district number, 1 to 22.
+func ParseDistrict(s string) (int, error) {
+	t := strings.TrimPrefix(Normalize(s), "منطقه ")
+	n, err := strconv.Atoi(strings.TrimSpace(t))
+	if err != nil || n < 1 || n > Districts {
+		return 0, Invalid("district.range")
+	}
+	return n, nil
+}
+
+// Duplicate is what an agency learns when it tries to register a national
+// code already placed this program year.
+type Duplicate struct {
+	Existing   Placement // the record that holds the code
+	SameAgency bool      // the trying agency's own record: offer to correct it
+}
+
+// DuplicateAttempt is one refused registration, kept for the summaries.
+type DuplicateAttempt struct {
+	NationalID  NationalID
+	ProgramYear int
+	AgencyID    int64 // the agency that tried
+	LiaisonID   int64
+	HolderID    int64 // the placement that holds the code
+	At          time.Time
+}
+
+// ErrDuplicate is the Conflict code of a national code already placed.
+const ErrDuplicate = "placement.duplicate"
+
+// DuplicateErr is a Conflict ErrDuplicate error carrying the record that
+// holds the code; AsDuplicate gets it back.
+func DuplicateErr(d Duplicate) error {
+	return &Error{Kind: KindConflict, Code: ErrDuplicate, Err: &duplicateCause{d}}
+}
+
+type duplicateCause struct{ Duplicate }
+
+func (c *duplicateCause) Error() string { return "national code already placed this program year" }
+
+// AsDuplicate finds the duplicate in err's chain.
+func AsDuplicate(err error) (Duplicate, bool) {
+	var c *duplicateCause
+	if errors.As(err, &c) {
+		return c.Duplicate, true
+	}
+	return Duplicate{}, false
+}
+
+// Change is one field of a placement corrected, for the audit trail.
+type Change struct {
+	PlacementID int64
+	Field       string
+	Old, New    string
+	By          int64 // Telegram id
+	At          time.Time
+	Reason      string // for withdrawals
+}
