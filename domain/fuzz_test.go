@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,156 @@ func FuzzParseTitle(f *testing.F) {
 		}
 		if again, err := ParseTitle(n); err != nil || again != n {
 			t.Fatalf("re-parse of %q = %q, %v", n, again, err)
+		}
+	})
+}
+
+func FuzzParseAmount(f *testing.F) {
+	for _, s := range []string{
+		"50,000,000", "۵۰٬۰۰۰٬۰۰۰", "٥٠،٠٠٠", "50 000 000", "50.000.000", "50'000", "0", "-5", "1e6",
+		"1.5", "50,00,000", "1,000,000,000,000,000", "1000000000000001", "12345678901234567", "",
+		"0000000000000000000001", "50, 000", ",000", "50,000,", "1٫5",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseAmount(s)
+		if err != nil {
+			switch CodeOf(err) {
+			case "amount.format", "amount.range":
+			default:
+				t.Fatalf("ParseAmount(%q) error %v", s, err)
+			}
+			if KindOf(err) != KindInvalid || n != 0 {
+				t.Fatalf("ParseAmount(%q) = %d, %v", s, n, err)
+			}
+			return
+		}
+		if n <= 0 || n > MaxAmount {
+			t.Fatalf("ParseAmount(%q) = %d, out of range", s, n)
+		}
+		// The value is the input's digits, separators left out.
+		digits := strings.TrimLeft(strings.Map(func(r rune) rune {
+			if isASCIIDigit(r) {
+				return r
+			}
+			return -1
+		}, Normalize(s)), "0")
+		if digits != strconv.FormatInt(n, 10) {
+			t.Fatalf("ParseAmount(%q) = %d, but its digits are %q", s, n, digits)
+		}
+		for _, form := range []string{strconv.FormatInt(n, 10), FormatNumber(n, "fa"), FormatNumber(n, "en")} {
+			if again, err := ParseAmount(form); err != nil || again != n {
+				t.Fatalf("re-parse of %q = %d, %v; want %d", form, again, err, n)
+			}
+		}
+	})
+}
+
+func FuzzParseBirthYear(f *testing.F) {
+	for _, s := range []string{
+		"1370", "۱۳۷۰", "١٣٧٠", " 1370 ", "1390", "1391", "1335", "1334", "0000", "1990",
+		"137", "13700", "abc", "", "+137", "\u200f۱۳۷۰",
+	} {
+		f.Add(s, int64(0))
+	}
+	f.Add("1389", int64(-86400*80))
+	f.Fuzz(func(t *testing.T, s string, offset int64) {
+		// now is 1405/03/17 give or take about 150 years.
+		now := time.Unix(time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran).Unix()+offset%(150*366*86400), 0)
+		y, err := ParseBirthYear(s, now)
+		if err != nil {
+			switch CodeOf(err) {
+			case "birthyear.format", "birthyear.range":
+			default:
+				t.Fatalf("ParseBirthYear(%q) error %v", s, err)
+			}
+			if KindOf(err) != KindInvalid || y != 0 {
+				t.Fatalf("ParseBirthYear(%q) = %d, %v", s, y, err)
+			}
+			return
+		}
+		if age := ProgramYear(now) - y; y < 1000 || y > 9999 || age < MinAge || age > MaxAge {
+			t.Fatalf("ParseBirthYear(%q) at %s = %d", s, now, y)
+		}
+		if checkBirthYear(y, now) != nil {
+			t.Fatalf("ParseBirthYear(%q) = %d, which Check refuses", s, y)
+		}
+		for _, form := range []string{strconv.Itoa(y), PersianDigits(strconv.Itoa(y))} {
+			if again, err := ParseBirthYear(form, now); err != nil || again != y {
+				t.Fatalf("re-parse of %q = %d, %v; want %d", form, again, err, y)
+			}
+		}
+	})
+}
+
+func FuzzParseDistrict(f *testing.F) {
+	for _, s := range []string{
+		"1", "۲۲", "٢٢", " 05 ", "منطقه ۵", "منطقه۵", "منطقه\u200c۵", "District 5", "0", "23",
+		"x", "", "-1", "+5", "منطقه", "99999999999999999999",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDistrict(s)
+		if err != nil {
+			if CodeOf(err) != "district.range" || KindOf(err) != KindInvalid || d != 0 {
+				t.Fatalf("ParseDistrict(%q) = %d, %v", s, d, err)
+			}
+			return
+		}
+		if d < 1 || d > Districts {
+			t.Fatalf("ParseDistrict(%q) = %d", s, d)
+		}
+		str := strconv.Itoa(d)
+		for _, form := range []string{str, PersianDigits(str), "منطقه " + PersianDigits(str)} {
+			if again, err := ParseDistrict(form); err != nil || again != d {
+				t.Fatalf("re-parse of %q = %d, %v; want %d", form, again, err, d)
+			}
+		}
+	})
+}
+
+func FuzzParseStartDate(f *testing.F) {
+	base := time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran).Unix() // 1405/03/17
+	for _, s := range []string{
+		"امروز", "today", "دیروز", "yesterday", "1405/03/17", "۱۴۰۵/۳/۱۷", "1405/03/18", "1405/01/01",
+		"1404/01/01", "1403/12/29", "1403/12/30", "1404/12/30", "2026/06/07", "",
+	} {
+		f.Add(s, int64(0))
+	}
+	f.Add("today", int64(13*3600+30*60)) // 23:30 Tehran
+	f.Add("1405/03/18", int64(14*3600))  // 00:00 Tehran the next day
+	f.Add("1404/01/01", -int64(78*86400+10*3600))
+	f.Fuzz(func(t *testing.T, s string, offset int64) {
+		now := time.Unix(base+offset%(150*366*86400), 0)
+		got, err := ParseStartDate(s, now)
+		if err != nil {
+			switch CodeOf(err) {
+			case "date.format", "date.range", "date.year", "startdate.future", "startdate.old":
+			default:
+				t.Fatalf("ParseStartDate(%q) error %v", s, err)
+			}
+			if KindOf(err) != KindInvalid || !got.IsZero() {
+				t.Fatalf("ParseStartDate(%q) = %s, %v", s, got, err)
+			}
+			return
+		}
+		if got.Location() != Tehran || !StartOfDay(got).Equal(got) {
+			t.Fatalf("ParseStartDate(%q) = %s is not a Tehran day start", s, got)
+		}
+		if got.After(now) || got.Before(YearStart(ProgramYear(now)-1)) {
+			t.Fatalf("ParseStartDate(%q) at %s = %s, outside last program year to today", s, now, got)
+		}
+		if py := ProgramYear(got); py != ProgramYear(now) && py != ProgramYear(now)-1 {
+			t.Fatalf("ParseStartDate(%q) at %s = %s, of year %d", s, now, got, py)
+		}
+		if err := CheckStartDate(got, now); err != nil {
+			t.Fatalf("CheckStartDate(%s) = %v after ParseStartDate accepted it", got, err)
+		}
+		numeric := FormatJalaliNumeric(got)
+		if again, err := ParseStartDate(numeric, now); err != nil || !again.Equal(got) {
+			t.Fatalf("%q -> %s -> %q -> %s, %v", s, got, numeric, again, err)
 		}
 	})
 }

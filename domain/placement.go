@@ -201,11 +201,7 @@ func (p Placement) Check(now time.Time) []error {
 			errs = append(errs, err)
 		}
 	}
-	if p.NationalID == "" {
-		add(Invalid("nationalid.missing"))
-	} else if _, err := ParseNationalID(string(p.NationalID)); err != nil {
-		add(err)
-	}
+	add(checkNationalID(p.NationalID))
 	if _, err := ParsePersonName(p.FullName); err != nil {
 		add(err)
 	}
@@ -232,13 +228,16 @@ func (p Placement) Check(now time.Time) []error {
 	case p.Funding != FundingNone && p.Funding != "" && (p.FundingAmount <= 0 || p.FundingAmount > MaxAmount):
 		add(Invalid("amount.range"))
 	}
-	if _, ok := CountyByCode(p.County); !ok {
+	_, countyOK := CountyByCode(p.County)
+	if !countyOK {
 		add(Invalid("county.unknown"))
 	}
+	// A district is judged only once county and area are known: with
+	// either missing or wrong, that field's error is the one to fix.
 	switch {
-	case p.County == TehranCounty && p.Area == AreaUrban && (p.District < 1 || p.District > Districts):
+	case NeedsDistrict(p.County, p.Area) && (p.District < 1 || p.District > Districts):
 		add(Invalid("district.range"))
-	case (p.County != TehranCounty || p.Area != AreaUrban) && p.District != 0:
+	case countyOK && slices.Contains(Areas, p.Area) && !NeedsDistrict(p.County, p.Area) && p.District != 0:
 		add(Invalid("district.outside"))
 	}
 	add(oneOf(p.Area, Areas, "area"))
@@ -250,6 +249,27 @@ func (p Placement) Check(now time.Time) []error {
 // municipal district: only Tehran's city has them.
 func NeedsDistrict(county string, area Area) bool {
 	return county == TehranCounty && area == AreaUrban
+}
+
+// checkNationalID accepts only the canonical form ParseNationalID returns:
+// "12345679" and "0012345679" are one person, and the one-placement-per-year
+// rule compares stored codes, so a code stored unpadded or with Persian
+// digits would let the same person be placed twice.
+func checkNationalID(id NationalID) error {
+	if id == "" {
+		return Invalid("nationalid.missing")
+	}
+	parsed, err := ParseNationalID(string(id))
+	switch {
+	case err != nil:
+		return err
+	case parsed == id:
+		return nil
+	case strings.Trim(string(id), "0123456789") != "":
+		return Invalid("nationalid.chars")
+	default:
+		return Invalid("nationalid.length")
+	}
 }
 
 func oneOf[T ~string](v T, all []T, field string) error {
@@ -270,13 +290,22 @@ func ParseBirthYear(s string, now time.Time) (int, error) {
 		return 0, Invalid("birthyear.format")
 	}
 	y, _ := strconv.Atoi(t)
-	return y, checkBirthYear(y, now)
+	if err := checkBirthYearRange(y, now); err != nil {
+		return 0, err
+	}
+	return y, nil
 }
 
 func checkBirthYear(y int, now time.Time) error {
 	if y == 0 {
 		return Invalid("birthyear.missing")
 	}
+	return checkBirthYearRange(y, now)
+}
+
+// checkBirthYearRange is the age check; a typed "0000" is out of range,
+// not missing.
+func checkBirthYearRange(y int, now time.Time) error {
 	age := ProgramYear(now) - y
 	if age < MinAge || age > MaxAge {
 		return Invalid("birthyear.range")
@@ -292,55 +321,102 @@ func ParseStartDate(s string, now time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return d, CheckStartDate(d, now)
+	if err := CheckStartDate(d, now); err != nil {
+		return time.Time{}, err
+	}
+	return d, nil
 }
 
 // CheckStartDate is ParseStartDate's range check on a date already read.
+// It compares Tehran days, so a date carrying a time of day (a spreadsheet
+// cell read as UTC midnight is 03:30 in Tehran) is judged by its day.
 func CheckStartDate(d, now time.Time) error {
-	switch {
-	case d.IsZero():
+	if d.IsZero() {
 		return Invalid("startdate.missing")
-	case d.After(StartOfDay(now)):
+	}
+	day := StartOfDay(d)
+	switch {
+	case day.After(StartOfDay(now)):
 		return Invalid("startdate.future")
-	case d.Before(YearStart(ProgramYear(now) - 1)):
+	case day.Before(YearStart(ProgramYear(now) - 1)):
 		return Invalid("startdate.old")
 	}
 	return nil
 }
 
 // ParseAmount reads an amount in rials as people type it: any digit script,
-// with thousands separators (, ٬ ، . space) or none. Zero is refused: a
-// funded project names its money.
+// with thousands separators (, ٬ ، . ' space) or none. Separators must
+// split the digits in groups of three ("50,000,000"), so a decimal such as
+// "1.5" or "2,5" is refused rather than read as 15 or 25. Zero is refused:
+// a funded project names its money.
 func ParseAmount(s string) (int64, error) {
-	t := Normalize(s)
 	var b strings.Builder
-	for _, r := range t {
+	group, groups := 0, 0 // digits in the current group; groups closed so far
+	sep := false          // the previous rune was a separator
+	for _, r := range Normalize(s) {
 		switch {
-		case r >= '0' && r <= '9':
+		case isASCIIDigit(r):
 			b.WriteRune(r)
-		case r == ',' || r == '٬' || r == '،' || r == '.' || r == ' ' || r == '\'':
+			group++
+			sep = false
+		case isAmountSep(r):
+			// The first group holds 1–3 digits, every later one 3;
+			// a run of separators (", ") counts as one.
+			if !sep {
+				if group == 0 || group > 3 && groups == 0 || groups > 0 && group != 3 {
+					return 0, Invalid("amount.format")
+				}
+				groups++
+				group = 0
+			}
+			sep = true
 		default:
 			return 0, Invalid("amount.format")
 		}
 	}
-	if b.Len() == 0 {
+	if group == 0 || groups > 0 && group != 3 {
 		return 0, Invalid("amount.format")
 	}
-	if b.Len() > 16 {
+	digits := strings.TrimLeft(b.String(), "0")
+	if len(digits) > 16 {
 		return 0, Invalid("amount.range")
 	}
-	n, err := strconv.ParseInt(b.String(), 10, 64)
-	if err != nil || n <= 0 || n > MaxAmount {
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if digits == "" || err != nil || n <= 0 || n > MaxAmount {
 		return 0, Invalid("amount.range")
 	}
 	return n, nil
 }
 
-// ParseDistrict reads a Tehran municipal district number, 1 to 22.
+// isAmountSep reports the thousands separators people type: ASCII comma,
+// the Arabic thousands separator ٬, the Arabic comma ، (a Persian keyboard's
+// comma), dot, apostrophe and space. The Persian decimal separator ٫ is not
+// one of them.
+func isAmountSep(r rune) bool {
+	switch r {
+	case ',', '٬', '،', '.', '\'', ' ':
+		return true
+	}
+	return false
+}
+
+// ParseDistrict reads a Tehran municipal district number, 1 to 22, typed
+// alone ("5", "۵") or after the word for district ("منطقه ۵", "منطقه۵",
+// "District 5"). Anything else is district.range: the user is asked for a
+// number from 1 to 22.
 func ParseDistrict(s string) (int, error) {
-	t := strings.TrimPrefix(Normalize(s), "منطقه ")
-	n, err := strconv.Atoi(strings.TrimSpace(t))
-	if err != nil || n < 1 || n > Districts {
+	t := Normalize(s)
+	for _, word := range []string{"منطقه", "district"} {
+		if len(t) >= len(word) && strings.EqualFold(t[:len(word)], word) {
+			t = strings.TrimLeft(t[len(word):], " \u200c")
+			break
+		}
+	}
+	if t == "" || len(t) > 2 || strings.Trim(t, "0123456789") != "" {
+		return 0, Invalid("district.range")
+	}
+	n, _ := strconv.Atoi(t)
+	if n < 1 || n > Districts {
 		return 0, Invalid("district.range")
 	}
 	return n, nil
@@ -393,4 +469,11 @@ type Change struct {
 	By          int64 // Telegram id
 	At          time.Time
 	Reason      string // for withdrawals
+}
+
+// RowOutcome is what became of one placement of a bulk registration: saved,
+// or refused as a duplicate of the record that holds its code.
+type RowOutcome struct {
+	Saved     Placement
+	Duplicate *Duplicate
 }
