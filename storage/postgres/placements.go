@@ -1,0 +1,791 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// The national code is unique among a year's active placements by the
+// partial unique index placements_one_per_year. Nothing here checks first
+// and inserts after: inserts say ON CONFLICT ... DO NOTHING against that
+// index (onePerYear), and an update that collides gets its unique
+// violation. Under READ COMMITTED an insert that meets a concurrent
+// uncommitted insert of the same code waits for it: if it commits, ours does
+// nothing and the next statement sees the holder; if it aborts, ours goes
+// in. The holder can still vanish between the two statements (withdrawn
+// meanwhile), so the insert is then tried again.
+
+const (
+	// onePerYear is the conflict target naming placements_one_per_year.
+	onePerYear = `ON CONFLICT (national_id, program_year) WHERE withdrawn_at IS NULL DO NOTHING`
+
+	// constraintOnePerYear is the index's name as a unique violation reports it.
+	constraintOnePerYear = "placements_one_per_year"
+
+	// codeDeadlock is deadlock_detected. Two imports, or an import and a
+	// correction, that take the same codes in different orders can meet one;
+	// PostgreSQL aborts one transaction, which is then run again.
+	codeDeadlock = "40P01"
+
+	// maxTries bounds the retries after a vanished holder or a deadlock.
+	maxTries = 3
+)
+
+// placementColumns are read by scanPlacement, in its order.
+const placementColumns = `id, program_year, national_id, full_name, gender, birth_year, COALESCE(mobile, ''),
+	sector, activity, employer, kind, support, funding, funding_amount, county, COALESCE(district, 0), area,
+	start_date, agency_id, liaison_id, verification, created_at, updated_at,
+	withdrawn_at, withdrawn_by, COALESCE(withdraw_reason, '')`
+
+// insertColumns are the columns a new placement is given, in the order of
+// placementArgs (created_at and updated_at follow, from now).
+const insertColumns = `program_year, national_id, full_name, gender, birth_year, mobile,
+	sector, activity, employer, kind, support, funding, funding_amount, county, district, area,
+	start_date, agency_id, liaison_id, verification`
+
+func scanPlacement(row pgx.Row) (domain.Placement, error) {
+	var (
+		p                                      domain.Placement
+		nationalID, mobile                     string
+		gender, sector, kind, support, funding string
+		area, verification                     string
+		district                               int16
+		startDate                              pgtype.Date
+		liaisonID, withdrawnBy                 *int64
+		withdrawnAt                            *time.Time
+	)
+	err := row.Scan(&p.ID, &p.ProgramYear, &nationalID, &p.FullName, &gender, &p.BirthYear, &mobile,
+		&sector, &p.Activity, &p.Employer, &kind, &support, &funding, &p.FundingAmount, &p.County, &district, &area,
+		&startDate, &p.AgencyID, &liaisonID, &verification, &p.CreatedAt, &p.UpdatedAt,
+		&withdrawnAt, &withdrawnBy, &p.WithdrawReason)
+	if err != nil {
+		return domain.Placement{}, err
+	}
+	p.NationalID = domain.NationalID(nationalID)
+	p.Mobile = domain.Mobile(mobile)
+	p.Gender = domain.Gender(gender)
+	p.Sector = domain.Sector(sector)
+	p.Kind = domain.JobKind(kind)
+	p.Support = domain.Support(support)
+	p.Funding = domain.Funding(funding)
+	p.District = int(district)
+	p.Area = domain.Area(area)
+	if startDate.Valid {
+		y, m, d := startDate.Time.Date()
+		p.StartDate = time.Date(y, m, d, 0, 0, 0, 0, domain.Tehran)
+	}
+	p.LiaisonID = deref(liaisonID)
+	p.Verification = domain.Verification(verification)
+	p.WithdrawnAt = deref(withdrawnAt)
+	p.WithdrawnBy = deref(withdrawnBy)
+	return p, nil
+}
+
+func collectPlacements(rows pgx.Rows) ([]domain.Placement, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Placement, error) {
+		return scanPlacement(row)
+	})
+}
+
+// placementArgs are p's values for insertColumns.
+func placementArgs(p domain.Placement) []any {
+	verification := p.Verification
+	if verification == "" {
+		verification = domain.VerifyPending
+	}
+	return []any{
+		p.ProgramYear, string(p.NationalID), p.FullName, string(p.Gender), p.BirthYear, nullString(string(p.Mobile)),
+		string(p.Sector), p.Activity, p.Employer, string(p.Kind), string(p.Support), string(p.Funding),
+		p.FundingAmount, p.County, nullDistrict(p.District), string(p.Area),
+		pgDate(p.StartDate), p.AgencyID, nullID(p.LiaisonID), string(verification),
+	}
+}
+
+// pgDate is t's day in Tehran. pgx writes a date from the year, month and
+// day of the time in its own location, so an instant given in UTC would
+// otherwise land on the day before.
+func pgDate(t time.Time) pgtype.Date {
+	return pgtype.Date{Time: t.In(domain.Tehran), Valid: true}
+}
+
+// dateText is t's day in Tehran as the audit trail writes it.
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(domain.Tehran).Format(time.DateOnly)
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullDistrict(d int) *int16 {
+	if d == 0 {
+		return nil
+	}
+	v := int16(d)
+	return &v
+}
+
+// checkNew rejects placements the caller forgot to complete; the rest of
+// the validation is domain.Placement.Check's, and the table's constraints.
+func checkNew(p domain.Placement) error {
+	if p.ProgramYear == 0 {
+		return errors.New("program year not set")
+	}
+	return nil
+}
+
+// agencyNotFound turns a foreign key violation (an agency that does not
+// exist) into NotFound "agency.notfound".
+func agencyNotFound(err error) error {
+	if code, _ := pgError(err); code == codeForeignKeyViolation {
+		return domain.Wrap(domain.KindNotFound, "agency.notfound", err)
+	}
+	return err
+}
+
+// retryDeadlock runs fn in a transaction, again if PostgreSQL chose it as a
+// deadlock's victim. fn must reset whatever it reports on each run.
+func (db *DB) retryDeadlock(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	for try := 1; ; try++ {
+		err := db.inTx(ctx, fn)
+		if code, _ := pgError(err); code == codeDeadlock && try < maxTries && ctx.Err() == nil {
+			continue
+		}
+		return err
+	}
+}
+
+// activeHolder returns the active placement holding national code id in
+// year, or pgx.ErrNoRows.
+func activeHolder(ctx context.Context, q querier, year int, id domain.NationalID) (domain.Placement, error) {
+	return scanPlacement(q.QueryRow(ctx, `
+		SELECT `+placementColumns+` FROM placements
+		WHERE national_id = $1 AND program_year = $2 AND withdrawn_at IS NULL`,
+		string(id), year))
+}
+
+// recordAttempt keeps a refused registration by agencyID of holder's code.
+func recordAttempt(ctx context.Context, q querier, holder domain.Placement, agencyID, liaisonID int64, at time.Time) error {
+	_, err := q.Exec(ctx, `
+		INSERT INTO duplicate_attempts (national_id, program_year, agency_id, liaison_id, holder_id, at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		string(holder.NationalID), holder.ProgramYear, agencyID, nullID(liaisonID), holder.ID, at)
+	return err
+}
+
+// CreatePlacement stores p, registered at now by p.LiaisonID for
+// p.AgencyID, and returns it with its id. p.ProgramYear must be set; p is
+// otherwise expected to have passed p.Check. CreatedAt and UpdatedAt are
+// now; an empty Verification is pending. A "created" row starts its audit
+// trail.
+//
+// If the national code is already placed this program year the error is a
+// domain.DuplicateErr naming the record that holds it: SameAgency when it is
+// p.AgencyID's own (nothing is recorded), otherwise the attempt is kept for
+// the summaries. An agency that does not exist is NotFound
+// "agency.notfound".
+func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.Time) (domain.Placement, error) {
+	if err := checkNew(p); err != nil {
+		return domain.Placement{}, fmt.Errorf("postgres: create placement: %w", err)
+	}
+	var (
+		out domain.Placement
+		dup *domain.Duplicate
+	)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		for try := 1; ; try++ {
+			// The audit row is written by the same statement, only if the
+			// placement was.
+			var err error
+			out, err = scanPlacement(tx.QueryRow(ctx, `
+				WITH ins AS (
+					INSERT INTO placements (`+insertColumns+`, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)
+					`+onePerYear+`
+					RETURNING *
+				), audit AS (
+					INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
+					SELECT id, 'created', liaison_id, created_at FROM ins
+				)
+				SELECT `+placementColumns+` FROM ins`,
+				append(placementArgs(p), now)...))
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return agencyNotFound(err)
+			}
+			// The code is held by a committed row: this statement's snapshot
+			// sees it, unless it was withdrawn in the meantime.
+			holder, err := activeHolder(ctx, tx, p.ProgramYear, p.NationalID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				if try < maxTries {
+					continue
+				}
+				return errors.New("national code holder keeps vanishing")
+			}
+			if err != nil {
+				return err
+			}
+			dup = &domain.Duplicate{Existing: holder, SameAgency: holder.AgencyID == p.AgencyID}
+			if dup.SameAgency {
+				return nil
+			}
+			return agencyNotFound(recordAttempt(ctx, tx, holder, p.AgencyID, p.LiaisonID, now))
+		}
+	})
+	if err != nil {
+		return domain.Placement{}, wrap("create placement", err)
+	}
+	if dup != nil {
+		return domain.Placement{}, domain.DuplicateErr(*dup)
+	}
+	return out, nil
+}
+
+// Placement returns placement id, withdrawn or not, or a NotFound
+// "placement.notfound" error.
+func (db *DB) Placement(ctx context.Context, id int64) (domain.Placement, error) {
+	p, err := scanPlacement(db.pool.QueryRow(ctx, `SELECT `+placementColumns+` FROM placements WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.Placement{}, domain.NotFound("placement.notfound")
+	}
+	if err != nil {
+		return domain.Placement{}, fmt.Errorf("postgres: placement: %w", err)
+	}
+	return p, nil
+}
+
+// PlacementByNationalID returns the active placement holding national code
+// id in program year year, or a NotFound "placement.notfound" error.
+func (db *DB) PlacementByNationalID(ctx context.Context, year int, id domain.NationalID) (domain.Placement, error) {
+	p, err := activeHolder(ctx, db.pool, year, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.Placement{}, domain.NotFound("placement.notfound")
+	}
+	if err != nil {
+		return domain.Placement{}, fmt.Errorf("postgres: placement by national id: %w", err)
+	}
+	return p, nil
+}
+
+// AgencyPlacements returns a page of agency agencyID's active placements,
+// newest first, and how many it has in all. limit <= 0 means no limit.
+func (db *DB) AgencyPlacements(ctx context.Context, agencyID int64, limit, offset int) ([]domain.Placement, int, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	offset = max(offset, 0)
+	var total int
+	rows, err := db.pool.Query(ctx, `
+		SELECT `+placementColumns+`, count(*) OVER ()
+		FROM placements
+		WHERE agency_id = $1 AND withdrawn_at IS NULL
+		ORDER BY created_at DESC, id DESC
+		LIMIT $2 OFFSET $3`,
+		agencyID, lim, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: agency placements: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Placement, error) {
+		// scanPlacement's columns, then the total.
+		return scanPlacement(scanAround{row: row, after: []any{&total}})
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: agency placements: %w", err)
+	}
+	if len(ps) == 0 && offset > 0 {
+		// Past the end: the window saw no rows to count.
+		err := db.pool.QueryRow(ctx, `
+			SELECT count(*) FROM placements WHERE agency_id = $1 AND withdrawn_at IS NULL`,
+			agencyID).Scan(&total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("postgres: agency placements: %w", err)
+		}
+	}
+	return ps, total, nil
+}
+
+// scanAround lets scanPlacement read a row that has more columns: before
+// are scanned from the columns ahead of the placement's, after from those
+// behind.
+type scanAround struct {
+	row           pgx.Row
+	before, after []any
+}
+
+func (s scanAround) Scan(dest ...any) error {
+	all := make([]any, 0, len(s.before)+len(dest)+len(s.after))
+	all = append(append(append(all, s.before...), dest...), s.after...)
+	return s.row.Scan(all...)
+}
+
+// editableFields are the fields a correction may change, as the audit trail
+// names them, with each one's value as text.
+var editableFields = []struct {
+	name  string
+	value func(domain.Placement) string
+}{
+	{"national_id", func(p domain.Placement) string { return string(p.NationalID) }},
+	{"full_name", func(p domain.Placement) string { return p.FullName }},
+	{"gender", func(p domain.Placement) string { return string(p.Gender) }},
+	{"birth_year", func(p domain.Placement) string { return strconv.Itoa(p.BirthYear) }},
+	{"mobile", func(p domain.Placement) string { return string(p.Mobile) }},
+	{"sector", func(p domain.Placement) string { return string(p.Sector) }},
+	{"activity", func(p domain.Placement) string { return p.Activity }},
+	{"employer", func(p domain.Placement) string { return p.Employer }},
+	{"kind", func(p domain.Placement) string { return string(p.Kind) }},
+	{"support", func(p domain.Placement) string { return string(p.Support) }},
+	{"funding", func(p domain.Placement) string { return string(p.Funding) }},
+	{"funding_amount", func(p domain.Placement) string { return strconv.FormatInt(p.FundingAmount, 10) }},
+	{"county", func(p domain.Placement) string { return p.County }},
+	{"district", func(p domain.Placement) string { return strconv.Itoa(p.District) }},
+	{"area", func(p domain.Placement) string { return string(p.Area) }},
+	{"start_date", func(p domain.Placement) string { return dateText(p.StartDate) }},
+}
+
+// UpdatePlacement corrects placement p.ID on behalf of user by of agency
+// p.AgencyID at now: every person and job field of p replaces the stored
+// one (the program year, agency, liaison, verification and times are kept).
+// It returns the updated record and one Change per field that changed, each
+// also written to the audit trail. If nothing changed it returns the stored
+// record and no changes.
+//
+// Errors: NotFound "placement.notfound"; Forbidden "placement.agency" if
+// the record is another agency's; Conflict "placement.withdrawn" if it was
+// withdrawn; a domain.DuplicateErr if the new national code is already
+// placed this program year (the attempt is kept if another agency holds
+// it), and then nothing changes.
+func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time) (domain.Placement, []domain.Change, error) {
+	var (
+		out     domain.Placement
+		changes []domain.Change
+		dup     *domain.Duplicate
+	)
+	err := db.retryDeadlock(ctx, func(tx pgx.Tx) error {
+		out, changes, dup = domain.Placement{}, nil, nil
+		// NO KEY UPDATE serializes edits and withdrawals of the row without
+		// blocking rows that merely point at it (audit rows, attempts).
+		stored, err := lockPlacement(ctx, tx, p.ID, p.AgencyID)
+		if err != nil {
+			return err
+		}
+		for _, f := range editableFields {
+			if o, n := f.value(stored), f.value(p); o != n {
+				changes = append(changes, domain.Change{PlacementID: p.ID, Field: f.name, Old: o, New: n, By: by, At: now})
+			}
+		}
+		if len(changes) == 0 {
+			out = stored
+			return nil
+		}
+		for try := 1; ; try++ {
+			// A savepoint, so a collision leaves the transaction usable for
+			// recording the attempt.
+			sp, err := tx.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			out, err = scanPlacement(sp.QueryRow(ctx, `
+				UPDATE placements SET
+					national_id = $2, full_name = $3, gender = $4, birth_year = $5, mobile = $6,
+					sector = $7, activity = $8, employer = $9, kind = $10, support = $11,
+					funding = $12, funding_amount = $13, county = $14, district = $15, area = $16,
+					start_date = $17, updated_at = $18
+				WHERE id = $1
+				RETURNING `+placementColumns,
+				p.ID, string(p.NationalID), p.FullName, string(p.Gender), p.BirthYear, nullString(string(p.Mobile)),
+				string(p.Sector), p.Activity, p.Employer, string(p.Kind), string(p.Support),
+				string(p.Funding), p.FundingAmount, p.County, nullDistrict(p.District), string(p.Area),
+				pgDate(p.StartDate), now))
+			if err == nil {
+				if err := sp.Commit(ctx); err != nil {
+					return err
+				}
+				break
+			}
+			if code, constraint := pgError(err); code != codeUniqueViolation || constraint != constraintOnePerYear {
+				return err
+			}
+			if err := sp.Rollback(ctx); err != nil {
+				return err
+			}
+			holder, err := activeHolder(ctx, tx, stored.ProgramYear, p.NationalID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				if try < maxTries {
+					continue
+				}
+				return errors.New("national code holder keeps vanishing")
+			}
+			if err != nil {
+				return err
+			}
+			dup = &domain.Duplicate{Existing: holder, SameAgency: holder.AgencyID == p.AgencyID}
+			if dup.SameAgency {
+				return nil
+			}
+			return recordAttempt(ctx, tx, holder, p.AgencyID, by, now)
+		}
+		fields, olds, news := make([]string, len(changes)), make([]string, len(changes)), make([]string, len(changes))
+		for i, c := range changes {
+			fields[i], olds[i], news[i] = c.Field, c.Old, c.New
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO placement_changes (placement_id, field, old_value, new_value, changed_by, changed_at)
+			SELECT $1, f, o, n, $5, $6 FROM unnest($2::text[], $3::text[], $4::text[]) AS c(f, o, n)`,
+			p.ID, fields, olds, news, nullID(by), now)
+		return err
+	})
+	if err != nil {
+		return domain.Placement{}, nil, wrap("update placement", err)
+	}
+	if dup != nil {
+		return domain.Placement{}, nil, domain.DuplicateErr(*dup)
+	}
+	return out, changes, nil
+}
+
+// lockPlacement locks placement id for a change by agencyID and returns
+// it, or NotFound, Forbidden "placement.agency" or Conflict
+// "placement.withdrawn".
+func lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) (domain.Placement, error) {
+	p, err := scanPlacement(tx.QueryRow(ctx, `
+		SELECT `+placementColumns+` FROM placements WHERE id = $1 FOR NO KEY UPDATE`, id))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return domain.Placement{}, domain.NotFound("placement.notfound")
+	case err != nil:
+		return domain.Placement{}, err
+	case p.AgencyID != agencyID:
+		return domain.Placement{}, domain.Forbidden("placement.agency")
+	case p.Withdrawn():
+		return domain.Placement{}, domain.Conflict("placement.withdrawn")
+	}
+	return p, nil
+}
+
+// WithdrawPlacement takes back placement id on behalf of user by of agency
+// agencyID at now, for reason, and returns the withdrawn record. It then
+// counts for nothing and its national code is free again this program year.
+// The audit trail gets a "withdrawn" row with the reason.
+//
+// Errors: NotFound "placement.notfound"; Forbidden "placement.agency" if
+// the record is another agency's; Conflict "placement.withdrawn" if it was
+// already withdrawn.
+func (db *DB) WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time) (domain.Placement, error) {
+	var out domain.Placement
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := lockPlacement(ctx, tx, id, agencyID); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanPlacement(tx.QueryRow(ctx, `
+			WITH upd AS (
+				UPDATE placements SET withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $4, updated_at = $2
+				WHERE id = $1
+				RETURNING *
+			), audit AS (
+				INSERT INTO placement_changes (placement_id, field, changed_by, changed_at, reason)
+				SELECT id, 'withdrawn', $3, $2, $4 FROM upd
+			)
+			SELECT `+placementColumns+` FROM upd`,
+			id, now, nullID(by), reason))
+		return err
+	})
+	if err != nil {
+		return domain.Placement{}, wrap("withdraw placement", err)
+	}
+	return out, nil
+}
+
+// PlacementChanges returns placement id's audit trail, oldest first: its
+// "created" row, one row per field corrected, and "withdrawn". It is empty
+// for a placement that does not exist.
+func (db *DB) PlacementChanges(ctx context.Context, id int64) ([]domain.Change, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT placement_id, field, old_value, new_value, changed_by, changed_at, COALESCE(reason, '')
+		FROM placement_changes WHERE placement_id = $1
+		ORDER BY changed_at, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: placement changes: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Change, error) {
+		var (
+			c  domain.Change
+			by *int64
+		)
+		err := row.Scan(&c.PlacementID, &c.Field, &c.Old, &c.New, &by, &c.At, &c.Reason)
+		c.By = deref(by)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: placement changes: %w", err)
+	}
+	return cs, nil
+}
+
+// RecordDuplicateAttempt keeps a registration refused before it was
+// attempted in full: the bot checks a typed national code at once with
+// PlacementByNationalID. A zero At means now. A holder or agency that does
+// not exist is NotFound "placement.notfound" or "agency.notfound".
+// CreatePlacement, UpdatePlacement and BulkCreatePlacements record their
+// own attempts.
+func (db *DB) RecordDuplicateAttempt(ctx context.Context, a domain.DuplicateAttempt) error {
+	var at *time.Time
+	if !a.At.IsZero() {
+		at = &a.At
+	}
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO duplicate_attempts (national_id, program_year, agency_id, liaison_id, holder_id, at)
+		VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()))`,
+		string(a.NationalID), a.ProgramYear, a.AgencyID, nullID(a.LiaisonID), a.HolderID, at)
+	if code, constraint := pgError(err); code == codeForeignKeyViolation {
+		if constraint == "duplicate_attempts_holder_id_fkey" {
+			return domain.Wrap(domain.KindNotFound, "placement.notfound", err)
+		}
+		return domain.Wrap(domain.KindNotFound, "agency.notfound", err)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: record duplicate attempt: %w", err)
+	}
+	return nil
+}
+
+// DuplicateAttempts returns the registrations refused as duplicates of
+// another agency's record from from (inclusive) to to (exclusive), oldest
+// first.
+func (db *DB) DuplicateAttempts(ctx context.Context, from, to time.Time) ([]domain.DuplicateAttempt, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT national_id, program_year, agency_id, liaison_id, holder_id, at
+		FROM duplicate_attempts WHERE at >= $1 AND at < $2
+		ORDER BY at, id`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: duplicate attempts: %w", err)
+	}
+	as, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.DuplicateAttempt, error) {
+		var (
+			a          domain.DuplicateAttempt
+			nationalID string
+			liaison    *int64
+		)
+		err := row.Scan(&nationalID, &a.ProgramYear, &a.AgencyID, &liaison, &a.HolderID, &a.At)
+		a.NationalID = domain.NationalID(nationalID)
+		a.LiaisonID = deref(liaison)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: duplicate attempts: %w", err)
+	}
+	return as, nil
+}
+
+// bulkColumns are the staging table's columns: ord (the row's index in the
+// input), then insertColumns.
+var bulkColumns = []string{"ord", "program_year", "national_id", "full_name", "gender", "birth_year", "mobile",
+	"sector", "activity", "employer", "kind", "support", "funding", "funding_amount", "county", "district", "area",
+	"start_date", "agency_id", "liaison_id", "verification"}
+
+// BulkCreatePlacements stores the placements of a spreadsheet at now, in
+// one transaction, and says for each, in input order, whether it was saved
+// (Saved, as CreatePlacement returns it) or refused as a duplicate
+// (Duplicate, as CreatePlacement's error carries it; attempts against other
+// agencies' records are kept). The rows are expected to have passed Check,
+// each with its ProgramYear set, and to hold distinct national codes: a
+// code repeated in the input is saved once and the repeats are refused as
+// duplicates of it.
+//
+// The rows are copied into a temporary table and inserted by one statement
+// with the same conflict rule as CreatePlacement, so concurrent
+// registrations of the same codes, single or bulk, still leave one
+// placement per code. Ids are given in national code order, not input
+// order. A row naming an agency that does not exist fails the whole call
+// with NotFound "agency.notfound".
+func (db *DB) BulkCreatePlacements(ctx context.Context, ps []domain.Placement, now time.Time) ([]domain.RowOutcome, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	for i, p := range ps {
+		if err := checkNew(p); err != nil {
+			return nil, fmt.Errorf("postgres: bulk create placements: row %d: %w", i, err)
+		}
+	}
+	var out []domain.RowOutcome
+	err := db.retryDeadlock(ctx, func(tx pgx.Tx) error {
+		out = make([]domain.RowOutcome, len(ps))
+		return bulkCreate(ctx, tx, ps, now, out)
+	})
+	if err != nil {
+		return nil, wrap("bulk create placements", err)
+	}
+	return out, nil
+}
+
+func bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.Time, out []domain.RowOutcome) error {
+	// The primary key lets the lookups by ord below use an index whatever
+	// the planner guesses of a table it has no statistics for.
+	_, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE placements_in (
+			ord int PRIMARY KEY, program_year int, national_id text, full_name text, gender text,
+			birth_year int, mobile text, sector text, activity text, employer text, kind text,
+			support text, funding text, funding_amount bigint, county text, district smallint,
+			area text, start_date date, agency_id bigint, liaison_id bigint, verification text
+		) ON COMMIT DROP`)
+	if err != nil {
+		return err
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"placements_in"}, bulkColumns,
+		pgx.CopyFromSlice(len(ps), func(i int) ([]any, error) {
+			return append([]any{int32(i)}, placementArgs(ps[i])...), nil
+		}))
+	if err != nil {
+		return err
+	}
+
+	type key struct {
+		id   domain.NationalID
+		year int
+	}
+	// pending are the rows not yet saved nor refused; nil means all.
+	var pending []int32
+	for try := 1; ; try++ {
+		// Rows go in in national code order, so that two imports sharing
+		// codes wait for each other in the same order rather than deadlock;
+		// of a code repeated in the input, the first row goes in.
+		rows, err := tx.Query(ctx, `
+			WITH ins AS (
+				INSERT INTO placements (`+insertColumns+`, created_at, updated_at)
+				SELECT `+insertColumns+`, $1, $1 FROM placements_in
+				WHERE $2::int[] IS NULL OR ord = ANY($2)
+				ORDER BY national_id, program_year, ord
+				`+onePerYear+`
+				RETURNING *
+			), audit AS (
+				INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
+				SELECT id, 'created', liaison_id, created_at FROM ins
+			)
+			SELECT `+placementColumns+` FROM ins`,
+			now, pending)
+		if err != nil {
+			return agencyNotFound(err)
+		}
+		saved, err := collectPlacements(rows)
+		if err != nil {
+			return agencyNotFound(err)
+		}
+
+		// Match the saved rows to the input: the first unresolved row of
+		// each code and year (codes are expected to be distinct).
+		rowsOf := make(map[key][]int32, len(ps))
+		if pending == nil {
+			for i, p := range ps {
+				k := key{p.NationalID, p.ProgramYear}
+				rowsOf[k] = append(rowsOf[k], int32(i))
+			}
+		} else {
+			for _, i := range pending {
+				k := key{ps[i].NationalID, ps[i].ProgramYear}
+				rowsOf[k] = append(rowsOf[k], i)
+			}
+		}
+		for _, s := range saved {
+			k := key{s.NationalID, s.ProgramYear}
+			is := rowsOf[k]
+			if len(is) == 0 {
+				return fmt.Errorf("saved placement %d matches no input row", s.ID)
+			}
+			out[is[0]].Saved = s
+			rowsOf[k] = is[1:]
+		}
+		var refused []int32
+		for _, is := range rowsOf {
+			refused = append(refused, is...)
+		}
+		if len(refused) == 0 {
+			return nil
+		}
+
+		// The holders of the refused rows' codes: committed before this
+		// statement, or saved above.
+		rows, err = tx.Query(ctx, `
+			SELECT r.ord, h.*
+			FROM unnest($1::int[]) AS r(ord)
+			JOIN placements_in t ON t.ord = r.ord
+			CROSS JOIN LATERAL (
+				SELECT `+placementColumns+` FROM placements p
+				WHERE p.national_id = t.national_id AND p.program_year = t.program_year AND p.withdrawn_at IS NULL
+			) h`, refused)
+		if err != nil {
+			return err
+		}
+		var (
+			ord    int32
+			found  = make(map[int32]bool, len(refused))
+			others struct { // refused by another agency's record
+				ords    []int32
+				holders []int64
+			}
+		)
+		for rows.Next() {
+			h, err := scanPlacement(scanAround{row: rows, before: []any{&ord}})
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			p := ps[ord]
+			found[ord] = true
+			d := &domain.Duplicate{Existing: h, SameAgency: h.AgencyID == p.AgencyID}
+			out[ord].Duplicate = d
+			if !d.SameAgency {
+				others.ords = append(others.ords, ord)
+				others.holders = append(others.holders, h.ID)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(others.ords) > 0 {
+			// The attempt takes the row's code, year, agency and liaison
+			// from the staging table.
+			_, err := tx.Exec(ctx, `
+				INSERT INTO duplicate_attempts (national_id, program_year, agency_id, liaison_id, holder_id, at)
+				SELECT t.national_id, t.program_year, t.agency_id, t.liaison_id, r.holder, $3
+				FROM unnest($1::int[], $2::bigint[]) AS r(ord, holder)
+				JOIN placements_in t ON t.ord = r.ord
+				ORDER BY r.ord`,
+				others.ords, others.holders, now)
+			if err != nil {
+				return agencyNotFound(err)
+			}
+		}
+
+		// Rows whose holder was withdrawn since it refused them go again.
+		var again []int32
+		for _, i := range refused {
+			if !found[i] {
+				again = append(again, i)
+			}
+		}
+		if len(again) == 0 {
+			return nil
+		}
+		pending = again
+		if try >= maxTries {
+			return errors.New("national code holders keep vanishing")
+		}
+	}
+}
