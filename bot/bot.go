@@ -53,7 +53,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
 	b.send = newSender(api, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow()} {
 		b.flows[f.Name] = f
 	}
 	b.commands = b.commandTable()
@@ -239,6 +239,9 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	if c.session != nil {
 		return b.flowMessage(c, c.session, m)
 	}
+	if m.Document != nil {
+		return b.onDocument(c, m.Document)
+	}
 	_, err := c.reply(c.T("help.unknown"), nil)
 	return err
 }
@@ -260,6 +263,10 @@ func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
 		return b.onLiaisonDecision(c, q, parts)
 	case "inv":
 		return b.onInviteAgency(c, parts)
+	case "rec":
+		return b.onRecord(c, parts)
+	case "reg":
+		return b.onRegisterAnother(c)
 	}
 	return c.stale()
 }

@@ -24,6 +24,9 @@ func (b *Bot) commandTable() []command {
 		{Name: "help", Run: b.cmdHelp},
 		{Name: "cancel", Run: b.cmdCancel},
 		{Name: "language", Run: b.cmdLanguage},
+		{Name: "register", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRegister},
+		{Name: "records", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRecords},
+		{Name: "template", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdTemplate},
 		{Name: "requests", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdRequests},
 		{Name: "invite", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdInvite},
 	}

@@ -23,6 +23,8 @@ type Users interface {
 type Agencies interface {
 	Agencies(ctx context.Context) ([]domain.Agency, error)
 	Agency(ctx context.Context, id int64) (domain.Agency, error)
+	CreateAgency(ctx context.Context, a domain.Agency) (domain.Agency, error)
+	RenameAgency(ctx context.Context, id int64, nameFa, nameEn string) error
 }
 
 // Liaisons keeps sign-up requests and invite links.
@@ -35,6 +37,19 @@ type Liaisons interface {
 	CreateInvite(ctx context.Context, inv domain.Invite) error
 	Invite(ctx context.Context, code string) (domain.Invite, error)
 	RedeemInvite(ctx context.Context, code string, r domain.LiaisonRequest, now time.Time) (domain.LiaisonRequest, error)
+}
+
+// Placements keeps registered jobs. The one-per-year rule is Postgres's:
+// creating a placed code returns domain.DuplicateErr.
+type Placements interface {
+	CreatePlacement(ctx context.Context, p domain.Placement, now time.Time) (domain.Placement, error)
+	BulkCreatePlacements(ctx context.Context, ps []domain.Placement, now time.Time) ([]domain.RowOutcome, error)
+	Placement(ctx context.Context, id int64) (domain.Placement, error)
+	PlacementByNationalID(ctx context.Context, year int, id domain.NationalID) (domain.Placement, error)
+	AgencyPlacements(ctx context.Context, agencyID int64, limit, offset int) ([]domain.Placement, int, error)
+	UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time) (domain.Placement, []domain.Change, error)
+	WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time) (domain.Placement, error)
+	RecordDuplicateAttempt(ctx context.Context, a domain.DuplicateAttempt) error
 }
 
 // States keeps each chat's conversation state with compare-and-set, so two
@@ -57,4 +72,5 @@ type Store interface {
 	Users
 	Agencies
 	Liaisons
+	Placements
 }

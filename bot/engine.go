@@ -82,6 +82,12 @@ func (b *Bot) endSession(c *Ctx, s *Session) error {
 
 // startFlow begins flow name, replacing any flow in progress.
 func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
+	return b.startFlowAt(c, name, data, nil, "")
+}
+
+// startFlowAt begins flow name with answers already given (a record being
+// corrected), asking field first and then going to the review.
+func (b *Bot) startFlowAt(c *Ctx, name string, data, answers map[string]string, field string) error {
 	if c.session != nil && b.saving(c.session) {
 		_, err := c.reply(c.T("flow.saving"), nil)
 		return err
@@ -92,12 +98,18 @@ func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
 	for k, v := range data {
 		s.Data[k] = v
 	}
+	for k, v := range answers {
+		s.Answers[k] = v
+	}
 	if f.Begin != nil {
 		if err := f.Begin(c, s); err != nil {
 			return b.replyError(c, err)
 		}
 	}
 	s.Step = f.next(s, -1)
+	if i := slices.IndexFunc(f.Steps, func(st Step) bool { return st.Field == field }); i >= 0 {
+		s.Step, s.Editing = i, true
+	}
 	if err := b.saveSession(c, s); err != nil {
 		return err
 	}
@@ -214,6 +226,18 @@ func (b *Bot) matchChoice(c *Ctx, st Step, s *Session, text string) (string, err
 // answer keeps value for the current step and moves on.
 func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string) error {
 	st := f.Steps[s.Step]
+	if st.Check != nil {
+		switch err := st.Check(c, s, value); {
+		case errors.Is(err, ErrEndFlow):
+			return b.endSession(c, s)
+		case err != nil:
+			lead, ierr := b.errorSentence(c, err)
+			if ierr != nil {
+				return ierr
+			}
+			return b.prompt(c, f, s, lead)
+		}
+	}
 	s.Answers[st.Field] = value
 	s.Step = f.next(s, s.Step)
 	if f.review(s) {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"crypto/rand"
+	"errors"
 	"encoding/json"
 	"time"
 )
@@ -40,6 +41,10 @@ type Step struct {
 	// Choices lists the buttons of an InputChoice step. Values must be short:
 	// they travel in callback data.
 	Choices func(c *Ctx, s *Session) ([]Choice, error)
+	// Check runs after Parse, with the session: it may refuse the value with
+	// a domain error (the step is asked again) or, having told the user
+	// why, end the flow with ErrEndFlow (a national code already placed).
+	Check func(c *Ctx, s *Session, value string) error
 	// Shortcuts are buttons under a text step that answer it, like "today".
 	Shortcuts []Shortcut
 	// Skip leaves the step out given the answers so far.
@@ -50,6 +55,9 @@ type Step struct {
 	// Columns of choice buttons per row (default 1).
 	Columns int
 }
+
+// ErrEndFlow, returned by a Step's Check, ends the flow without saving.
+var ErrEndFlow = errors.New("flow ended by a step")
 
 // Choice is one button of a choice step.
 type Choice struct {

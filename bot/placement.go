@@ -1,0 +1,170 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// Placement registration: the national code first, checked for duplicates
+// at once, then every field of placementFields, a review, and a confirm
+// that Postgres de-duplicates. The same form, pre-filled, corrects a record.
+
+func (b *Bot) placementFlow() *Flow {
+	f := &Flow{Name: "placement", Begin: b.placementBegin, Submit: b.placementSubmit}
+	for _, pf := range placementFields {
+		st := Step{Field: pf.key, Input: pf.input, Shortcuts: pf.shortcuts, Columns: pf.columns}
+		if pf.parse != nil {
+			st.Parse = func(c *Ctx, text string) (string, error) { return pf.parse(b.now(), text) }
+		}
+		if pf.choices != nil {
+			st.Choices = func(c *Ctx, _ *Session) ([]Choice, error) { return pf.choices(b.cat, c.Lang), nil }
+		}
+		if pf.skip != nil {
+			st.Skip = func(s *Session) bool { return pf.skip(s.Answers) }
+		}
+		if pf.show != nil {
+			st.Show = pf.show
+		}
+		if pf.key == "nationalid" {
+			st.Check = b.checkNationalID
+			st.Show = func(c *Ctx, v string) string { return c.digits(v) }
+		}
+		f.Steps = append(f.Steps, st)
+	}
+	return f
+}
+
+func (b *Bot) placementBegin(c *Ctx, s *Session) error {
+	if c.User.LiaisonAgency() == 0 {
+		return domain.Forbidden("placement.liaison")
+	}
+	return nil
+}
+
+// checkNationalID tells at once, before any more typing, that a person is
+// already placed this year: by this agency (offering the record to correct)
+// or by another (naming it and the date; the attempt is kept).
+func (b *Bot) checkNationalID(c *Ctx, s *Session, value string) error {
+	if s.Data["edit"] != "" && value == s.Data["edit_code"] {
+		return nil // correcting a record without changing its code
+	}
+	now := b.now()
+	held, err := b.store.PlacementByNationalID(c, domain.ProgramYear(now), domain.NationalID(value))
+	switch {
+	case domain.IsKind(err, domain.KindNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check national code: %w", err)
+	}
+	d := domain.Duplicate{Existing: held, SameAgency: held.AgencyID == c.User.LiaisonAgency()}
+	if !d.SameAgency {
+		attempt := domain.DuplicateAttempt{NationalID: held.NationalID, ProgramYear: held.ProgramYear,
+			AgencyID: c.User.LiaisonAgency(), LiaisonID: c.User.ID, HolderID: held.ID, At: now}
+		if err := b.store.RecordDuplicateAttempt(c, attempt); err != nil {
+			return fmt.Errorf("record duplicate attempt: %w", err)
+		}
+	}
+	if s.Data["edit"] != "" {
+		// Correcting a record into someone else's code: refuse, ask again.
+		return domain.Conflict("placement.code_taken")
+	}
+	b.tellDuplicate(c, d)
+	return ErrEndFlow
+}
+
+// tellDuplicate explains a duplicate: your own record (with a button to open
+// it) or another agency's (who and when).
+func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
+	p := d.Existing
+	if d.SameAgency {
+		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+		b.tell(c, c.Chat, c.T("placement.duplicate_own", "name", p.FullName, "date", c.date(p.CreatedAt)), kb)
+		return
+	}
+	agency := c.T("value.unknown_agency")
+	if a, err := b.store.Agency(c, p.AgencyID); err == nil {
+		agency = a.Name(c.Lang)
+	}
+	b.tell(c, c.Chat, c.T("placement.duplicate_other", "agency", agency, "date", c.date(p.CreatedAt)), tgbotapi.NewRemoveKeyboard(false))
+}
+
+func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
+	now := b.now()
+	p := placementFromAnswers(s.Answers)
+	p.AgencyID, p.LiaisonID, p.ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(now)
+	if errs := p.Check(now); len(errs) > 0 {
+		return errs[0] // an answer no longer valid (a start date now too old): back to the review
+	}
+	if id := s.Data["edit"]; id != "" {
+		p.ID, _ = strconv.ParseInt(id, 10, 64)
+		return b.saveCorrection(c, p, now)
+	}
+	saved, err := b.store.CreatePlacement(c, p, now)
+	if d, ok := domain.AsDuplicate(err); ok {
+		// Someone registered the code between the check and the confirm.
+		b.tellDuplicate(c, d)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(c.T("btn.register_another"), b.sign.sign("reg")),
+		tgbotapi.NewInlineKeyboardButtonData(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(saved.ID, 10))),
+	))
+	b.tell(c, c.Chat, c.T("placement.saved", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "name", saved.FullName), kb)
+	return nil
+}
+
+func (b *Bot) saveCorrection(c *Ctx, p domain.Placement, now time.Time) error {
+	saved, changes, err := b.store.UpdatePlacement(c, p, c.User.ID, now)
+	if d, ok := domain.AsDuplicate(err); ok {
+		b.tellDuplicate(c, d)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(changes) == 0 {
+		b.tell(c, c.Chat, c.T("record.unchanged"), nil)
+		return nil
+	}
+	b.tell(c, c.Chat, c.T("record.corrected", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "count", c.digits(strconv.Itoa(len(changes)))), nil)
+	return nil
+}
+
+func (b *Bot) cmdRegister(c *Ctx, _ string) error { return b.startFlow(c, "placement", nil) }
+
+func (b *Bot) onRegisterAnother(c *Ctx) error {
+	if !c.User.Has(domain.RoleLiaison) {
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	if err := c.answerCallback(""); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	return b.startFlow(c, "placement", nil)
+}
+
+// describePlacement is a record as a liaison reads it.
+func (b *Bot) describePlacement(c *Ctx, p domain.Placement) string {
+	var sb strings.Builder
+	sb.WriteString(c.T("record.title", "id", c.digits(strconv.FormatInt(p.ID, 10)), "date", c.date(p.CreatedAt)))
+	a := answersFromPlacement(p)
+	for _, f := range b.flows["placement"].Steps {
+		v, ok := a[f.Field]
+		if !ok {
+			continue
+		}
+		shown, _ := b.show(c, nil, f, v)
+		fmt.Fprintf(&sb, "\n▪️ %s: %s", c.T("placement."+f.Field+".label"), shown)
+	}
+	sb.WriteString("\n▪️ " + c.T("record.verification") + ": " + c.T("verification."+string(p.Verification)))
+	return sb.String()
+}

@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// A liaison's own agency's records: listed newest first, opened, corrected
+// field by field (the placement form, pre-filled) or withdrawn with a
+// reason. Every button names a record id; the record's agency is checked on
+// every press, so no button reaches another agency's record.
+
+const recordsPage = 8
+
+func (b *Bot) cmdRecords(c *Ctx, _ string) error { return b.listRecords(c, 0) }
+
+func (b *Bot) listRecords(c *Ctx, offset int) error {
+	ps, total, err := b.store.AgencyPlacements(c, c.User.LiaisonAgency(), recordsPage, offset)
+	if err != nil {
+		return fmt.Errorf("list records: %w", err)
+	}
+	if total == 0 {
+		_, err := c.reply(c.T("records.none"), nil)
+		return err
+	}
+	text := c.T("records.title", "from", c.digits(strconv.Itoa(offset+1)), "to", c.digits(strconv.Itoa(offset+len(ps))), "total", c.digits(strconv.Itoa(total)))
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for _, p := range ps {
+		label := c.T("records.item", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName, "date", c.date(p.StartDate))
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+	}
+	var nav []tgbotapi.InlineKeyboardButton
+	if offset > 0 {
+		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.newer"), b.sign.sign("rec", "list", strconv.Itoa(max(offset-recordsPage, 0)))))
+	}
+	if offset+len(ps) < total {
+		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.older"), b.sign.sign("rec", "list", strconv.Itoa(offset+recordsPage))))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	_, err = c.reply(text, tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return err
+}
+
+// onRecord handles "rec|list|<offset>", "rec|open|<id>", "rec|fix|<id>",
+// "rec|field|<id>|<field>" and "rec|wd|<id>".
+func (b *Bot) onRecord(c *Ctx, parts []string) error {
+	if !c.User.Has(domain.RoleLiaison) {
+		b.log.Warn("record button from a non-liaison refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	if len(parts) < 3 {
+		return c.stale()
+	}
+	n, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || n < 0 {
+		return c.stale()
+	}
+	if parts[1] == "list" {
+		if err := c.answerCallback(""); err != nil {
+			b.log.Warn("answer callback", "err", err)
+		}
+		return b.listRecords(c, int(n))
+	}
+	p, err := b.store.Placement(c, n)
+	switch {
+	case domain.IsKind(err, domain.KindNotFound):
+		return c.stale()
+	case err != nil:
+		return fmt.Errorf("load record: %w", err)
+	case p.AgencyID != c.User.LiaisonAgency():
+		b.log.Warn("record of another agency refused", "user", c.User.ID, "record", p.ID, "record_agency", p.AgencyID, "user_agency", c.User.LiaisonAgency())
+		return c.answerCallback(c.T("err.forbidden"))
+	case p.Withdrawn():
+		return c.answerCallback(c.T("record.withdrawn"))
+	}
+	if err := c.answerCallback(""); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	id := strconv.FormatInt(p.ID, 10)
+	switch parts[1] {
+	case "open":
+		kb := tgbotapi.NewInlineKeyboardMarkup(
+			tgbotapi.NewInlineKeyboardRow(
+				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.correct"), b.sign.sign("rec", "fix", id)),
+				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.withdraw"), b.sign.sign("rec", "wd", id)),
+			),
+			tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.records"), b.sign.sign("rec", "list", "0"))),
+		)
+		_, err := c.reply(b.describePlacement(c, p), kb)
+		return err
+	case "fix":
+		return b.chooseFieldToCorrect(c, p)
+	case "field":
+		if len(parts) != 4 {
+			return c.stale()
+		}
+		return b.startFlowAt(c, "placement", map[string]string{"edit": id, "edit_code": string(p.NationalID)}, answersFromPlacement(p), parts[3])
+	case "wd":
+		return b.startFlow(c, "withdraw", map[string]string{"id": id, "name": p.FullName})
+	}
+	return nil
+}
+
+func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
+	id := strconv.FormatInt(p.ID, 10)
+	a := answersFromPlacement(p)
+	var rows [][]tgbotapi.InlineKeyboardButton
+	var row []tgbotapi.InlineKeyboardButton
+	for _, f := range placementFields {
+		if _, ok := a[f.key]; !ok {
+			continue // not asked for this record (no district outside Tehran)
+		}
+		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("placement."+f.key+".label"), b.sign.sign("rec", "field", id, f.key)))
+		if len(row) == 2 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	_, err := c.reply(c.T("record.choose_field"), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return err
+}
+
+// withdrawFlow takes a record back, with the reason kept in the audit trail.
+func (b *Bot) withdrawFlow() *Flow {
+	return &Flow{
+		Name:  "withdraw",
+		Steps: []Step{{Field: "reason", Input: InputText, Parse: parseAs(domain.ParseTitle)}},
+		Submit: func(c *Ctx, s *Session) error {
+			id, _ := strconv.ParseInt(s.Data["id"], 10, 64)
+			p, err := b.store.WithdrawPlacement(c, id, c.User.LiaisonAgency(), c.User.ID, s.Answers["reason"], b.now())
+			if err != nil {
+				return err
+			}
+			b.tell(c, c.Chat, c.T("record.withdrawn_done", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName), nil)
+			return nil
+		},
+	}
+}
