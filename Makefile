@@ -27,6 +27,8 @@ GOFMT        ?= gofmt
 FUZZTIME     ?= 3s
 TEST_TIMEOUT ?= 8m
 RACE         ?= -race
+# End-to-end tests mostly wait on Postgres, Redis and HTTP, not the CPU.
+TEST_PARALLEL ?= 8
 
 DEFAULT_DATABASE_URL := postgres://postgres@127.0.0.1:5432/rasad?sslmode=disable
 DATABASE_URL ?= $(DEFAULT_DATABASE_URL)
@@ -50,12 +52,12 @@ test: ## the whole suite: go vet, go test -race, then each fuzz target for FUZZT
 	echo "==> go vet ./..."
 	if $(GO) vet ./...; then pass "go vet ./..."; else fail "go vet ./..."; fi
 
-	echo "==> go test $(strip $(RACE) -count=1) -timeout $(TEST_TIMEOUT) ./..."
+	echo "==> go test $(strip $(RACE) -count=1 -parallel $(TEST_PARALLEL)) -timeout $(TEST_TIMEOUT) ./..."
 	if [ -n "$(RACE)" ] && [ "$$($(GO) env CGO_ENABLED)" != 1 ]; then
 		echo "the race detector needs cgo and a C compiler: apt-get install gcc (or make test RACE=)" >&2
 	fi
 	start=$$SECONDS
-	if $(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...; then
+	if $(GO) test $(RACE) -count=1 -parallel $(TEST_PARALLEL) -timeout $(TEST_TIMEOUT) ./...; then
 		pass "go test $(strip $(RACE) ./...) ($$((SECONDS - start))s)"
 	else
 		fail "go test $(strip $(RACE) ./...) ($$((SECONDS - start))s)"

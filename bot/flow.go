@@ -2,8 +2,8 @@ package bot
 
 import (
 	"crypto/rand"
-	"errors"
 	"encoding/json"
+	"errors"
 	"time"
 )
 

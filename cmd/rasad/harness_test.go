@@ -29,7 +29,7 @@ const (
 )
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *apiserver.Server
 	db    *postgres.DB
 	rs    *redis.Store
@@ -55,7 +55,7 @@ agriculture,سازمان جهاد کشاورزی استان تهران,Agricultu
 industry,سازمان صنعت، معدن و تجارت استان تهران,"Industry, Mine and Trade Organization"
 `
 
-func newHarness(t *testing.T, edit func(*config)) *harness {
+func newHarness(t testing.TB, edit func(*config)) *harness {
 	t.Helper()
 	h := &harness{
 		t:     t,
@@ -125,7 +125,7 @@ func (h *harness) start() *proc {
 
 // stop ends the process the way SIGTERM does: in-flight updates finish and
 // their offset is confirmed.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	p.cancel()
 	select {
 	case err := <-p.done:
@@ -235,7 +235,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // testWriter sends the bot's warnings and errors to the test log.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -243,7 +243,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // eventually polls cond until it holds or the wait runs out.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for !cond() {
@@ -254,7 +254,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {

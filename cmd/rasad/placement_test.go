@@ -27,7 +27,7 @@ func (h *harness) agencyID(code string) int64 {
 }
 
 // validCode makes the n-th valid national code.
-func validCode(t *testing.T, n int) domain.NationalID {
+func validCode(t testing.TB, n int) domain.NationalID {
 	return must[domain.NationalID](t)(domain.CompleteNationalID(fmt.Sprintf("%09d", 100000000+n)))
 }
 

@@ -86,7 +86,7 @@ func TestDoubleTapAppliesOnce(t *testing.T) {
 }
 
 // pressTogether presses one button n times at once and returns the answers.
-func pressTogether(t *testing.T, h *harness, p person, msg int, label string, n int) []string {
+func pressTogether(t testing.TB, h *harness, p person, msg int, label string, n int) []string {
 	t.Helper()
 	ids := make([]string, n)
 	for i := range ids {

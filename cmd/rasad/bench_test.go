@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rasad-gov/rasad/bot/xlsx"
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// BenchmarkBulkImport10k sends a 10,000-row sheet to the bot and waits for
+// the result, through the whole path: download, read, parse and check
+// every row, de-duplicate, store, write the result sheet, send it. A tenth
+// of the rows repeat a code placed by another agency and a tenth are
+// invalid. Reported: seconds per sheet and the peak Go heap during it.
+//
+//	go test -run '^$' -bench BulkImport -benchtime 3x ./cmd/rasad
+func BenchmarkBulkImport10k(b *testing.B) {
+	const rows = 10_000
+	h := newHarness(b, nil)
+	ctx := context.Background()
+	now := h.clock.Now()
+	other := h.agencyID("industry")
+	// Codes 0..999 are held by another agency in every program year.
+	hold := func(now time.Time) {
+		for i := range rows / 10 {
+			must[domain.Placement](b)(h.db.CreatePlacement(ctx, samplePlacement(validCode(b, i), other, now), now))
+		}
+	}
+	hold(now)
+	header := placementHeader(h)
+
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		p := h.liaison(int64(7000+i), "Liaison", "labour")
+		sheet := benchSheet(b, header, rows, i, h.clock.Now())
+		b.StartTimer()
+
+		peak := watchHeap()
+		must[int](b)(p.SendDocument("bulk.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", sheet))
+		res, err := p.Next(2 * time.Minute)
+		maxHeap := peak()
+
+		b.StopTimer()
+		if err != nil || res.Document == nil {
+			b.Fatalf("no result: %v", err)
+		}
+		want := h.T("bulk.summary", "saved", domain.PersianDigits(fmt.Sprint(rows*8/10)),
+			"duplicates", domain.PersianDigits(fmt.Sprint(rows/10)), "invalid", domain.PersianDigits(fmt.Sprint(rows/10)))
+		if res.Caption != want {
+			b.Fatalf("caption %q, want %q", res.Caption, want)
+		}
+		b.ReportMetric(float64(maxHeap)/(1<<20), "peak-heap-MB")
+		// A fresh year for the next upload, so its rows are new again.
+		h.clock.Advance(366 * 24 * time.Hour)
+		hold(h.clock.Now())
+		b.StartTimer()
+	}
+}
+
+func placementHeader(h *harness) []string {
+	var header []string
+	for _, key := range []string{"nationalid", "name", "gender", "birthyear", "mobile", "sector", "activity", "employer",
+		"kind", "support", "funding", "amount", "county", "area", "district", "startdate"} {
+		header = append(header, h.T("placement."+key+".label"))
+	}
+	return header
+}
+
+// benchSheet writes rows rows: 80% new, 10% held by another agency, 10%
+// with a bad birth year. Upload i uses its own codes past the held ones.
+func benchSheet(b *testing.B, header []string, rows, upload int, now time.Time) []byte {
+	var buf bytes.Buffer
+	cols := make([]xlsx.Column, len(header))
+	for i, t := range header {
+		cols[i] = xlsx.Column{Header: t}
+	}
+	start := domain.FormatJalaliNumeric(now)
+	w := must[*xlsx.Writer](b)(xlsx.NewWriter(&buf, xlsx.Sheet{Name: "S", RTL: true, Columns: cols}))
+	for r := range rows {
+		code := validCode(b, rows/10+upload*rows+r) // new
+		year := domain.PersianDigits(fmt.Sprint(domain.ProgramYear(now) - 30))
+		switch {
+		case r%10 == 0:
+			code = validCode(b, r/10) // held by another agency
+		case r%10 == 1:
+			year = domain.PersianDigits(fmt.Sprint(domain.ProgramYear(now) - 5)) // too young
+		}
+		row := []string{domain.PersianDigits(string(code)), "زهرا كريمي", "زن", year, "09121234567", "خدمات", "آرايشگري",
+			"سالن نمونه", "مشاغل خانگی", "آموزش", "وام قرض‌الحسنه", "200,000,000", "تهران", "شهری", "15", start}
+		cells := make([]xlsx.Cell, len(row))
+		for i, v := range row {
+			cells[i] = xlsx.Cell{Value: v}
+		}
+		if err := w.AddRow(0, cells...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// watchHeap samples the heap in use until the returned func is called,
+// which returns the highest sample.
+func watchHeap() func() uint64 {
+	var (
+		mu   sync.Mutex
+		peak uint64
+		stop = make(chan struct{})
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			mu.Lock()
+			peak = max(peak, ms.HeapInuse)
+			mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
