@@ -298,6 +298,8 @@ func (b *Bot) sheetError(c *Ctx, err error) (string, bool) {
 		return c.T("bulk.not_spreadsheet"), true
 	case errors.Is(err, xlsx.ErrNoHeader):
 		return c.T("bulk.no_header"), true
+	case errors.Is(err, xlsx.ErrTooManyColumns):
+		return c.T("bulk.too_many_columns"), true
 	case errors.Is(err, xlsx.ErrTooManyRows):
 		return c.T("bulk.too_many_rows", "max", c.digits(strconv.Itoa(maxBulkRows))), true
 	case errors.As(err, &missing):

@@ -1,7 +1,9 @@
 package xlsx_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"io"
 	"testing"
 
 	"github.com/rasad-gov/rasad/bot/xlsx"
@@ -41,4 +43,55 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzReadSheet fuzzes the worksheet XML inside a valid package, where
+// byte-level mutations of the zip rarely reach.
+func FuzzReadSheet(f *testing.F) {
+	base := upload(f, 2)
+	f.Add([]byte(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>کد</t></is></c></row><row r="3"><c r="B3" s="1"><v>1.2345678E7</v></c></row></sheetData></worksheet>`))
+	f.Add([]byte(`<worksheet><sheetData><row><c t="s"><v>0</v></c><c><v>1E308</v></c></row><row r="1048576"><c r="XFD1048576"><v>-0</v></c></row></sheetData></worksheet>`))
+	f.Fuzz(func(t *testing.T, sheet []byte) {
+		data := replacePart(t, base, "xl/worksheets/sheet1.xml", sheet)
+		tb, err := xlsx.Read(data, 100)
+		if err != nil {
+			return
+		}
+		defer tb.Close()
+		for _, cells := range tb.Rows() {
+			if len(cells) != len(tb.Header) {
+				t.Fatalf("row of %d cells under %d headers", len(cells), len(tb.Header))
+			}
+		}
+	})
+}
+
+// replacePart copies the zip data with one part's content replaced.
+func replacePart(t *testing.T, data []byte, name string, content []byte) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range zr.File {
+		w, err := zw.Create(zf.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if zf.Name == name {
+			w.Write(content)
+			continue
+		}
+		r, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(w, r)
+		r.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

@@ -103,7 +103,9 @@ func (t *Table) open(maxRows int) error {
 	err := t.scan(func(n int, cells []string) bool {
 		if t.HeaderRow == 0 {
 			t.HeaderRow, t.Header = n, cells
-			return true
+			// A stray cell far to the right would make every row that
+			// wide; no sheet of ours has more than a few dozen columns.
+			return len(cells) <= MaxColumns
 		}
 		t.Count++
 		return maxRows <= 0 || t.Count <= maxRows
@@ -113,6 +115,8 @@ func (t *Table) open(maxRows int) error {
 		return err
 	case t.HeaderRow == 0:
 		return ErrNoHeader
+	case len(t.Header) > MaxColumns:
+		return fmt.Errorf("%w: %d columns, at most %d", ErrTooManyColumns, len(t.Header), MaxColumns)
 	case maxRows > 0 && t.Count > maxRows:
 		return fmt.Errorf("%w: more than %d", ErrTooManyRows, maxRows)
 	}
@@ -262,8 +266,8 @@ func markPersianDates(f *excelize.File) {
 var localeTag = regexp.MustCompile(`\[\$[^\]-]*-([^\]]*)\]`)
 
 // persianCalendar reports whether a format code uses the Persian calendar,
-// Windows' calendar 22 (hex 16): written after a comma, or as the second
-// byte of a hexadecimal locale id.
+// Windows' calendar 22 (hex 16): written after a comma, or as the byte just
+// above the language id in a hexadecimal locale.
 func persianCalendar(code string) bool {
 	for _, m := range localeTag.FindAllStringSubmatch(code, -1) {
 		tag := m[1]

@@ -257,6 +257,18 @@ func TestReadTooManyRows(t *testing.T) {
 	}
 }
 
+// A stray value far to the right would make every row 16,384 cells wide.
+func TestReadTooManyColumns(t *testing.T) {
+	data := book(t, func(f *excelize.File) {
+		must(t, f.SetCellStr("Sheet1", "A1", "کد"))
+		must(t, f.SetCellStr("Sheet1", "XFD1", "x"))
+		must(t, f.SetCellStr("Sheet1", "A2", "1"))
+	})
+	if _, err := xlsx.Read(data, 0); !errors.Is(err, xlsx.ErrTooManyColumns) {
+		t.Fatalf("err = %v, want ErrTooManyColumns", err)
+	}
+}
+
 func TestRowsBreakAndRerange(t *testing.T) {
 	data := book(t, func(f *excelize.File) {
 		for r := 1; r <= 5; r++ {

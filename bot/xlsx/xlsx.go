@@ -25,7 +25,13 @@ var (
 	// ErrTooManyRows: more data rows than the caller allows, or a workbook
 	// that unpacks to more than anyone's 10,000 rows would.
 	ErrTooManyRows = errors.New("xlsx: too many rows")
+	// ErrTooManyColumns: a header wider than MaxColumns, usually a stray
+	// cell far to the right of the real table.
+	ErrTooManyColumns = errors.New("xlsx: too many columns")
 )
+
+// MaxColumns is the widest header Read accepts.
+const MaxColumns = 256
 
 // Column describes one column of a sheet the package writes.
 //
