@@ -53,7 +53,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
 	b.send = newSender(api, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow()} {
 		b.flows[f.Name] = f
 	}
 	b.commands = b.commandTable()
@@ -267,6 +267,8 @@ func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
 		return b.onRecord(c, parts)
 	case "reg":
 		return b.onRegisterAnother(c)
+	case "ag":
+		return b.onAgency(c, parts)
 	}
 	return c.stale()
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Agency is an executive body of the province that creates or supports jobs.
 type Agency struct {
@@ -45,4 +48,22 @@ func validCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// ParseAgencyCode reads an agency's short key as an admin types it.
+func ParseAgencyCode(s string) (string, error) {
+	code := strings.ToLower(Normalize(s))
+	if !validCode(code) {
+		return "", Invalid("agency.code")
+	}
+	return code, nil
+}
+
+// ParseAgencyName reads an agency's name: 2 to 200 characters of text.
+func ParseAgencyName(s string) (string, error) {
+	name := Normalize(s)
+	if n := len([]rune(name)); n < 2 || n > 200 || strings.ContainsFunc(name, unicode.IsControl) {
+		return "", Invalid("agency.name")
+	}
+	return name, nil
 }

@@ -44,3 +44,32 @@ func TestAgencyName(t *testing.T) {
 		t.Error("English name should fall back to Persian")
 	}
 }
+
+func TestParseAgencyCodeAndName(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, code string
+	}{
+		{" Labour ", "labour", ""},
+		{"rural-credit_2", "rural-credit_2", ""},
+		{"", "", "agency.code"},
+		{"کار", "", "agency.code"},
+		{strings.Repeat("a", 33), "", "agency.code"},
+	} {
+		got, err := ParseAgencyCode(tc.in)
+		if got != tc.want || CodeOf(err) != tc.code {
+			t.Errorf("ParseAgencyCode(%q) = %q, %v", tc.in, got, err)
+		}
+	}
+	for _, tc := range []struct {
+		in, want, code string
+	}{
+		{"  سازمان جهاد كشاورزي ", "سازمان جهاد کشاورزی", ""},
+		{"x", "", "agency.name"},
+		{strings.Repeat("ب", 201), "", "agency.name"},
+	} {
+		got, err := ParseAgencyName(tc.in)
+		if got != tc.want || CodeOf(err) != tc.code {
+			t.Errorf("ParseAgencyName(%q) = %q, %v", tc.in, got, err)
+		}
+	}
+}

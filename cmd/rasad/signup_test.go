@@ -393,3 +393,45 @@ func TestForgedButtonsRefused(t *testing.T) {
 	admin.press(req.ID, h.T("btn.approve"))
 	p.expect(h.T("liaison.welcome", "agency", labourFa))
 }
+
+func TestAdminAddsAndRenamesAgencies(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	admin := h.person(adminID, "Admin")
+	admin.send("/agencies")
+	admin.expect(h.T("agencies.title", "count", "۳"))
+	admin.tap(h.T("btn.add_agency"))
+	admin.expect(h.T("agency_add.code.prompt"))
+	admin.send("Labour") // taken (codes are lower-cased): asked again at once
+	admin.expect(h.T("err.agency.exists"))
+	admin.send("ویژه")
+	admin.expect(h.T("err.agency.code"))
+	admin.send("welfare")
+	admin.expect(h.T("agency_add.name_fa.prompt"))
+	admin.send("اداره کل بهزيستي استان تهران")
+	admin.expect(h.T("agency_add.name_en.prompt"))
+	admin.send("Welfare")
+	admin.expect(h.T("agency_add.review"))
+	admin.tap(h.T("btn.confirm"))
+	admin.expect(h.T("agencies.added", "name", "اداره کل بهزیستی استان تهران"))
+
+	admin.send("/agencies")
+	admin.expect(h.T("agencies.title", "count", "۴"))
+	admin.tap(h.T("btn.rename", "name", "اداره کل بهزیستی استان تهران"))
+	admin.expect(h.T("agency_rename.name_fa.prompt"))
+	admin.send("سازمان بهزیستی استان تهران")
+	admin.expect(h.T("agency_rename.name_en.prompt"))
+	admin.tap(h.T("btn.skip"))
+	admin.expect(h.T("agency_rename.review"))
+	admin.tap(h.T("btn.confirm"))
+	admin.expect(h.T("agencies.renamed", "name", "سازمان بهزیستی استان تهران"))
+	a := must[domain.Agency](t)(agencyByCode(context.Background(), h.db, "welfare"))
+	if a.NameFa != "سازمان بهزیستی استان تهران" {
+		t.Errorf("agency = %+v", a)
+	}
+
+	// Not for others, even with the button in hand.
+	p := h.person(2050, "Liaison")
+	p.send("/agencies")
+	p.expect(h.T("err.forbidden"))
+}

@@ -1,0 +1,135 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// Admins keep the list of agencies in the bot: add one, or rename one
+// (codes stay: imports and invite links refer to them).
+
+func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
+	agencies, err := b.store.Agencies(c)
+	if err != nil {
+		return err
+	}
+	var sb strings.Builder
+	sb.WriteString(c.T("agencies.title", "count", c.digits(strconv.Itoa(len(agencies)))))
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for _, a := range agencies {
+		sb.WriteString("\n▪️ " + a.Name(c.Lang) + " (" + a.Code + ")")
+		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(
+			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign("ag", "ren", strconv.FormatInt(a.ID, 10)))))
+	}
+	rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.add_agency"), b.sign.sign("ag", "add"))))
+	_, err = c.reply(sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return err
+}
+
+// onAgency handles "ag|add" and "ag|ren|<id>".
+func (b *Bot) onAgency(c *Ctx, parts []string) error {
+	if !c.User.Has(domain.RoleAdmin) {
+		b.log.Warn("agency button from a non-admin refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	if err := c.answerCallback(""); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	switch {
+	case len(parts) == 2 && parts[1] == "add":
+		return b.startFlow(c, "agency_add", nil)
+	case len(parts) == 3 && parts[1] == "ren":
+		a, err := b.store.Agency(c, mustID(parts[2]))
+		if err != nil {
+			return b.replyError(c, err)
+		}
+		return b.startFlow(c, "agency_rename", map[string]string{"id": strconv.FormatInt(a.ID, 10)})
+	}
+	return nil
+}
+
+func mustID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64)
+	return id
+}
+
+var agencyNameEnStep = Step{Field: "name_en", Input: InputText,
+	Parse: func(_ *Ctx, s string) (string, error) {
+		if domain.Normalize(s) == "" {
+			return "", nil
+		}
+		return domain.ParseAgencyName(s)
+	},
+	Shortcuts: []Shortcut{{Label: "btn.skip", Text: func(*Ctx) string { return "" }}},
+	Show: func(c *Ctx, v string) string {
+		if v == "" {
+			return c.T("value.none")
+		}
+		return v
+	},
+}
+
+func (b *Bot) agencyAddFlow() *Flow {
+	return &Flow{
+		Name: "agency_add",
+		Steps: []Step{
+			{Field: "code", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) { return domain.ParseAgencyCode(s) },
+				Check: b.agencyCodeFree},
+			{Field: "name_fa", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) { return domain.ParseAgencyName(s) }},
+			agencyNameEnStep,
+		},
+		Begin: requireAdmin,
+		Submit: func(c *Ctx, s *Session) error {
+			a, err := b.store.CreateAgency(c, domain.Agency{Code: s.Answers["code"], NameFa: s.Answers["name_fa"], NameEn: s.Answers["name_en"], Active: true})
+			if err != nil {
+				return err
+			}
+			b.tell(c, c.Chat, c.T("agencies.added", "name", a.Name(c.Lang)), nil)
+			return nil
+		},
+	}
+}
+
+func (b *Bot) agencyRenameFlow() *Flow {
+	return &Flow{
+		Name: "agency_rename",
+		Steps: []Step{
+			{Field: "name_fa", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) { return domain.ParseAgencyName(s) }},
+			agencyNameEnStep,
+		},
+		Begin: requireAdmin,
+		Submit: func(c *Ctx, s *Session) error {
+			id := mustID(s.Data["id"])
+			if err := b.store.RenameAgency(c, id, s.Answers["name_fa"], s.Answers["name_en"]); err != nil {
+				return err
+			}
+			b.tell(c, c.Chat, c.T("agencies.renamed", "name", s.Answers["name_fa"]), nil)
+			return nil
+		},
+	}
+}
+
+// agencyCodeFree refuses a taken code at once, not after the names are typed.
+func (b *Bot) agencyCodeFree(c *Ctx, _ *Session, code string) error {
+	agencies, err := b.store.Agencies(c)
+	if err != nil {
+		return err
+	}
+	for _, a := range agencies {
+		if a.Code == code {
+			return domain.Conflict("agency.exists")
+		}
+	}
+	return nil
+}
+
+func requireAdmin(c *Ctx, _ *Session) error {
+	if !c.User.Has(domain.RoleAdmin) {
+		return domain.Forbidden("forbidden")
+	}
+	return nil
+}
