@@ -364,3 +364,43 @@ func FuzzParseStartDate(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseWeekdays(f *testing.F) {
+	for _, s := range []string{
+		"sat;tue", "SAT, tue", "tue;sat", "sat;sat", "sat،tue", "sat؛thu", " fri  sun ",
+		"sat;sun;mon;tue;wed;thu;fri", "", ";", "xyz", "sat;xyz", "saturday", "sat۱", "\u200fsat\u200c",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		days, err := ParseWeekdays(s)
+		if err != nil {
+			if CodeOf(err) != "market.weekdays" || KindOf(err) != KindInvalid || days != nil {
+				t.Fatalf("ParseWeekdays(%q) = %v, %v", s, days, err)
+			}
+			return
+		}
+		if !validWeekdays(days) || len(days) > 7 {
+			t.Fatalf("ParseWeekdays(%q) = %v: not a list of distinct weekdays", s, days)
+		}
+		codes := make([]string, len(days))
+		for i, d := range days {
+			if i > 0 && weekdayIndex(d) <= weekdayIndex(days[i-1]) {
+				t.Fatalf("ParseWeekdays(%q) = %v: not in week order from Saturday", s, days)
+			}
+			codes[i] = WeekdayCode(d)
+			if !strings.Contains(strings.ToLower(Normalize(s)), codes[i]) {
+				t.Fatalf("ParseWeekdays(%q) = %v: %s was not typed", s, days, codes[i])
+			}
+		}
+		again, err := ParseWeekdays(strings.Join(codes, ";"))
+		if err != nil || len(again) != len(days) {
+			t.Fatalf("re-parse of %q = %v, %v; want %v", strings.Join(codes, ";"), again, err, days)
+		}
+		for i := range days {
+			if again[i] != days[i] {
+				t.Fatalf("re-parse of %q = %v, want %v", strings.Join(codes, ";"), again, days)
+			}
+		}
+	})
+}

@@ -53,10 +53,17 @@ func (m Market) Name(lang string) string {
 }
 
 // Reserved is how many of the market's stalls are reserved: the share of
-// capacity, rounded to the nearest stall.
+// capacity, rounded to the nearest stall, halves up (50 stalls at 29% is
+// 14.5: 15 reserved). It is 0 for a market without stalls or with a share
+// that is not a number, and never more than the capacity.
 func (m Market) Reserved() int {
-	r := int(math.Round(float64(m.Capacity) * m.ReservedShare))
-	return min(max(r, 0), m.Capacity)
+	if m.Capacity <= 0 || math.IsNaN(m.ReservedShare) {
+		return 0
+	}
+	// 50*0.29 is 14.499999999999998 in floating point: round away the
+	// binary noise first, or a half would sometimes round down.
+	v := math.Round(float64(m.Capacity)*m.ReservedShare*1e6) / 1e6
+	return int(min(max(math.Round(v), 0), float64(m.Capacity)))
 }
 
 // IsReserved reports whether stall number n is a reserved one.
@@ -67,7 +74,7 @@ func (m Market) Validate() error {
 	switch {
 	case !validCode(m.Code):
 		return Invalid("market.code")
-	case m.NameFa == "":
+	case Normalize(m.NameFa) == "" || len([]rune(m.NameFa)) > 200 || len([]rune(m.NameEn)) > 200:
 		return Invalid("market.name")
 	case !slices.Contains(MarketKinds, m.Kind):
 		return Invalid("market.kind")
@@ -75,7 +82,7 @@ func (m Market) Validate() error {
 		return Invalid("market.capacity")
 	case m.ReservedShare < 0 || m.ReservedShare > 1 || math.IsNaN(m.ReservedShare):
 		return Invalid("market.share")
-	case len(m.Weekdays) == 0:
+	case !validWeekdays(m.Weekdays):
 		return Invalid("market.weekdays")
 	}
 	if _, ok := CountyByCode(m.County); !ok {
@@ -90,31 +97,34 @@ func (m Market) Validate() error {
 	return nil
 }
 
-// weekdayCodes are the short names imports use, Saturday first as in Iran.
-var weekdayCodes = []struct {
-	code string
-	day  time.Weekday
-}{
-	{"sat", time.Saturday}, {"sun", time.Sunday}, {"mon", time.Monday}, {"tue", time.Tuesday},
-	{"wed", time.Wednesday}, {"thu", time.Thursday}, {"fri", time.Friday},
+// validWeekdays reports whether days is a non-empty list of real weekdays
+// without repeats.
+func validWeekdays(days []time.Weekday) bool {
+	for i, d := range days {
+		if d < time.Sunday || d > time.Saturday || slices.Contains(days[:i], d) {
+			return false
+		}
+	}
+	return len(days) > 0
 }
 
-// ParseWeekdays reads "sat;tue" (also with commas or spaces) into weekdays
-// in week order.
+// weekdayCodes are the short names imports use, Saturday first as in Iran:
+// weekdayCodes[weekdayIndex(d)] names d.
+var weekdayCodes = [7]string{"sat", "sun", "mon", "tue", "wed", "thu", "fri"}
+
+// ParseWeekdays reads "sat;tue" (also with commas, Persian commas and
+// semicolons, or spaces; any case) into weekdays in week order, Saturday
+// first, each once.
 func ParseWeekdays(s string) ([]time.Weekday, error) {
 	var out []time.Weekday
-	for _, f := range strings.FieldsFunc(strings.ToLower(Normalize(s)), func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-		i := slices.IndexFunc(weekdayCodes, func(w struct {
-			code string
-			day  time.Weekday
-		}) bool {
-			return w.code == f
-		})
+	sep := func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '،' || r == '؛' }
+	for _, f := range strings.FieldsFunc(strings.ToLower(Normalize(s)), sep) {
+		i := slices.Index(weekdayCodes[:], f)
 		if i < 0 {
 			return nil, Invalid("market.weekdays")
 		}
-		if !slices.Contains(out, weekdayCodes[i].day) {
-			out = append(out, weekdayCodes[i].day)
+		if d := time.Weekday((i + 6) % 7); !slices.Contains(out, d) {
+			out = append(out, d)
 		}
 	}
 	if len(out) == 0 {
@@ -124,8 +134,14 @@ func ParseWeekdays(s string) ([]time.Weekday, error) {
 	return out, nil
 }
 
-// WeekdayCode is the short name of d: "sat".
-func WeekdayCode(d time.Weekday) string { return weekdayCodes[weekdayIndex(d)].code }
+// WeekdayCode is the short name of d: "sat"; "" for a value that is not a
+// weekday.
+func WeekdayCode(d time.Weekday) string {
+	if d < time.Sunday || d > time.Saturday {
+		return ""
+	}
+	return weekdayCodes[weekdayIndex(d)]
+}
 
 // weekdayIndex counts from Saturday, the first day of the Iranian week.
 func weekdayIndex(d time.Weekday) int { return (int(d) + 1) % 7 }
@@ -198,7 +214,9 @@ type StallRequest struct {
 	Deadline time.Time // of the offer
 }
 
-// Check lists what is wrong with a request before it is stored.
+// Check lists what is wrong with a request before it is stored. The
+// national code and mobile must be in the canonical form ParseNationalID
+// and ParseMobile return, as stored codes are compared.
 func (r StallRequest) Check() []error {
 	var errs []error
 	add := func(err error) {
@@ -206,14 +224,15 @@ func (r StallRequest) Check() []error {
 			errs = append(errs, err)
 		}
 	}
-	if _, err := ParseNationalID(string(r.NationalID)); err != nil || len(r.NationalID) != 10 {
-		add(Invalid("nationalid.checksum"))
-	}
+	add(checkNationalID(r.NationalID))
 	if _, err := ParsePersonName(r.FullName); err != nil {
 		add(err)
 	}
-	if r.Phone == "" {
+	switch {
+	case r.Phone == "":
 		add(Invalid("mobile.missing"))
+	case !r.Phone.valid():
+		add(Invalid("mobile.format"))
 	}
 	add(oneOf(r.Gender, Genders, "gender"))
 	if r.FemaleHead && r.Gender != GenderFemale {
@@ -227,6 +246,7 @@ func (r StallRequest) Check() []error {
 	for i, m := range r.Markets {
 		if slices.Contains(r.Markets[:i], m) {
 			add(Invalid("markets.repeated"))
+			break
 		}
 	}
 	return errs
