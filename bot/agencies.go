@@ -47,7 +47,7 @@ func (b *Bot) onAgency(c *Ctx, parts []string) error {
 		if err != nil {
 			return b.replyError(c, err)
 		}
-		return b.startFlow(c, "agency_rename", map[string]string{"id": strconv.FormatInt(a.ID, 10)})
+		return b.startFlow(c, "agency_rename", map[string]string{"id": strconv.FormatInt(a.ID, 10), "name_en": a.NameEn})
 	}
 	return nil
 }
@@ -104,7 +104,11 @@ func (b *Bot) agencyRenameFlow() *Flow {
 		Begin: requireAdmin,
 		Submit: func(c *Ctx, s *Session) error {
 			id := mustID(s.Data["id"])
-			if err := b.store.RenameAgency(c, id, s.Answers["name_fa"], s.Answers["name_en"]); err != nil {
+			nameEn := s.Answers["name_en"]
+			if nameEn == "" {
+				nameEn = s.Data["name_en"] // skipped: the English name stays
+			}
+			if err := b.store.RenameAgency(c, id, s.Answers["name_fa"], nameEn); err != nil {
 				return err
 			}
 			b.tell(c, c.Chat, c.T("agencies.renamed", "name", s.Answers["name_fa"]), nil)

@@ -70,13 +70,17 @@ func headerKey(s string) string {
 }
 
 // parseRow reads one row into a placement, or the sentences saying all that
-// is wrong with it.
+// is wrong with it: the cells that cannot be read and then every rule the
+// rest breaks, so one round of corrections fixes the row.
 func (b *Bot) parseRow(lang string, fields []int, cells []string, now time.Time) (domain.Placement, []string) {
-	answers := map[string]string{}
-	var problems []string
+	var (
+		p        domain.Placement
+		problems []string
+		failed   = map[string]bool{}
+	)
 	bad := func(key string, err error) {
-		label := b.cat.T(lang, "placement."+key+".label")
-		problems = append(problems, label+": "+b.sentence(lang, err))
+		failed[key] = true
+		problems = append(problems, b.cat.T(lang, "placement."+key+".label")+": "+b.sentence(lang, err))
 	}
 	for col, i := range fields {
 		if i < 0 || col >= len(cells) {
@@ -87,30 +91,43 @@ func (b *Bot) parseRow(lang string, fields []int, cells []string, now time.Time)
 		if cell == "" {
 			continue
 		}
+		var (
+			v   string
+			err error
+		)
 		if f.choices != nil {
-			v, ok := b.matchCell(f, cell)
-			if !ok {
-				bad(f.key, domain.Invalid(f.key+".unknown"))
-				continue
+			var ok bool
+			if v, ok = b.matchCell(f, cell); !ok {
+				err = domain.Invalid(f.key + ".unknown")
 			}
-			answers[f.key] = v
-			continue
+		} else {
+			v, err = f.parse(now, cell)
 		}
-		v, err := f.parse(now, cell)
 		if err != nil {
 			bad(f.key, err)
 			continue
 		}
-		answers[f.key] = v
+		// Every field read is set, even one the flow would skip, so Check
+		// can say an amount was given without funding.
+		f.set(&p, v)
 	}
-	if len(problems) > 0 {
-		return domain.Placement{}, problems
-	}
-	p := placementFromAnswers(answers)
 	for _, err := range p.Check(now) {
-		problems = append(problems, b.sentence(lang, err))
+		if !failed[fieldOfCode(domain.CodeOf(err))] {
+			problems = append(problems, b.sentence(lang, err))
+		}
 	}
 	return p, problems
+}
+
+// fieldOfCode names the field an error code is about: "birthyear.range" is
+// about birthyear, "date.format" about the start date.
+func fieldOfCode(code string) string {
+	prefix, _, _ := strings.Cut(code, ".")
+	switch prefix {
+	case "date", "startdate":
+		return "startdate"
+	}
+	return prefix
 }
 
 // matchCell finds the choice a cell names: its value, or its label in any
@@ -364,7 +381,7 @@ func (b *Bot) registerRows(c *Ctx, fields []int, rows []sheetRow, now time.Time)
 	}
 	valid, origin, pre := b.checkRows(c.Lang, fields, rows, now)
 	for i := range valid {
-		valid[i].AgencyID, valid[i].LiaisonID, valid[i].ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(now)
+		valid[i].AgencyID, valid[i].LiaisonID, valid[i].ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(valid[i].StartDate)
 	}
 	// The example row is never stored, whatever else it says.
 	var store []domain.Placement
@@ -425,4 +442,8 @@ func (b *Bot) chatAction(c *Ctx, action string) {
 	if err := b.send.Request(c, 0, tgbotapi.NewChatAction(c.Chat, action)); err != nil {
 		b.log.Debug("chat action", "err", err)
 	}
+}
+
+func isSpreadsheetName(name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), ".xlsx")
 }

@@ -489,7 +489,12 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 
 func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	var sb strings.Builder
-	sb.WriteString(c.T(f.Name + ".review"))
+	// A review title may name what the flow is about ({record}).
+	var args []string
+	for k, v := range s.Data {
+		args = append(args, k, v)
+	}
+	sb.WriteString(c.T(f.Name+".review", args...))
 	sb.WriteString("\n")
 	var edits []tgbotapi.InlineKeyboardButton
 	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,7 +56,14 @@ func (b *Bot) checkNationalID(c *Ctx, s *Session, value string) error {
 		return nil // correcting a record without changing its code
 	}
 	now := b.now()
-	held, err := b.store.PlacementByNationalID(c, domain.ProgramYear(now), domain.NationalID(value))
+	// The year the job will count in is known only with its start date, so
+	// this early look is at this year; the confirm is checked by Postgres
+	// for the start date's year. A correction looks in its record's year.
+	year := domain.ProgramYear(now)
+	if y, err := strconv.Atoi(s.Data["edit_year"]); err == nil {
+		year = y
+	}
+	held, err := b.store.PlacementByNationalID(c, year, domain.NationalID(value))
 	switch {
 	case domain.IsKind(err, domain.KindNotFound):
 		return nil
@@ -92,19 +100,21 @@ func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
 	if a, err := b.store.Agency(c, p.AgencyID); err == nil {
 		agency = a.Name(c.Lang)
 	}
-	b.tell(c, c.Chat, c.T("placement.duplicate_other", "agency", agency, "date", c.date(p.CreatedAt)), tgbotapi.NewRemoveKeyboard(false))
+	b.tell(c, c.Chat, c.T("placement.duplicate_other", "agency", agency, "date", c.date(p.CreatedAt)), b.nextKeyboard(c, 0))
 }
 
 func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	now := b.now()
+	if id := s.Data["edit"]; id != "" {
+		return b.saveCorrection(c, s, mustID(id), now)
+	}
 	p := placementFromAnswers(s.Answers)
-	p.AgencyID, p.LiaisonID, p.ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(now)
+	// A job counts in the program year it started: a late registration
+	// after Nowruz of a job begun before it belongs to last year, where
+	// the same person may already be placed.
+	p.AgencyID, p.LiaisonID, p.ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(p.StartDate)
 	if errs := p.Check(now); len(errs) > 0 {
 		return errs[0] // an answer no longer valid (a start date now too old): back to the review
-	}
-	if id := s.Data["edit"]; id != "" {
-		p.ID, _ = strconv.ParseInt(id, 10, 64)
-		return b.saveCorrection(c, p, now)
 	}
 	saved, err := b.store.CreatePlacement(c, p, now)
 	if d, ok := domain.AsDuplicate(err); ok {
@@ -115,16 +125,56 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	if err != nil {
 		return err
 	}
-	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(c.T("btn.register_another"), b.sign.sign("reg")),
-		tgbotapi.NewInlineKeyboardButtonData(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(saved.ID, 10))),
-	))
-	b.tell(c, c.Chat, c.T("placement.saved", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "name", saved.FullName), kb)
+	b.tell(c, c.Chat, c.T("placement.saved", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "name", saved.FullName), b.nextKeyboard(c, saved.ID))
 	return nil
 }
 
-func (b *Bot) saveCorrection(c *Ctx, p domain.Placement, now time.Time) error {
-	saved, changes, err := b.store.UpdatePlacement(c, p, c.User.ID, now)
+// nextKeyboard offers what a liaison usually does next.
+func (b *Bot) nextKeyboard(c *Ctx, record int64) tgbotapi.InlineKeyboardMarkup {
+	row := []tgbotapi.InlineKeyboardButton{tgbotapi.NewInlineKeyboardButtonData(c.T("btn.register_another"), b.sign.sign("reg"))}
+	if record != 0 {
+		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(record, 10))))
+	} else {
+		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.records"), b.sign.sign("rec", "list", "0")))
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(row)
+}
+
+// saveCorrection applies the fields this correction changed to the record as
+// it is now, so two liaisons correcting one record do not undo each other,
+// and checks it as of the record's own year.
+func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error {
+	current, err := b.store.Placement(c, id)
+	if err != nil {
+		return err
+	}
+	var orig map[string]string
+	if err := json.Unmarshal([]byte(s.Data["orig"]), &orig); err != nil {
+		return fmt.Errorf("correction without its original: %w", err)
+	}
+	changed := false
+	for _, f := range placementFields {
+		v, ok := s.Answers[f.key]
+		if f.skip != nil && f.skip(s.Answers) {
+			v, ok = "", true // no longer asked (funding now none): cleared
+			if f.key == "district" {
+				v = "0"
+			}
+		}
+		if ok && v != orig[f.key] {
+			f.set(&current, v)
+			changed = true
+		}
+	}
+	if !changed {
+		b.tell(c, c.Chat, c.T("record.unchanged"), b.nextKeyboard(c, id))
+		return nil
+	}
+	current.AgencyID = c.User.LiaisonAgency()
+	if errs := current.Check(domain.CheckedAt(current.ProgramYear, now)); len(errs) > 0 {
+		return errs[0]
+	}
+	saved, changes, err := b.store.UpdatePlacement(c, current, c.User.ID, now)
 	if d, ok := domain.AsDuplicate(err); ok {
 		b.tellDuplicate(c, d)
 		return nil
@@ -132,11 +182,7 @@ func (b *Bot) saveCorrection(c *Ctx, p domain.Placement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if len(changes) == 0 {
-		b.tell(c, c.Chat, c.T("record.unchanged"), nil)
-		return nil
-	}
-	b.tell(c, c.Chat, c.T("record.corrected", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "count", c.digits(strconv.Itoa(len(changes)))), nil)
+	b.tell(c, c.Chat, c.T("record.corrected", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "count", c.digits(strconv.Itoa(len(changes)))), b.nextKeyboard(c, saved.ID))
 	return nil
 }
 

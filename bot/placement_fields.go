@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rasad-gov/rasad/domain"
@@ -52,8 +53,9 @@ var placementFields = []placementField{
 		get: func(p domain.Placement) string { return strconv.Itoa(p.BirthYear) }},
 	{key: "mobile", input: InputText,
 		parse: func(_ time.Time, s string) (string, error) {
-			if domain.Normalize(s) == "" {
-				return "", nil // optional
+			switch strings.ToLower(domain.Normalize(s)) {
+			case "", "-", "ندارد", "none":
+				return "", nil // optional; a sheet's cell may say so in words
 			}
 			m, err := domain.ParseMobile(s)
 			return string(m), err

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -100,9 +101,14 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 		if len(parts) != 4 {
 			return c.stale()
 		}
-		return b.startFlowAt(c, "placement", map[string]string{"edit": id, "edit_code": string(p.NationalID)}, answersFromPlacement(p), parts[3])
+		orig, err := json.Marshal(answersFromPlacement(p))
+		if err != nil {
+			return err
+		}
+		data := map[string]string{"edit": id, "edit_code": string(p.NationalID), "edit_year": strconv.Itoa(p.ProgramYear), "orig": string(orig)}
+		return b.startFlowAt(c, "placement", data, answersFromPlacement(p), parts[3])
 	case "wd":
-		return b.startFlow(c, "withdraw", map[string]string{"id": id, "name": p.FullName})
+		return b.startFlow(c, "withdraw", map[string]string{"id": id, "record": c.T("records.item", "id", c.digits(id), "name", p.FullName, "date", c.date(p.StartDate))})
 	}
 	return nil
 }

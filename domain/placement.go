@@ -477,3 +477,13 @@ type RowOutcome struct {
 	Saved     Placement
 	Duplicate *Duplicate
 }
+
+// CheckedAt is the moment a placement of program year is judged at, now:
+// a correction of last year's record is checked as of the end of that year,
+// so a start date or an age that was right then stays right.
+func CheckedAt(year int, now time.Time) time.Time {
+	if year <= 0 || year >= ProgramYear(now) {
+		return now
+	}
+	return YearStart(year + 1).Add(-time.Nanosecond)
+}

@@ -676,3 +676,30 @@ func TestWithdrawn(t *testing.T) {
 		t.Error("withdrawn placement is not")
 	}
 }
+
+func TestCheckedAt(t *testing.T) {
+	now := time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran) // 1405/03/17
+	if got := CheckedAt(1405, now); !got.Equal(now) {
+		t.Errorf("this year: %v", got)
+	}
+	got := CheckedAt(1404, now)
+	if ToJalali(got) != (JalaliDate{1404, 12, 29}) || ProgramYear(got) != 1404 {
+		t.Errorf("last year: %v (%v)", got, ToJalali(got))
+	}
+	// A record of 1404 with a 1403 start date is still valid when corrected in 1405.
+	p := validPlacementForCheckedAt(now)
+	p.StartDate = JalaliDate{1403, 12, 20}.Time()
+	if errs := p.Check(CheckedAt(1404, now)); len(errs) != 0 {
+		t.Errorf("1404 record checked in 1405: %v", errs)
+	}
+	if errs := p.Check(now); len(errs) == 0 {
+		t.Error("the same start date checked as of today should be too old")
+	}
+}
+
+func validPlacementForCheckedAt(now time.Time) Placement {
+	code, _ := CompleteNationalID("001234567")
+	return Placement{NationalID: code, FullName: "علی رضایی", Gender: GenderMale, BirthYear: 1370,
+		Sector: SectorServices, Activity: "خیاطی", Employer: "کارگاه", Kind: KindNewJob, Support: SupportTraining,
+		Funding: FundingNone, County: "rey", Area: AreaUrban, StartDate: StartOfDay(now)}
+}

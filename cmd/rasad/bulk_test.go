@@ -54,6 +54,9 @@ func TestBulkRegistrationFromSpreadsheet(t *testing.T) {
 	row := func(code string, edit func(r []string)) []string {
 		r := []string{code, "زهرا كريمي", "زن", "۱۳۷۵", "", "خدمات", "آرايشگري", "سالن نمونه", "مشاغل خانگی",
 			"آموزش", "بدون تسهیلات", "", "ری", "شهری", "", "۱۴۰۵/۰۳/۱۰"}
+		if len(rows)%3 == 0 {
+			r[4] = "ندارد" // no mobile, said in words
+		}
 		if edit != nil {
 			edit(r)
 		}
@@ -99,6 +102,11 @@ func TestBulkRegistrationFromSpreadsheet(t *testing.T) {
 		{func(r []string) { r[12] = "تهران" }, h.T("err.district.range")},
 		{func(r []string) { r[4] = "02112345678" }, h.T("err.mobile.format")},
 		{func(r []string) { r[1] = "Ali 2" }, h.T("err.name.chars")},
+		// Every problem of a row at once, read cells and rules alike.
+		{func(r []string) { r[3] = "13" }, h.T("err.birthyear.format")},
+		{func(r []string) { r[3] = "13"; r[5] = "" }, h.T("err.sector.missing")},
+		{func(r []string) { r[11] = "50,000,000" }, h.T("err.amount.unfunded")},
+		{func(r []string) { r[14] = "5" }, h.T("err.district.outside")},
 	}
 	for i, b := range bad {
 		rows = append(rows, row(string(validCode(t, 600+i)), b.edit))
@@ -131,7 +139,7 @@ func TestBulkRegistrationFromSpreadsheet(t *testing.T) {
 	if err != nil || res.Document == nil {
 		t.Fatalf("result: %+v, %v", res, err)
 	}
-	wantCaption := h.T("bulk.summary", "saved", "۲۰۰", "duplicates", "۱۲", "invalid", "۱۰")
+	wantCaption := h.T("bulk.summary", "saved", "۲۰۰", "duplicates", "۱۲", "invalid", "۱۴")
 	if res.Caption != wantCaption {
 		t.Errorf("caption %q, want %q", res.Caption, wantCaption)
 	}

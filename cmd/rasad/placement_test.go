@@ -217,7 +217,7 @@ func TestPlacementWithdrawFreesTheCode(t *testing.T) {
 	p.tap(h.T("btn.withdraw"))
 	p.expect(h.T("withdraw.reason.prompt"))
 	p.send("ثبت اشتباه")
-	p.expect(h.T("withdraw.review"))
+	p.expect(h.T("withdraw.review", "record", h.T("records.item", "id", "۱", "name", "علی رضایی", "date", "۱۷ خرداد ۱۴۰۵")))
 	p.tap(h.T("btn.confirm"))
 	p.expect(h.T("record.withdrawn_done", "id", "۱", "name", "علی رضایی"))
 	p.send("/records")
@@ -269,4 +269,129 @@ func samplePlacement(code domain.NationalID, agency int64, now time.Time) domain
 		Sector: domain.SectorServices, Activity: "آرایشگری", Employer: "سالن نمونه", Kind: domain.KindHomeBusiness,
 		Support: domain.SupportTraining, Funding: domain.FundingNone, County: "rey", Area: domain.AreaUrban,
 		StartDate: domain.StartOfDay(now), AgencyID: agency, LiaisonID: 1, ProgramYear: domain.ProgramYear(now)}
+}
+
+// registerOne takes p through a whole registration of code, today.
+func registerOne(h *harness, p person, code domain.NationalID) {
+	h.t.Helper()
+	p.send("/register")
+	p.expect(h.T("placement.nationalid.prompt"))
+	p.send(string(code))
+	fillPlacement(h, p)
+	p.expect(h.T("placement.review"))
+	p.tap(h.T("btn.confirm"))
+	p.expect(strings.Split(h.T("placement.saved"), "{")[0])
+}
+
+// openField opens record id and starts correcting field.
+func openField(h *harness, p person, id, label string) {
+	h.t.Helper()
+	p.send("/records")
+	p.expect(strings.Split(h.T("records.title"), "(")[0])
+	p.tap(h.T("records.item", "id", id, "name", "علی رضایی", "date", "۱۷ خرداد ۱۴۰۵"))
+	p.expect(strings.Split(h.T("record.title"), "{")[0])
+	p.tap(h.T("btn.correct"))
+	p.expect(h.T("record.choose_field"))
+	p.tap(label)
+}
+
+// Two liaisons of one agency correcting one record at once: each change
+// stays, neither undoes the other.
+func TestConcurrentCorrectionsKeepBothChanges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	a := h.liaison(4101, "A", "labour")
+	b := h.liaison(4102, "B", "labour")
+	code := validCode(t, 41)
+	registerOne(h, a, code)
+
+	openField(h, a, "۱", h.T("placement.mobile.label"))
+	a.expect(h.T("placement.mobile.prompt"))
+	openField(h, b, "۱", h.T("placement.employer.label"))
+	b.expect(h.T("placement.employer.prompt"))
+	a.send("09351112233")
+	a.expect(h.T("placement.review"))
+	b.send("کارگاه تازه")
+	b.expect(h.T("placement.review"))
+	a.tap(h.T("btn.confirm"))
+	a.expect(h.T("record.corrected", "id", "۱", "count", "۱"))
+	b.tap(h.T("btn.confirm"))
+	b.expect(h.T("record.corrected", "id", "۱", "count", "۱"))
+
+	got := must[domain.Placement](t)(h.db.Placement(context.Background(), 1))
+	if got.Mobile != "+989351112233" || got.Employer != "کارگاه تازه" {
+		t.Errorf("record after two corrections: mobile %q, employer %q", got.Mobile, got.Employer)
+	}
+}
+
+// A job begun before Nowruz and registered after it counts in last year,
+// where another agency already placed the person: refused at confirm.
+func TestLateRegistrationCountsInItsStartYear(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.clock.Advance(-100 * 24 * time.Hour) // 1404/12/08
+	a := h.liaison(4103, "A", "labour")
+	b := h.liaison(4104, "B", "industry")
+	code := validCode(t, 42)
+	registerOne(h, a, code)
+	h.clock.Advance(100 * 24 * time.Hour) // 1405/03/17
+
+	b.send("/register")
+	b.expect(h.T("placement.nationalid.prompt"))
+	b.send(string(code)) // not placed this year: accepted
+	b.expect(h.T("placement.name.prompt"))
+	b.send("علی رضایی")
+	for _, step := range []struct{ prompt, answer string }{
+		{"gender", h.T("gender.male")}, {"birthyear", "1370"}, {"mobile", ""}, {"sector", h.T("sector.services")},
+		{"activity", "خیاطی"}, {"employer", "کارگاه"}, {"kind", h.T("kind.new_job")}, {"support", h.T("support.training")},
+		{"funding", h.T("funding.none")}, {"county", "ری"}, {"area", h.T("area.urban")}, {"startdate", "1404/12/05"},
+	} {
+		b.expect(h.T("placement." + step.prompt + ".prompt"))
+		switch {
+		case step.answer == "":
+			b.tap(h.T("btn.skip"))
+		case step.prompt == "birthyear" || step.prompt == "activity" || step.prompt == "employer" || step.prompt == "startdate":
+			b.send(step.answer)
+		default:
+			b.tap(step.answer)
+		}
+	}
+	b.expect(h.T("placement.review"))
+	b.tap(h.T("btn.confirm"))
+	b.expect(h.T("placement.duplicate_other", "agency", labourFa, "date", "۸ اسفند ۱۴۰۴"))
+}
+
+// Last year's record is corrected in the new year without its old start
+// date being called too old.
+func TestCorrectLastYearsRecord(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	a := h.liaison(4105, "A", "labour")
+	registerOne(h, a, validCode(t, 43))
+	h.clock.Advance(300 * 24 * time.Hour) // 1406
+	a.send("/records")
+	a.expect(strings.Split(h.T("records.title"), "(")[0])
+	a.tap(h.T("records.item", "id", "۱", "name", "علی رضایی", "date", "۱۷ خرداد ۱۴۰۵"))
+	a.expect(strings.Split(h.T("record.title"), "{")[0])
+	a.tap(h.T("btn.correct"))
+	a.expect(h.T("record.choose_field"))
+	a.tap(h.T("placement.name.label"))
+	a.expect(h.T("placement.name.prompt"))
+	a.send("علی رضایی‌پور")
+	a.expect(h.T("placement.review"))
+	a.tap(h.T("btn.confirm"))
+	a.expect(h.T("record.corrected", "id", "۱", "count", "۱"))
+}
+
+// A sheet sent in the middle of a form keeps the form and says how to send it.
+func TestSheetSentMidFormKeepsTheForm(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	p := h.liaison(4106, "A", "labour")
+	p.send("/register")
+	p.expect(h.T("placement.nationalid.prompt"))
+	must[int](t)(p.SendDocument("filled.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", []byte("PK")))
+	p.expect(h.T("bulk.flow_open"))
+	p.send(string(validCode(t, 44)))
+	p.expect(h.T("placement.name.prompt"))
 }

@@ -421,12 +421,12 @@ func TestAdminAddsAndRenamesAgencies(t *testing.T) {
 	admin.expect(h.T("agency_rename.name_fa.prompt"))
 	admin.send("سازمان بهزیستی استان تهران")
 	admin.expect(h.T("agency_rename.name_en.prompt"))
-	admin.tap(h.T("btn.skip"))
+	admin.tap(h.T("btn.skip")) // keeps "Welfare"
 	admin.expect(h.T("agency_rename.review"))
 	admin.tap(h.T("btn.confirm"))
 	admin.expect(h.T("agencies.renamed", "name", "سازمان بهزیستی استان تهران"))
 	a := must[domain.Agency](t)(agencyByCode(context.Background(), h.db, "welfare"))
-	if a.NameFa != "سازمان بهزیستی استان تهران" {
+	if a.NameFa != "سازمان بهزیستی استان تهران" || a.NameEn != "Welfare" {
 		t.Errorf("agency = %+v", a)
 	}
 
