@@ -18,6 +18,7 @@ type Config struct {
 	DefaultLanguage string
 	SessionTTL      time.Duration // an abandoned flow expires after this
 	InviteTTL       time.Duration
+	OfferTTL        time.Duration // how long a vendor has to accept a stall
 	LinkBase        string // "https://t.me/"; deep links are LinkBase+username+"?start="
 	EditMessages    bool   // false where the platform edits inline keyboards unreliably (Bale)
 	Secret          []byte // signs callback data
@@ -53,7 +54,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
 	b.send = newSender(api, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow()} {
 		b.flows[f.Name] = f
 	}
 	b.commands = b.commandTable()
@@ -236,6 +237,12 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	if m.IsCommand() {
 		return b.runCommand(c, m.Command(), m.CommandArguments())
 	}
+	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
+		// A filled sheet sent mid-form: the form is not lost, and the
+		// liaison learns how to send the file.
+		_, err := c.reply(c.T("bulk.flow_open"), nil)
+		return err
+	}
 	if c.session != nil {
 		return b.flowMessage(c, c.session, m)
 	}
@@ -269,6 +276,10 @@ func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
 		return b.onRegisterAnother(c)
 	case "ag":
 		return b.onAgency(c, parts)
+	case "of":
+		return b.onOffer(c, parts)
+	case "mk":
+		return b.onMarket(c, parts)
 	}
 	return c.stale()
 }

@@ -24,12 +24,15 @@ func (b *Bot) commandTable() []command {
 		{Name: "help", Run: b.cmdHelp},
 		{Name: "cancel", Run: b.cmdCancel},
 		{Name: "language", Run: b.cmdLanguage},
+		{Name: "stall", Run: b.cmdStall},
+		{Name: "status", Run: b.cmdStatus},
 		{Name: "register", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRegister},
 		{Name: "records", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRecords},
 		{Name: "template", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdTemplate},
 		{Name: "requests", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdRequests},
 		{Name: "invite", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdInvite},
 		{Name: "agencies", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdAgencies},
+		{Name: "markets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdMarkets},
 	}
 }
 
@@ -119,6 +122,7 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 		return err
 	}
 	kb := tgbotapi.NewInlineKeyboardMarkup(
+		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.vendor"), b.sign.sign("role", "stall"))),
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
 	)
 	_, err := c.reply(c.T("start.welcome"), kb)
@@ -126,14 +130,16 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 }
 
 func (b *Bot) onRoleChoice(c *Ctx, parts []string) error {
-	if len(parts) != 2 || parts[1] != "liaison" {
+	if len(parts) != 2 || (parts[1] != "liaison" && parts[1] != "stall") {
 		return c.stale()
 	}
 	if err := c.answerCallback(""); err != nil {
 		b.log.Warn("answer callback", "err", err)
 	}
-	return b.startFlow(c, "liaison", nil)
+	return b.startFlow(c, parts[1], nil)
 }
+
+func (b *Bot) cmdStall(c *Ctx, _ string) error { return b.startFlow(c, "stall", nil) }
 
 func (b *Bot) helpText(c *Ctx) string {
 	text := ""

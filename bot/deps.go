@@ -17,6 +17,7 @@ type Users interface {
 	UsersWithRole(ctx context.Context, r domain.Role) ([]domain.User, error)
 	SetLanguage(ctx context.Context, id int64, lang string) error
 	SetActive(ctx context.Context, id int64, active bool) error
+	GrantRole(ctx context.Context, userID int64, g domain.Grant) error
 }
 
 // Agencies lists the province's agencies.
@@ -52,6 +53,22 @@ type Placements interface {
 	RecordDuplicateAttempt(ctx context.Context, a domain.DuplicateAttempt) error
 }
 
+// Stalls keeps markets, stall requests and offers. Allocation runs inside
+// one transaction per market with the rule passed in (domain.Allocate).
+type Stalls interface {
+	Markets(ctx context.Context) ([]domain.Market, error)
+	Market(ctx context.Context, id int64) (domain.Market, error)
+	CreateStallRequest(ctx context.Context, r domain.StallRequest, now time.Time) (domain.StallRequest, error)
+	OpenStallRequest(ctx context.Context, year int, nid domain.NationalID) (domain.StallRequest, error)
+	UserStallRequests(ctx context.Context, telegramID int64, year int) ([]domain.StallRequest, error)
+	WaitingFor(ctx context.Context, marketID int64, year int) ([]domain.StallRequest, error)
+	HeldStalls(ctx context.Context, marketID int64, year int) ([]domain.StallRequest, error)
+	AllocateMarket(ctx context.Context, marketID int64, year int, now, deadline time.Time,
+		allocate func(domain.Market, []int, []domain.StallRequest) []domain.Assignment) ([]domain.StallRequest, error)
+	RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time) (domain.StallRequest, error)
+	ExpireOffers(ctx context.Context, now time.Time) ([]domain.StallRequest, error)
+}
+
 // States keeps each chat's conversation state with compare-and-set, so two
 // updates of one chat handled at once cannot both apply.
 type States interface {
@@ -73,4 +90,5 @@ type Store interface {
 	Agencies
 	Liaisons
 	Placements
+	Stalls
 }

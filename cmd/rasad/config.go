@@ -25,6 +25,8 @@ type config struct {
 	TimeZone     *time.Location
 	SessionTTL   time.Duration
 	InviteTTL    time.Duration
+	OfferTTL     time.Duration
+	AllocateAt   string // "HH:MM" Tehran time for the daily allocation run; empty: operators run it
 	LinkBase     string
 	EditMessages bool
 	PollTimeout  time.Duration
@@ -56,6 +58,8 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		TimeZone:     r.zone("TIME_ZONE", "Asia/Tehran"),
 		SessionTTL:   r.duration("SESSION_TTL", 24*time.Hour),
 		InviteTTL:    r.duration("INVITE_TTL", 7*24*time.Hour),
+		OfferTTL:     r.duration("OFFER_TTL", 48*time.Hour),
+		AllocateAt:   r.clock("ALLOCATE_AT"),
 		LinkBase:     r.url("BOT_LINK_BASE", "https://t.me/", false),
 		EditMessages: r.boolean("EDIT_MESSAGES", true),
 		PollTimeout:  r.duration("POLL_TIMEOUT", 30*time.Second),
@@ -161,6 +165,18 @@ func (r *envReader) duration(name string, def time.Duration) time.Duration {
 		r.fail(name, "%q is not a positive duration (like 24h or 90m)", v)
 	}
 	return d
+}
+
+// clock reads an optional time of day, "HH:MM".
+func (r *envReader) clock(name string) string {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return ""
+	}
+	if _, err := time.Parse("15:04", v); err != nil {
+		r.fail(name, "%q is not a time of day (like 06:30)", v)
+	}
+	return v
 }
 
 func (r *envReader) boolean(name string, def bool) bool {

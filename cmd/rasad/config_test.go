@@ -107,9 +107,9 @@ func TestReadAgencies(t *testing.T) {
 	}
 	for _, tc := range []struct{ csv, want string }{
 		{"", "empty file"},
-		{"code,name\nx,y\n", "header must have code and name_fa"},
+		{"code,name\nx,y\n", "header must have code,name_fa"},
 		{"code,name_fa\nlabour,\nbad code!,اداره\n", "line 2: agency.name\nline 3: agency.code"},
-		{"code,name_fa\nlabour,الف\nlabour,ب\n", `line 3: code "labour" already on line 2`},
+		{"code,name_fa\nlabour,الف\nlabour,ب\n", `line 3: code "labour" repeated`},
 	} {
 		_, err := readAgencies(strings.NewReader(tc.csv))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

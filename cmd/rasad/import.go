@@ -8,22 +8,32 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 )
 
 func importCmd(ctx context.Context, cfg config, args []string, out io.Writer) error {
-	if len(args) != 2 || args[0] != "agencies" {
-		return fmt.Errorf("%w: rasad import agencies FILE.csv", errArgs)
+	if len(args) != 2 || (args[0] != "agencies" && args[0] != "markets") {
+		return fmt.Errorf("%w: rasad import agencies|markets FILE.csv", errArgs)
 	}
 	f, err := os.Open(args[1])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	agencies, err := readAgencies(f)
+	var (
+		agencies []domain.Agency
+		markets  []domain.Market
+	)
+	if args[0] == "agencies" {
+		agencies, err = readAgencies(f)
+	} else {
+		markets, err = readMarkets(f)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[1], err)
 	}
@@ -35,17 +45,27 @@ func importCmd(ctx context.Context, cfg config, args []string, out io.Writer) er
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	added, updated, err := db.UpsertAgencies(ctx, agencies)
+	var added, updated int
+	if args[0] == "agencies" {
+		added, updated, err = db.UpsertAgencies(ctx, agencies)
+	} else {
+		added, updated, err = db.UpsertMarkets(ctx, markets)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "agencies: %d added, %d updated\n", added, updated)
+	fmt.Fprintf(out, "%s: %d added, %d updated\n", args[0], added, updated)
 	return nil
 }
 
-// readAgencies reads code,name_fa,name_en rows (header required, columns in
-// any order, name_en optional). Every bad row is reported, not just the first.
-func readAgencies(r io.Reader) ([]domain.Agency, error) {
+// csvTable reads a CSV with a header row (a BOM tolerated) and gives each
+// row's cells by column name. Every bad row is reported, not just the first.
+type csvTable struct {
+	header []string
+	rows   [][]string
+}
+
+func readCSV(r io.Reader, required ...string) (*csvTable, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	rows, err := cr.ReadAll()
@@ -53,47 +73,123 @@ func readAgencies(r io.Reader) ([]domain.Agency, error) {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, errors.New("empty file: expected a header code,name_fa,name_en")
+		return nil, fmt.Errorf("empty file: expected a header with %s", strings.Join(required, ","))
 	}
-	header := make([]string, len(rows[0]))
-	for i, h := range rows[0] {
-		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+	t := &csvTable{rows: rows[1:]}
+	for _, h := range rows[0] {
+		t.header = append(t.header, strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))))
 	}
-	col := func(name string) int { return slices.Index(header, name) }
-	code, fa, en := col("code"), col("name_fa"), col("name_en")
-	if code < 0 || fa < 0 {
-		return nil, fmt.Errorf("header must have code and name_fa (and optionally name_en), got %s", strings.Join(rows[0], ","))
-	}
-	cell := func(row []string, i int) string {
-		if i < 0 || i >= len(row) {
-			return ""
+	for _, name := range required {
+		if !slices.Contains(t.header, name) {
+			return nil, fmt.Errorf("header must have %s, got %s", strings.Join(required, ","), strings.Join(rows[0], ","))
 		}
-		return row[i]
 	}
-	var (
-		out  []domain.Agency
-		errs []error
-		seen = map[string]int{}
-	)
-	for n, row := range rows[1:] {
-		line := n + 2
+	return t, nil
+}
+
+// each calls fn with every non-blank row and a getter of its cells, and
+// joins the errors fn returns, each prefixed with its line.
+func (t *csvTable) each(fn func(cell func(name string) string) error) error {
+	var errs []error
+	for n, row := range t.rows {
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue
 		}
-		a, err := domain.NewAgency(cell(row, code), cell(row, fa), cell(row, en))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %s", line, domain.CodeOf(err)))
-			continue
+		cell := func(name string) string {
+			i := slices.Index(t.header, name)
+			if i < 0 || i >= len(row) {
+				return ""
+			}
+			return row[i]
 		}
-		if prev, dup := seen[a.Code]; dup {
-			errs = append(errs, fmt.Errorf("line %d: code %q already on line %d", line, a.Code, prev))
-			continue
+		if err := fn(cell); err != nil {
+			errs = append(errs, fmt.Errorf("line %d: %w", n+2, err))
 		}
-		seen[a.Code] = line
-		out = append(out, a)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// readAgencies reads code,name_fa[,name_en] rows, columns in any order.
+func readAgencies(r io.Reader) ([]domain.Agency, error) {
+	t, err := readCSV(r, "code", "name_fa")
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Agency
+	seen := map[string]bool{}
+	err = t.each(func(cell func(string) string) error {
+		a, err := domain.NewAgency(cell("code"), cell("name_fa"), cell("name_en"))
+		if err != nil {
+			return errors.New(domain.CodeOf(err))
+		}
+		if seen[a.Code] {
+			return fmt.Errorf("code %q repeated", a.Code)
+		}
+		seen[a.Code] = true
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readMarkets reads the markets file of shared/data: code, name_fa, kind,
+// county, district, weekdays (sat;tue), capacity, reserved_share (0.20 when
+// blank), season_start and season_end (Solar Hijri, park bazaars), name_en.
+func readMarkets(r io.Reader) ([]domain.Market, error) {
+	t, err := readCSV(r, "code", "name_fa", "kind", "county", "weekdays", "capacity")
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.Market
+	seen := map[string]bool{}
+	err = t.each(func(cell func(string) string) error {
+		m := domain.Market{
+			Code: strings.ToLower(domain.Normalize(cell("code"))), NameFa: domain.Normalize(cell("name_fa")),
+			NameEn: domain.Normalize(cell("name_en")), Kind: domain.MarketKind(domain.Normalize(cell("kind"))),
+			County: domain.Normalize(cell("county")), ReservedShare: domain.DefaultReservedShare, Active: true,
+		}
+		var err error
+		if d := domain.Normalize(cell("district")); d != "" {
+			if m.District, err = strconv.Atoi(d); err != nil {
+				return errors.New("district.range")
+			}
+		}
+		if m.Weekdays, err = domain.ParseWeekdays(cell("weekdays")); err != nil {
+			return errors.New(domain.CodeOf(err))
+		}
+		if m.Capacity, err = strconv.Atoi(domain.Normalize(cell("capacity"))); err != nil {
+			return errors.New("market.capacity")
+		}
+		if s := domain.Normalize(cell("reserved_share")); s != "" {
+			if m.ReservedShare, err = strconv.ParseFloat(s, 64); err != nil {
+				return errors.New("market.share")
+			}
+		}
+		for _, d := range []struct {
+			name string
+			to   *time.Time
+		}{{"season_start", &m.SeasonStart}, {"season_end", &m.SeasonEnd}} {
+			if v := domain.Normalize(cell(d.name)); v != "" {
+				if *d.to, err = domain.ParseJalaliDate(v, time.Now()); err != nil {
+					return fmt.Errorf("%s: %s", d.name, domain.CodeOf(err))
+				}
+			}
+		}
+		if err := m.Validate(); err != nil {
+			return errors.New(domain.CodeOf(err))
+		}
+		if seen[m.Code] {
+			return fmt.Errorf("code %q repeated", m.Code)
+		}
+		seen[m.Code] = true
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"crypto/rand"
@@ -64,6 +65,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		DefaultLanguage: cfg.Language,
 		SessionTTL:      cfg.SessionTTL,
 		InviteTTL:       cfg.InviteTTL,
+		OfferTTL:        cfg.OfferTTL,
 		LinkBase:        cfg.LinkBase,
 		EditMessages:    cfg.EditMessages,
 		Secret:          cfg.callbackSecret(),
@@ -84,10 +86,43 @@ func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *red
 		Timeout:    cfg.PollTimeout,
 		Logger:     log,
 	}
+	jobs := runJobs(ctx, cfg, log, b)
 	log.Info("polling for updates")
 	err := poller.Run(ctx)
+	jobs.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// runJobs starts the timed work beside the update loop: lapsing stall offers
+// every minute and, when ALLOCATE_AT is set, allocating every market once a
+// day. Every replica runs them; the storage makes a second run find nothing
+// left to do.
+func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		lastRun := ""
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := b.ExpireOffers(ctx); err != nil {
+				log.Warn("expire offers", "err", err)
+			}
+			now := time.Now().In(domain.Tehran)
+			if day := now.Format(time.DateOnly); cfg.AllocateAt != "" && now.Format("15:04") >= cfg.AllocateAt && lastRun != day {
+				lastRun = day
+				if err := b.AllocateAll(ctx); err != nil {
+					log.Warn("daily allocation", "err", err)
+				}
+			}
+		}
+	})
+	return &wg
 }
 
 func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger) *bot.Dispatcher {

@@ -1,0 +1,310 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/bot/xlsx"
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// Offers: allocation gives a vendor a stall to accept or decline before a
+// deadline; a decline or a lapse passes the stall to the next in line (the
+// reserved share kept, since reserved stalls are numbered apart). Operators
+// run allocation per market and watch occupancy, lines and the reserved share.
+
+// onOffer handles "of|a|<request>" (accept) and "of|d|<request>" (decline).
+func (b *Bot) onOffer(c *Ctx, parts []string) error {
+	if len(parts) != 3 || (parts[1] != "a" && parts[1] != "d") {
+		return c.stale()
+	}
+	accept := parts[1] == "a"
+	r, err := b.store.RespondToOffer(c, mustID(parts[2]), c.User.ID, accept, b.now())
+	switch {
+	case domain.IsKind(err, domain.KindForbidden):
+		b.log.Warn("offer answered by someone else refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	case domain.CodeOf(err) == "stall.expired":
+		if err := c.answerCallback(c.T("stall.offer_expired")); err != nil {
+			b.log.Warn("answer callback", "err", err)
+		}
+		b.reallocate(c, r.MarketID)
+		return nil
+	case domain.IsKind(err, domain.KindConflict), domain.IsKind(err, domain.KindNotFound):
+		return c.stale() // answered already (a double tap), or withdrawn
+	case err != nil:
+		return err
+	}
+	// Answered: from here on only telling and passing the stall on.
+	if err := c.answerCallback(c.T("stall.answer." + parts[1])); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	b.closeKeyboard(c, c.callback, c.T("stall.answer."+parts[1]))
+	if accept {
+		b.tell(c, c.Chat, b.describeRequest(c, r), nil)
+		b.checkMarket(c, r.MarketID)
+		return nil
+	}
+	b.tell(c, c.Chat, c.T("stall.declined_told"), nil)
+	b.reallocate(c, r.MarketID)
+	return nil
+}
+
+// reallocate offers a market's free stalls to the next in line, tells those
+// offered, and tells operators when the market is full or its line empty.
+func (b *Bot) reallocate(ctx context.Context, marketID int64) []domain.StallRequest {
+	if marketID == 0 {
+		return nil
+	}
+	now := b.now()
+	offered, err := b.store.AllocateMarket(ctx, marketID, domain.ProgramYear(now), now, now.Add(b.cfg.OfferTTL), domain.Allocate)
+	if err != nil {
+		b.log.Error("allocate market", "market", marketID, "err", err)
+		return nil
+	}
+	for _, r := range offered {
+		b.tellOffer(ctx, r)
+	}
+	b.checkMarket(ctx, marketID)
+	return offered
+}
+
+// tellOffer writes an offer to its vendor, in their language.
+func (b *Bot) tellOffer(ctx context.Context, r domain.StallRequest) {
+	u, err := b.store.User(ctx, r.UserID)
+	if err != nil {
+		b.log.Error("load vendor", "request", r.ID, "err", err)
+		return
+	}
+	lang := b.langOf(u)
+	vc := &Ctx{Context: ctx, b: b, User: u, Known: true, Chat: u.ID, Lang: lang}
+	text := b.cat.T(lang, "stall.offer") + "\n\n" + b.describeRequest(vc, r)
+	b.tell(ctx, u.ID, text, b.offerKeyboard(lang, r))
+}
+
+// checkMarket tells operators a market is full, or has free stalls and
+// nobody waiting.
+func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
+	m, err := b.store.Market(ctx, marketID)
+	if err != nil {
+		b.log.Error("load market", "market", marketID, "err", err)
+		return
+	}
+	held, err := b.store.HeldStalls(ctx, marketID, domain.ProgramYear(b.now()))
+	if err != nil {
+		b.log.Error("held stalls", "market", marketID, "err", err)
+		return
+	}
+	waiting, err := b.store.WaitingFor(ctx, marketID, domain.ProgramYear(b.now()))
+	if err != nil {
+		b.log.Error("waiting requests", "market", marketID, "err", err)
+		return
+	}
+	key := ""
+	switch {
+	case len(held) >= m.Capacity:
+		key = "market.full"
+	case len(waiting) == 0:
+		key = "market.line_empty"
+	default:
+		return
+	}
+	admins, err := b.store.UsersWithRole(ctx, domain.RoleAdmin)
+	if err != nil {
+		b.log.Error("list admins", "err", err)
+		return
+	}
+	for _, a := range admins {
+		lang := b.langOf(a)
+		free := strconv.Itoa(m.Capacity - len(held))
+		if lang == "fa" {
+			free = domain.PersianDigits(free)
+		}
+		b.tell(ctx, a.ID, b.cat.T(lang, key, "market", m.Name(lang), "free", free), nil)
+	}
+}
+
+// ExpireOffers lapses offers past their deadline, tells their vendors and
+// passes the stalls on. serve runs it every minute; tests call it after
+// moving the clock.
+func (b *Bot) ExpireOffers(ctx context.Context) error {
+	expired, err := b.store.ExpireOffers(ctx, b.now())
+	if err != nil {
+		return fmt.Errorf("expire offers: %w", err)
+	}
+	var markets []int64
+	for _, r := range expired {
+		if u, err := b.store.User(ctx, r.UserID); err == nil {
+			b.tell(ctx, u.ID, b.cat.T(b.langOf(u), "stall.offer_lapsed"), nil)
+		}
+		if !slices.Contains(markets, r.MarketID) {
+			markets = append(markets, r.MarketID)
+		}
+	}
+	for _, m := range markets {
+		b.reallocate(ctx, m)
+	}
+	return nil
+}
+
+// AllocateAll runs allocation for every market, for the daily run.
+func (b *Bot) AllocateAll(ctx context.Context) error {
+	markets, err := b.store.Markets(ctx)
+	if err != nil {
+		return fmt.Errorf("list markets: %w", err)
+	}
+	for _, m := range markets {
+		b.reallocate(ctx, m.ID)
+	}
+	return nil
+}
+
+// cmdMarkets shows operators each market's occupancy, line and reserved share.
+func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
+	markets, err := b.store.Markets(c)
+	if err != nil {
+		return err
+	}
+	if len(markets) == 0 {
+		_, err := c.reply(c.T("market.none"), nil)
+		return err
+	}
+	for _, m := range markets {
+		text, err := b.marketSummary(c, m)
+		if err != nil {
+			return err
+		}
+		id := strconv.FormatInt(m.ID, 10)
+		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.allocate"), b.sign.sign("mk", "al", id)),
+			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
+		))
+		if _, err := c.reply(text, kb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Bot) marketSummary(c *Ctx, m domain.Market) (string, error) {
+	held, err := b.store.HeldStalls(c, m.ID, domain.ProgramYear(b.now()))
+	if err != nil {
+		return "", err
+	}
+	waiting, err := b.store.WaitingFor(c, m.ID, domain.ProgramYear(b.now()))
+	if err != nil {
+		return "", err
+	}
+	offered, reservedHeld := 0, 0
+	for _, r := range held {
+		if r.State == domain.StallOffered {
+			offered++
+		}
+		if m.IsReserved(r.Stall) {
+			reservedHeld++
+		}
+	}
+	n := func(i int) string { return c.digits(strconv.Itoa(i)) }
+	return c.T("market.summary", "market", b.marketLabel(c, m), "held", n(len(held)), "capacity", n(m.Capacity),
+		"offered", n(offered), "reserved_held", n(reservedHeld), "reserved", n(m.Reserved()), "waiting", n(len(waiting))), nil
+}
+
+// onMarket handles "mk|al|<id>" (allocate) and "mk|ex|<id>" (export).
+func (b *Bot) onMarket(c *Ctx, parts []string) error {
+	if !c.User.Has(domain.RoleAdmin) {
+		b.log.Warn("market button from a non-admin refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	if len(parts) != 3 {
+		return c.stale()
+	}
+	m, err := b.store.Market(c, mustID(parts[2]))
+	if domain.IsKind(err, domain.KindNotFound) {
+		return c.stale()
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.answerCallback(""); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	switch parts[1] {
+	case "al":
+		offered := b.reallocate(c, m.ID)
+		text, err := b.marketSummary(c, m)
+		if err != nil {
+			return err
+		}
+		_, err = c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
+		return err
+	case "ex":
+		return b.exportMarket(c, m)
+	}
+	return c.stale()
+}
+
+// exportMarket sends a market's stalls and line as a spreadsheet.
+func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
+	held, err := b.store.HeldStalls(c, m.ID, domain.ProgramYear(b.now()))
+	if err != nil {
+		return err
+	}
+	waiting, err := b.store.WaitingFor(c, m.ID, domain.ProgramYear(b.now()))
+	if err != nil {
+		return err
+	}
+	col := func(key string) xlsx.Column { return xlsx.Column{Header: c.T("export." + key)} }
+	var buf bytes.Buffer
+	w, err := xlsx.NewWriter(&buf,
+		xlsx.Sheet{Name: c.T("export.stalls"), RTL: c.Lang == "fa", Columns: []xlsx.Column{
+			col("stall"), col("reserved"), col("name"), col("nationalid"), col("phone"), col("femalehead"), col("state"), col("deadline")}},
+		xlsx.Sheet{Name: c.T("export.line"), RTL: c.Lang == "fa", Columns: []xlsx.Column{
+			col("position"), col("name"), col("nationalid"), col("phone"), col("femalehead"), col("rank"), col("date")}},
+	)
+	if err != nil {
+		return err
+	}
+	yes := func(v bool) string {
+		if v {
+			return c.T("btn.yes")
+		}
+		return c.T("btn.no")
+	}
+	slices.SortFunc(held, func(a, b domain.StallRequest) int { return a.Stall - b.Stall })
+	for _, r := range held {
+		if err := w.AddRow(0, xlsx.Cell{Value: r.Stall}, xlsx.Cell{Value: yes(m.IsReserved(r.Stall))}, xlsx.Cell{Value: r.FullName},
+			xlsx.Cell{Value: string(r.NationalID)}, xlsx.Cell{Value: r.Phone.Local()}, xlsx.Cell{Value: yes(r.FemaleHead)},
+			xlsx.Cell{Value: c.T("stall.state_short." + string(r.State))}, xlsx.Cell{Value: domain.FormatJalaliNumeric(r.Deadline)}); err != nil {
+			return err
+		}
+	}
+	reserved, open := domain.Line(m, waiting)
+	line := append(slices.Clone(reserved), open...)
+	seen := map[int64]bool{}
+	pos := 0
+	for _, r := range line {
+		if seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		pos++
+		if err := w.AddRow(1, xlsx.Cell{Value: pos}, xlsx.Cell{Value: r.FullName}, xlsx.Cell{Value: string(r.NationalID)},
+			xlsx.Cell{Value: r.Phone.Local()}, xlsx.Cell{Value: yes(r.FemaleHead)}, xlsx.Cell{Value: r.Rank(m.ID)},
+			xlsx.Cell{Value: domain.FormatJalaliNumeric(r.CreatedAt)}); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: "market-" + m.Code + ".xlsx", Bytes: buf.Bytes()})
+	doc.Caption = strings.TrimSpace(m.Name(c.Lang))
+	_, err = b.send.Send(c, c.Chat, doc)
+	return err
+}

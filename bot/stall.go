@@ -1,0 +1,287 @@
+package bot
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// Stall requests: a vendor, often with little schooling, asks for a stall
+// with buttons wherever possible: own phone by the contact button, national
+// code, name, gender, whether she heads her household, what they sell,
+// street or home business, and up to three markets of one area in order of
+// preference. One open request per person per program year.
+
+// noMore is the value of "no more markets" at the second and third choice.
+const noMore = "-"
+
+func (b *Bot) stallFlow() *Flow {
+	market := func(rank int) Step {
+		st := Step{Field: "market" + strconv.Itoa(rank), Input: InputChoice, Columns: 1,
+			Choices: func(c *Ctx, s *Session) ([]Choice, error) { return b.marketChoices(c, s, rank) },
+			Show:    func(c *Ctx, v string) string { return b.marketName(c, v) }}
+		if rank > 1 {
+			prev := "market" + strconv.Itoa(rank-1)
+			st.Skip = func(s *Session) bool { return s.Answers[prev] == noMore || rank > 2 && s.Answers["market1"] == noMore }
+		}
+		return st
+	}
+	return &Flow{
+		Name: "stall",
+		Steps: []Step{
+			{Field: "phone", Input: InputContact, Parse: parseAs(domain.ParseMobile), Show: showMobile},
+			{Field: "nationalid", Input: InputText, Parse: parseAs(domain.ParseNationalID), Check: b.checkOpenRequest,
+				Show: func(c *Ctx, v string) string { return c.digits(v) }},
+			{Field: "name", Input: InputText, Parse: parseAs(domain.ParsePersonName)},
+			{Field: "gender", Input: InputChoice, Columns: 2, Choices: b.enumStep("gender", domain.Genders)},
+			{Field: "femalehead", Input: InputChoice, Columns: 2, Choices: b.yesNo,
+				Skip: func(s *Session) bool { return s.Answers["gender"] != string(domain.GenderFemale) }},
+			{Field: "category", Input: InputChoice, Columns: 2, Choices: b.enumStep("category", domain.ProductCategories)},
+			{Field: "vendorkind", Input: InputChoice, Columns: 1, Choices: b.enumStep("vendorkind", domain.VendorKinds)},
+			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices},
+			market(1), market(2), market(3),
+		},
+		Submit: b.stallSubmit,
+	}
+}
+
+func (b *Bot) enumStep(name string, values any) func(*Ctx, *Session) ([]Choice, error) {
+	return func(c *Ctx, _ *Session) ([]Choice, error) {
+		switch v := values.(type) {
+		case []domain.Gender:
+			return enumChoices(name, v)(b.cat, c.Lang), nil
+		case []domain.ProductCategory:
+			return enumChoices(name, v)(b.cat, c.Lang), nil
+		case []domain.VendorKind:
+			return enumChoices(name, v)(b.cat, c.Lang), nil
+		}
+		return nil, fmt.Errorf("enum step %s: unsupported values %T", name, values)
+	}
+}
+
+func (b *Bot) yesNo(c *Ctx, _ *Session) ([]Choice, error) {
+	return []Choice{{Value: "yes", Label: c.T("btn.yes")}, {Value: "no", Label: c.T("btn.no")}}, nil
+}
+
+// region is where markets are: a Tehran district ("t15") or another county.
+func regionOf(m domain.Market) string {
+	if m.County == domain.TehranCounty {
+		return "t" + strconv.Itoa(m.District)
+	}
+	return m.County
+}
+
+func (b *Bot) regionLabel(c *Ctx, region string) string {
+	if n, ok := strings.CutPrefix(region, "t"); ok {
+		if _, err := strconv.Atoi(n); err == nil {
+			return c.T("region.district", "n", c.digits(n))
+		}
+	}
+	if county, ok := domain.CountyByCode(region); ok {
+		if c.Lang == "en" {
+			return county.NameEn
+		}
+		return county.NameFa
+	}
+	return region
+}
+
+func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
+	markets, err := b.store.Markets(c)
+	if err != nil {
+		return nil, fmt.Errorf("list markets: %w", err)
+	}
+	var out []Choice
+	for _, m := range markets {
+		r := regionOf(m)
+		if !slices.ContainsFunc(out, func(ch Choice) bool { return ch.Value == r }) {
+			out = append(out, Choice{Value: r, Label: b.regionLabel(c, r)})
+		}
+	}
+	return out, nil
+}
+
+// marketChoices are the markets of the chosen area not yet chosen, and from
+// the second choice on, "no more".
+func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
+	markets, err := b.store.Markets(c)
+	if err != nil {
+		return nil, fmt.Errorf("list markets: %w", err)
+	}
+	var out []Choice
+	for _, m := range markets {
+		id := strconv.FormatInt(m.ID, 10)
+		chosen := false
+		for r := 1; r < rank; r++ {
+			chosen = chosen || s.Answers["market"+strconv.Itoa(r)] == id
+		}
+		if regionOf(m) == s.Answers["region"] && !chosen {
+			out = append(out, Choice{Value: id, Label: b.marketLabel(c, m)})
+		}
+	}
+	if rank > 1 {
+		out = append(out, Choice{Value: noMore, Label: c.T("btn.no_more_markets")})
+	}
+	return out, nil
+}
+
+// marketLabel names a market with its days, so a vendor can choose by them.
+func (b *Bot) marketLabel(c *Ctx, m domain.Market) string {
+	var days []string
+	for _, d := range m.Weekdays {
+		days = append(days, c.T("weekday."+domain.WeekdayCode(d)))
+	}
+	return m.Name(c.Lang) + " (" + strings.Join(days, "، ") + ")"
+}
+
+func (b *Bot) marketName(c *Ctx, id string) string {
+	if id == noMore || id == "" {
+		return c.T("value.none")
+	}
+	m, err := b.store.Market(c, mustID(id))
+	if err != nil {
+		return id
+	}
+	return b.marketLabel(c, m)
+}
+
+// checkOpenRequest shows a person's open request of this year instead of
+// taking a second one.
+func (b *Bot) checkOpenRequest(c *Ctx, s *Session, value string) error {
+	r, err := b.store.OpenStallRequest(c, domain.ProgramYear(b.now()), domain.NationalID(value))
+	switch {
+	case domain.IsKind(err, domain.KindNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check open request: %w", err)
+	}
+	b.tellOpenRequest(c, r)
+	return ErrEndFlow
+}
+
+// tellOpenRequest shows the person their open request; someone else who
+// typed their national code learns only that it has one.
+func (b *Bot) tellOpenRequest(c *Ctx, r domain.StallRequest) {
+	if r.UserID != c.User.ID {
+		b.log.Warn("stall request of another user's national code refused", "user", c.User.ID)
+		b.tell(c, c.Chat, c.T("stall.code_has_open"), tgbotapi.NewRemoveKeyboard(false))
+		return
+	}
+	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), tgbotapi.NewRemoveKeyboard(false))
+}
+
+func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
+	now := b.now()
+	r := domain.StallRequest{
+		ProgramYear: domain.ProgramYear(now),
+		UserID:      c.User.ID,
+		NationalID:  domain.NationalID(s.Answers["nationalid"]),
+		FullName:    s.Answers["name"],
+		Phone:       domain.Mobile(s.Answers["phone"]),
+		Gender:      domain.Gender(s.Answers["gender"]),
+		FemaleHead:  s.Answers["gender"] == string(domain.GenderFemale) && s.Answers["femalehead"] == "yes",
+		Category:    domain.ProductCategory(s.Answers["category"]),
+		VendorKind:  domain.VendorKind(s.Answers["vendorkind"]),
+	}
+	for i := 1; i <= domain.MaxPreferences; i++ {
+		v := s.Answers["market"+strconv.Itoa(i)]
+		if v == noMore || v == "" {
+			break
+		}
+		r.Markets = append(r.Markets, mustID(v))
+	}
+	if errs := r.Check(); len(errs) > 0 {
+		return errs[0]
+	}
+	saved, err := b.store.CreateStallRequest(c, r, now)
+	if domain.IsKind(err, domain.KindConflict) && saved.ID != 0 {
+		b.tellOpenRequest(c, saved)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !c.User.Has(domain.RoleVendor) {
+		if err := b.store.GrantRole(c, c.User.ID, domain.Grant{Role: domain.RoleVendor}); err != nil {
+			b.log.Error("grant vendor role", "err", err)
+		} else {
+			c.User.Grants = append(c.User.Grants, domain.Grant{Role: domain.RoleVendor})
+			b.setMenu(c, c.User, c.Lang)
+		}
+	}
+	b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, saved), nil)
+	return nil
+}
+
+// describeRequest says where a request stands, in plain words.
+func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
+	date := c.date(r.CreatedAt)
+	switch r.State {
+	case domain.StallWaiting:
+		var lines []string
+		for _, id := range r.Markets {
+			m, err := b.store.Market(c, id)
+			if err != nil {
+				continue
+			}
+			pos := 0
+			if waiting, err := b.store.WaitingFor(c, id, r.ProgramYear); err == nil {
+				pos = domain.Position(m, waiting, r.ID)
+			}
+			lines = append(lines, c.T("stall.position", "market", m.Name(c.Lang), "n", c.digits(strconv.Itoa(pos))))
+		}
+		return c.T("stall.state.waiting", "date", date) + "\n" + strings.Join(lines, "\n")
+	case domain.StallOffered, domain.StallAllocated:
+		m, err := b.store.Market(c, r.MarketID)
+		if err != nil {
+			return c.T("stall.state." + string(r.State))
+		}
+		return c.T("stall.state."+string(r.State), "market", m.Name(c.Lang), "stall", c.digits(strconv.Itoa(r.Stall)),
+			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(r.Deadline.In(domain.Tehran).Format("15:04")))
+	default:
+		return c.T("stall.state."+string(r.State), "date", date)
+	}
+}
+
+func (b *Bot) weekdays(c *Ctx, m domain.Market) string {
+	var days []string
+	for _, d := range m.Weekdays {
+		days = append(days, c.T("weekday."+domain.WeekdayCode(d)))
+	}
+	return strings.Join(days, "، ")
+}
+
+// cmdStatus shows the user's stall requests of this year.
+func (b *Bot) cmdStatus(c *Ctx, _ string) error {
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, domain.ProgramYear(b.now()))
+	if err != nil {
+		return fmt.Errorf("list requests: %w", err)
+	}
+	if len(reqs) == 0 {
+		_, err := c.reply(c.T("stall.none"), nil)
+		return err
+	}
+	for _, r := range reqs {
+		var markup any
+		if r.State == domain.StallOffered {
+			markup = b.offerKeyboard(c.Lang, r)
+		}
+		if _, err := c.reply(b.describeRequest(c, r), markup); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) tgbotapi.InlineKeyboardMarkup {
+	id := strconv.FormatInt(r.ID, 10)
+	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.accept"), b.sign.sign("of", "a", id)),
+		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.decline"), b.sign.sign("of", "d", id)),
+	))
+}
