@@ -19,9 +19,9 @@ type Config struct {
 	SessionTTL      time.Duration // an abandoned flow expires after this
 	InviteTTL       time.Duration
 	OfferTTL        time.Duration // how long a vendor has to accept a stall
-	LinkBase        string // "https://t.me/"; deep links are LinkBase+username+"?start="
-	EditMessages    bool   // false where the platform edits inline keyboards unreliably (Bale)
-	Secret          []byte // signs callback data
+	LinkBase        string        // "https://t.me/"; deep links are LinkBase+username+"?start="
+	EditMessages    bool          // false where the platform edits inline keyboards unreliably (Bale)
+	Secret          []byte        // signs callback data
 	Now             func() time.Time
 }
 
