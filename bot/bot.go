@@ -54,7 +54,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
 	b.send = newSender(api, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow()} {
 		b.flows[f.Name] = f
 	}
 	b.commands = b.commandTable()

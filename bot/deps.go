@@ -58,6 +58,7 @@ type Placements interface {
 type Stalls interface {
 	Markets(ctx context.Context) ([]domain.Market, error)
 	Market(ctx context.Context, id int64) (domain.Market, error)
+	UpdateMarket(ctx context.Context, m domain.Market) error
 	CreateStallRequest(ctx context.Context, r domain.StallRequest, now time.Time) (domain.StallRequest, error)
 	OpenStallRequest(ctx context.Context, year int, nid domain.NationalID) (domain.StallRequest, error)
 	UserStallRequests(ctx context.Context, telegramID int64, year int) ([]domain.StallRequest, error)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -34,7 +33,7 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 		if err := c.answerCallback(c.T("stall.offer_expired")); err != nil {
 			b.log.Warn("answer callback", "err", err)
 		}
-		b.reallocate(c, r.MarketID)
+		b.reallocate(c, r.MarketID, true)
 		return nil
 	case domain.IsKind(err, domain.KindConflict), domain.IsKind(err, domain.KindNotFound):
 		return c.stale() // answered already (a double tap), or withdrawn
@@ -48,17 +47,17 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 	b.closeKeyboard(c, c.callback, c.T("stall.answer."+parts[1]))
 	if accept {
 		b.tell(c, c.Chat, b.describeRequest(c, r), nil)
-		b.checkMarket(c, r.MarketID)
 		return nil
 	}
 	b.tell(c, c.Chat, c.T("stall.declined_told"), nil)
-	b.reallocate(c, r.MarketID)
+	b.reallocate(c, r.MarketID, true)
 	return nil
 }
 
 // reallocate offers a market's free stalls to the next in line, tells those
-// offered, and tells operators when the market is full or its line empty.
-func (b *Bot) reallocate(ctx context.Context, marketID int64) []domain.StallRequest {
+// offered, and tells operators when this filled the market, or left free
+// stalls (freed: a stall was just given back) with nobody in line.
+func (b *Bot) reallocate(ctx context.Context, marketID int64, freed bool) []domain.StallRequest {
 	if marketID == 0 {
 		return nil
 	}
@@ -71,7 +70,9 @@ func (b *Bot) reallocate(ctx context.Context, marketID int64) []domain.StallRequ
 	for _, r := range offered {
 		b.tellOffer(ctx, r)
 	}
-	b.checkMarket(ctx, marketID)
+	if len(offered) > 0 || freed {
+		b.checkMarket(ctx, marketID)
+	}
 	return offered
 }
 
@@ -126,7 +127,7 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 		if lang == "fa" {
 			free = domain.PersianDigits(free)
 		}
-		b.tell(ctx, a.ID, b.cat.T(lang, key, "market", m.Name(lang), "free", free), nil)
+		b.tell(ctx, a.ID, b.cat.T(lang, key, "market", digitsIn(lang, m.Name(lang)), "free", free), nil)
 	}
 }
 
@@ -148,7 +149,7 @@ func (b *Bot) ExpireOffers(ctx context.Context) error {
 		}
 	}
 	for _, m := range markets {
-		b.reallocate(ctx, m)
+		b.reallocate(ctx, m, true)
 	}
 	return nil
 }
@@ -160,7 +161,7 @@ func (b *Bot) AllocateAll(ctx context.Context) error {
 		return fmt.Errorf("list markets: %w", err)
 	}
 	for _, m := range markets {
-		b.reallocate(ctx, m.ID)
+		b.reallocate(ctx, m.ID, false)
 	}
 	return nil
 }
@@ -184,6 +185,7 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.allocate"), b.sign.sign("mk", "al", id)),
 			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
+			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.edit_market"), b.sign.sign("mk", "ed", id)),
 		))
 		if _, err := c.reply(text, kb); err != nil {
 			return err
@@ -236,7 +238,7 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	}
 	switch parts[1] {
 	case "al":
-		offered := b.reallocate(c, m.ID)
+		offered := b.reallocate(c, m.ID, false)
 		text, err := b.marketSummary(c, m)
 		if err != nil {
 			return err
@@ -245,6 +247,8 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 		return err
 	case "ex":
 		return b.exportMarket(c, m)
+	case "ed":
+		return b.startFlow(c, "market_edit", map[string]string{"id": parts[2], "market": b.marketTitle(c, m)})
 	}
 	return c.stale()
 }
@@ -304,7 +308,51 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 		return err
 	}
 	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: "market-" + m.Code + ".xlsx", Bytes: buf.Bytes()})
-	doc.Caption = strings.TrimSpace(m.Name(c.Lang))
+	doc.Caption = b.marketTitle(c, m)
 	_, err = b.send.Send(c, c.Chat, doc)
 	return err
+}
+
+// marketEditFlow changes a market's capacity and reserved share; names,
+// place and days come with imports.
+func (b *Bot) marketEditFlow() *Flow {
+	return &Flow{
+		Name: "market_edit",
+		Steps: []Step{
+			{Field: "capacity", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) {
+				n, err := domain.ParseCapacity(s)
+				return strconv.Itoa(n), err
+			}, Show: func(c *Ctx, v string) string { return c.digits(v) }},
+			{Field: "share", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) {
+				v, err := domain.ParseShare(s)
+				return strconv.FormatFloat(v, 'f', -1, 64), err
+			}, Show: func(c *Ctx, v string) string {
+				f, _ := strconv.ParseFloat(v, 64)
+				return c.digits(strconv.FormatFloat(f*100, 'f', -1, 64)) + "٪"
+			}},
+		},
+		Begin: requireAdmin,
+		Submit: func(c *Ctx, s *Session) error {
+			m, err := b.store.Market(c, mustID(s.Data["id"]))
+			if err != nil {
+				return err
+			}
+			m.Capacity, _ = strconv.Atoi(s.Answers["capacity"])
+			m.ReservedShare, _ = strconv.ParseFloat(s.Answers["share"], 64)
+			if err := m.Validate(); err != nil {
+				return err
+			}
+			if err := b.store.UpdateMarket(c, m); err != nil {
+				return err
+			}
+			text, err := b.marketSummary(c, m)
+			if err != nil {
+				return err
+			}
+			b.tell(c, c.Chat, c.T("market.updated")+"\n\n"+text, nil)
+			// More stalls may have come free: offer them.
+			b.reallocate(c, m.ID, false)
+			return nil
+		},
+	}
 }

@@ -136,7 +136,13 @@ func (b *Bot) marketLabel(c *Ctx, m domain.Market) string {
 	for _, d := range m.Weekdays {
 		days = append(days, c.T("weekday."+domain.WeekdayCode(d)))
 	}
-	return m.Name(c.Lang) + " (" + strings.Join(days, "، ") + ")"
+	return b.marketTitle(c, m) + " (" + strings.Join(days, "، ") + ")"
+}
+
+// marketTitle is a market's name in the reader's digits: names are stored
+// normalized, with ASCII digits, so they compare and sort alike.
+func (b *Bot) marketTitle(c *Ctx, m domain.Market) string {
+	return c.digits(m.Name(c.Lang))
 }
 
 func (b *Bot) marketName(c *Ctx, id string) string {
@@ -233,7 +239,7 @@ func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
 			if waiting, err := b.store.WaitingFor(c, id, r.ProgramYear); err == nil {
 				pos = domain.Position(m, waiting, r.ID)
 			}
-			lines = append(lines, c.T("stall.position", "market", m.Name(c.Lang), "n", c.digits(strconv.Itoa(pos))))
+			lines = append(lines, c.T("stall.position", "market", b.marketTitle(c, m), "n", c.digits(strconv.Itoa(pos))))
 		}
 		return c.T("stall.state.waiting", "date", date) + "\n" + strings.Join(lines, "\n")
 	case domain.StallOffered, domain.StallAllocated:
@@ -241,7 +247,7 @@ func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
 		if err != nil {
 			return c.T("stall.state." + string(r.State))
 		}
-		return c.T("stall.state."+string(r.State), "market", m.Name(c.Lang), "stall", c.digits(strconv.Itoa(r.Stall)),
+		return c.T("stall.state."+string(r.State), "market", b.marketTitle(c, m), "stall", c.digits(strconv.Itoa(r.Stall)),
 			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(r.Deadline.In(domain.Tehran).Format("15:04")))
 	default:
 		return c.T("stall.state."+string(r.State), "date", date)

@@ -3,6 +3,7 @@ package domain
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -263,4 +264,28 @@ type Assignment struct {
 	MarketID  int64
 	Stall     int
 	Reserved  bool
+}
+
+// ParseCapacity reads a market's number of stalls, 0 to 10,000.
+func ParseCapacity(s string) (int, error) {
+	n, err := strconv.Atoi(Normalize(s))
+	if err != nil || n < 0 || n > 10000 {
+		return 0, Invalid("market.capacity")
+	}
+	return n, nil
+}
+
+// ParseShare reads the reserved share as operators say it: "20", "20%",
+// "۲۰٪" or "0.2" all mean a fifth.
+func ParseShare(s string) (float64, error) {
+	t := strings.TrimRight(strings.TrimSpace(Normalize(s)), "%٪")
+	t = strings.ReplaceAll(t, "٫", ".")
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > 100 {
+		return 0, Invalid("market.share")
+	}
+	if v > 1 || strings.HasSuffix(strings.TrimSpace(Normalize(s)), "%") || strings.HasSuffix(strings.TrimSpace(Normalize(s)), "٪") {
+		v /= 100
+	}
+	return v, nil
 }

@@ -284,3 +284,27 @@ func TestMarketEnumsHaveNoDuplicates(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCapacityAndShare(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		err  string
+	}{{"120", 120, ""}, {"۸۰", 80, ""}, {"0", 0, ""}, {"-1", 0, "market.capacity"}, {"10001", 0, "market.capacity"}, {"x", 0, "market.capacity"}} {
+		got, err := ParseCapacity(tc.in)
+		if got != tc.want || CodeOf(err) != tc.err {
+			t.Errorf("ParseCapacity(%q) = %d, %v", tc.in, got, err)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want float64
+		err  string
+	}{{"20", 0.2, ""}, {"20%", 0.2, ""}, {"۲۰٪", 0.2, ""}, {"0.25", 0.25, ""}, {"۰٫۵", 0.5, ""}, {"1", 1, ""}, {"100", 1, ""}, {"0", 0, ""},
+		{"1%", 0.01, ""}, {"101", 0, "market.share"}, {"-5", 0, "market.share"}, {"NaN", 0, "market.share"}, {"abc", 0, "market.share"}} {
+		got, err := ParseShare(tc.in)
+		if math.Abs(got-tc.want) > 1e-9 || CodeOf(err) != tc.err {
+			t.Errorf("ParseShare(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -78,6 +79,9 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{with("EDIT_MESSAGES", "nope"), "EDIT_MESSAGES"},
 		{with("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{with("POLL_TIMEOUT", "x"), "POLL_TIMEOUT"},
+		{with("OFFER_TTL", "two days"), "OFFER_TTL"},
+		{with("ALLOCATE_AT", "25:00"), "ALLOCATE_AT"},
+		{with("ALLOCATE_AT", "6"), "ALLOCATE_AT"},
 	} {
 		_, err := loadConfig(env(tc.env...), needBot|needDatabase|needRedis)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
@@ -178,3 +182,25 @@ func TestOperatorCommands(t *testing.T) {
 }
 
 func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o600) }
+
+// The sample data in shared/data must stay loadable by the import commands.
+func TestSharedDataLoads(t *testing.T) {
+	dir := "../../../shared/data"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("shared/data not beside the repository")
+	}
+	for file, read := range map[string]func(io.Reader) (int, error){
+		"agencies.csv": func(r io.Reader) (int, error) { as, err := readAgencies(r); return len(as), err },
+		"markets.csv":  func(r io.Reader) (int, error) { ms, err := readMarkets(r); return len(ms), err },
+	} {
+		f, err := os.Open(dir + "/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := read(f)
+		f.Close()
+		if err != nil || n == 0 {
+			t.Errorf("%s: %d rows, %v", file, n, err)
+		}
+	}
+}
