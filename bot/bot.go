@@ -280,6 +280,8 @@ func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
 		return b.onOffer(c, parts)
 	case "mk":
 		return b.onMarket(c, parts)
+	case "st":
+		return b.onStallCancel(c, parts)
 	}
 	return c.stale()
 }

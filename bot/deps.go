@@ -68,6 +68,7 @@ type Stalls interface {
 		allocate func(domain.Market, []int, []domain.StallRequest) []domain.Assignment) ([]domain.StallRequest, error)
 	RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time) (domain.StallRequest, error)
 	ExpireOffers(ctx context.Context, now time.Time) ([]domain.StallRequest, error)
+	CancelStallRequest(ctx context.Context, requestID, telegramID int64, now time.Time) (domain.StallRequest, error)
 }
 
 // States keeps each chat's conversation state with compare-and-set, so two

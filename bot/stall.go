@@ -274,8 +274,12 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 	}
 	for _, r := range reqs {
 		var markup any
-		if r.State == domain.StallOffered {
+		switch r.State {
+		case domain.StallOffered:
 			markup = b.offerKeyboard(c.Lang, r)
+		case domain.StallWaiting:
+			markup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.cancel_request"), b.sign.sign("st", "x", strconv.FormatInt(r.ID, 10)))))
 		}
 		if _, err := c.reply(b.describeRequest(c, r), markup); err != nil {
 			return err
@@ -290,4 +294,27 @@ func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) tgbotapi.InlineK
 		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.accept"), b.sign.sign("of", "a", id)),
 		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.decline"), b.sign.sign("of", "d", id)),
 	))
+}
+
+// onStallCancel withdraws a waiting request: "st|x|<request>".
+func (b *Bot) onStallCancel(c *Ctx, parts []string) error {
+	if len(parts) != 3 || parts[1] != "x" {
+		return c.stale()
+	}
+	_, err := b.store.CancelStallRequest(c, mustID(parts[2]), c.User.ID, b.now())
+	switch {
+	case domain.IsKind(err, domain.KindForbidden):
+		b.log.Warn("stall request of someone else refused", "user", c.User.ID)
+		return c.answerCallback(c.T("err.forbidden"))
+	case domain.IsKind(err, domain.KindConflict), domain.IsKind(err, domain.KindNotFound):
+		return c.stale()
+	case err != nil:
+		return err
+	}
+	if err := c.answerCallback(c.T("stall.cancelled")); err != nil {
+		b.log.Warn("answer callback", "err", err)
+	}
+	b.closeKeyboard(c, c.callback, c.T("stall.cancelled"))
+	b.tell(c, c.Chat, c.T("stall.cancelled"), nil)
+	return nil
 }

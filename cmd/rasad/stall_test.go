@@ -117,6 +117,15 @@ func TestStallRequestWholeFlow(t *testing.T) {
 	other.expect(h.T("stall.nationalid.prompt"))
 	other.send(string(code))
 	other.expect(h.T("stall.code_has_open"))
+
+	// Withdrawn from /status, the request frees the code for a new one.
+	p.send("/status")
+	st = p.expect(h.T("stall.state.waiting", "date", "۱۷ خرداد ۱۴۰۵"))
+	p.press(st.ID, h.T("btn.cancel_request"))
+	p.expect(h.T("stall.cancelled"))
+	if _, err := h.db.OpenStallRequest(context.Background(), 1405, code); !domain.IsKind(err, domain.KindNotFound) {
+		t.Errorf("cancelled request still open: %v", err)
+	}
 }
 
 // Allocation at a market of 2 stalls, one reserved: the reserved stall goes
