@@ -1,0 +1,92 @@
+package domain
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// The manager's day: what was registered today and this program year, how
+// each agency stands against its yearly commitment, and the stalls.
+
+// Target is an agency's yearly job commitment in one sector.
+type Target struct {
+	Year     int
+	AgencyID int64
+	Sector   Sector
+	Jobs     int
+}
+
+// AgencyProgress is one agency's placements of the year against its target.
+type AgencyProgress struct {
+	AgencyID int64
+	Code     string
+	NameFa   string
+	NameEn   string
+	Count    int // placements this program year
+	Target   int // jobs committed this program year, all sectors
+	Rank     int // 1 = furthest ahead of its target; agencies without a target come last
+}
+
+// Name is the agency's name in lang.
+func (a AgencyProgress) Name(lang string) string {
+	return Agency{NameFa: a.NameFa, NameEn: a.NameEn}.Name(lang)
+}
+
+// Percent is the share of the target reached, in percent; 0 without a target.
+func (a AgencyProgress) Percent() float64 {
+	if a.Target <= 0 {
+		return 0
+	}
+	return 100 * float64(a.Count) / float64(a.Target)
+}
+
+// Summary is the daily report, for one Tehran day.
+type Summary struct {
+	Day       time.Time // midnight Tehran
+	Year      int       // program year of Day
+	Today     int       // placements registered on Day
+	YearTotal int       // placements of the program year registered up to the end of Day
+	BySector  map[Sector]int
+	Agencies  []AgencyProgress // ranked
+	// Idle lists agencies with no placement registered in the 7 days up to Day.
+	Idle []AgencyProgress
+
+	DuplicatesToday int // registrations refused as duplicates on Day
+
+	StallsNewToday      int
+	StallsWaiting       int
+	StallsAllocated     int // offered or accepted
+	AllocatedFemaleHead int // of StallsAllocated, held by female heads of household
+}
+
+// FemaleHeadShare is the share of allocated stalls held by female heads of
+// household, 0 to 1; 0 when none is allocated.
+func (s Summary) FemaleHeadShare() float64 {
+	if s.StallsAllocated == 0 {
+		return 0
+	}
+	return float64(s.AllocatedFemaleHead) / float64(s.StallsAllocated)
+}
+
+// RankAgencies orders agencies by percent of target, highest first, then by
+// count and name, and numbers them. Agencies without a target follow, by
+// count; they are ranked too, after all the others.
+func RankAgencies(as []AgencyProgress) {
+	slices.SortStableFunc(as, func(a, b AgencyProgress) int {
+		if (a.Target > 0) != (b.Target > 0) {
+			if a.Target > 0 {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(
+			cmp.Compare(b.Percent(), a.Percent()),
+			cmp.Compare(b.Count, a.Count),
+			cmp.Compare(a.Code, b.Code),
+		)
+	})
+	for i := range as {
+		as[i].Rank = i + 1
+	}
+}
