@@ -23,6 +23,10 @@ type Config struct {
 	EditMessages    bool          // false where the platform edits inline keyboards unreliably (Bale)
 	Secret          []byte        // signs callback data
 	Now             func() time.Time
+	// Pacing of outgoing messages: overall per second (0: none, for a
+	// self-hosted server), per chat per second, and the burst a chat may use.
+	SendRate, SendChatRate float64
+	SendChatBurst          int
 }
 
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
@@ -52,7 +56,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 		return nil, err
 	}
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
-	b.send = newSender(api, log, b.markBlocked)
+	b.send = newSender(api, NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), log, b.markBlocked)
 	b.flows = map[string]*Flow{}
 	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow()} {
 		b.flows[f.Name] = f

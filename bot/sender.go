@@ -18,19 +18,21 @@ import (
 // bot, so no caller has to.
 type Sender struct {
 	api       API
+	pacer     *Pacer
 	log       *slog.Logger
 	attempts  int
 	maxWait   time.Duration
 	onBlocked func(ctx context.Context, chatID int64)
 }
 
-func newSender(api API, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
-	return &Sender{api: api, log: log, attempts: 5, maxWait: time.Minute, onBlocked: onBlocked}
+func newSender(api API, pacer *Pacer, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
+	return &Sender{api: api, pacer: pacer, log: log, attempts: 5, maxWait: time.Minute, onBlocked: onBlocked}
 }
 
-// Send sends c and returns the message the server made of it.
+// Send sends c, a message, document or photo, paced, and returns the
+// message the server made of it.
 func (s *Sender) Send(ctx context.Context, chatID int64, c tgbotapi.Chattable) (tgbotapi.Message, error) {
-	raw, err := s.do(ctx, chatID, c)
+	raw, err := s.do(ctx, chatID, c, true)
 	if err != nil {
 		return tgbotapi.Message{}, err
 	}
@@ -42,15 +44,27 @@ func (s *Sender) Send(ctx context.Context, chatID int64, c tgbotapi.Chattable) (
 }
 
 // Request sends c when only success matters (edits, answers, menus).
+// Edits count against the flood limits and are paced; answers to button
+// presses, chat actions and menus are not.
 func (s *Sender) Request(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
-	_, err := s.do(ctx, chatID, c)
+	paced := false
+	switch c.(type) {
+	case tgbotapi.EditMessageTextConfig, tgbotapi.EditMessageReplyMarkupConfig, tgbotapi.EditMessageCaptionConfig:
+		paced = true
+	}
+	_, err := s.do(ctx, chatID, c, paced)
 	return err
 }
 
-func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable) (json.RawMessage, error) {
+func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, paced bool) (json.RawMessage, error) {
 	backoff := 200 * time.Millisecond
 	var err error
 	for attempt := 1; attempt <= s.attempts; attempt++ {
+		if paced {
+			if err := s.pacer.Wait(ctx, chatID); err != nil {
+				return nil, err
+			}
+		}
 		var raw json.RawMessage
 		raw, err = s.api.Do(ctx, c)
 		if err == nil {

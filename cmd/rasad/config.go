@@ -30,6 +30,9 @@ type config struct {
 	LinkBase     string
 	EditMessages bool
 	PollTimeout  time.Duration
+	SendRate     float64 // messages a second overall; 0: no pacing
+	SendChatRate float64 // messages a second in one chat
+	ChatBurst    int
 	LogLevel     slog.Level
 
 	Now func() time.Time // the clock; tests move it, production leaves it nil
@@ -63,6 +66,9 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		LinkBase:     r.url("BOT_LINK_BASE", "https://t.me/", false),
 		EditMessages: r.boolean("EDIT_MESSAGES", true),
 		PollTimeout:  r.duration("POLL_TIMEOUT", 30*time.Second),
+		SendRate:     r.rate("SEND_RATE", 30),
+		SendChatRate: r.rate("SEND_CHAT_RATE", 1),
+		ChatBurst:    int(r.rate("SEND_CHAT_BURST", 3)),
 		LogLevel:     r.level("LOG_LEVEL", slog.LevelInfo),
 	}
 	if r.err != nil {
@@ -165,6 +171,19 @@ func (r *envReader) duration(name string, def time.Duration) time.Duration {
 		r.fail(name, "%q is not a positive duration (like 24h or 90m)", v)
 	}
 	return d
+}
+
+// rate reads a non-negative number.
+func (r *envReader) rate(name string, def float64) float64 {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f != f {
+		r.fail(name, "%q is not a number of messages a second (0 or more)", v)
+	}
+	return f
 }
 
 // clock reads an optional time of day, "HH:MM".

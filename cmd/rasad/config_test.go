@@ -82,6 +82,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{with("OFFER_TTL", "two days"), "OFFER_TTL"},
 		{with("ALLOCATE_AT", "25:00"), "ALLOCATE_AT"},
 		{with("ALLOCATE_AT", "6"), "ALLOCATE_AT"},
+		{with("SEND_RATE", "-1"), "SEND_RATE"},
+		{with("SEND_CHAT_RATE", "fast"), "SEND_CHAT_RATE"},
 	} {
 		_, err := loadConfig(env(tc.env...), needBot|needDatabase|needRedis)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

@@ -74,6 +74,7 @@ func newHarness(t testing.TB, edit func(*config)) *harness {
 	cfg.AdminIDs = []int64{adminID}
 	cfg.BotAPIURL = h.srv.URL()
 	cfg.PollTimeout = 2 * time.Second
+	cfg.SendRate = 0 // the in-repo server has no flood limits; pacing has tests of its own
 	cfg.Now = h.clock.Now
 	if edit != nil {
 		edit(&cfg)

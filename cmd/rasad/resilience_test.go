@@ -385,3 +385,32 @@ func TestPollingRemovesLeftoverWebhook(t *testing.T) {
 		t.Errorf("webhook still set to %q", url)
 	}
 }
+
+// With Telegram's pacing on, two messages to one chat are a second apart
+// when the chat's burst is used up. (A lower bound: the pacer guarantees it.)
+func TestRepliesArePacedPerChat(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config) { c.SendRate, c.SendChatRate, c.ChatBurst = 30, 1, 1 })
+	p := h.person(3040, "Paced")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+	must[int](t)(p.ShareContact("09121234567", p.ID()))
+	p.expect(h.T("contact.received"))
+	p.expect(h.T("liaison.agency.prompt"))
+	var times []time.Time
+	for _, c := range h.srv.Calls("sendMessage") {
+		if c.Params["chat_id"] == "3040" && c.ErrorCode == 0 {
+			times = append(times, c.Time)
+		}
+	}
+	if len(times) < 3 {
+		t.Fatalf("%d messages", len(times))
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 900*time.Millisecond {
+			t.Errorf("message %d followed %v after the previous", i, gap)
+		}
+	}
+}

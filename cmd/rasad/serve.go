@@ -70,6 +70,9 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		EditMessages:    cfg.EditMessages,
 		Secret:          cfg.callbackSecret(),
 		Now:             cfg.Now,
+		SendRate:        cfg.SendRate,
+		SendChatRate:    cfg.SendChatRate,
+		SendChatBurst:   cfg.ChatBurst,
 	}, api, db, rs, log)
 	if err != nil {
 		return nil, err
