@@ -90,3 +90,29 @@ func RankAgencies(as []AgencyProgress) {
 		as[i].Rank = i + 1
 	}
 }
+
+// ExportFilter selects placements for an export: start dates from From
+// (inclusive) to To (exclusive), zero meaning open; AgencyID and Sector
+// zero meaning all.
+type ExportFilter struct {
+	From, To time.Time
+	AgencyID int64
+	Sector   Sector
+}
+
+// ExportTotal is one agency's placements in one sector, with its target.
+type ExportTotal struct {
+	AgencyID int64
+	AgencyFa string
+	AgencyEn string
+	Sector   Sector
+	Count    int
+	Target   int
+}
+
+// SummaryFailure is a daily summary that could not be delivered.
+type SummaryFailure struct {
+	TelegramID int64
+	Attempts   int
+	LastError  string
+}
