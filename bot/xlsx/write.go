@@ -42,11 +42,12 @@ type Writer struct {
 }
 
 type sheetWriter struct {
-	name string
-	sw   *excelize.StreamWriter
-	cols []Column
-	row  int   // last row written, 1 being the header
-	vals []any // reused per row: SetRow doesn't keep it
+	charts []BarChart
+	name   string
+	sw     *excelize.StreamWriter
+	cols   []Column
+	row    int   // last row written, 1 being the header
+	vals   []any // reused per row: SetRow doesn't keep it
 }
 
 // dateTime shows a time.Time in a column without a Format.
@@ -211,6 +212,13 @@ func (xw *Writer) Close() error {
 		if err := xw.f.AutoFilter(s.name, "A1:"+last, nil); err != nil {
 			return fmt.Errorf("xlsx: sheet %q: %w", s.name, err)
 		}
+		// Like the filter, charts go into the streamed sheet's model
+		// before Flush writes it.
+		for _, c := range s.charts {
+			if err := xw.addChart(s, c); err != nil {
+				return fmt.Errorf("xlsx: sheet %q chart: %w", s.name, err)
+			}
+		}
 		if err := s.sw.Flush(); err != nil {
 			return fmt.Errorf("xlsx: sheet %q: %w", s.name, err)
 		}
@@ -328,4 +336,69 @@ func (cs cellStyle) style() *excelize.Style {
 		st.Font = &excelize.Font{Color: c.font}
 	}
 	return &st
+}
+
+// BarChart is a native Excel bar chart of a sheet's own rows: categories
+// from one column, one series per value column, all data rows.
+type BarChart struct {
+	Title    string
+	Category int    // column index of the labels
+	Values   []int  // column indexes of the series, named by their headers
+	At       string // top-left cell, e.g. "H2"
+}
+
+// AddBarChart puts a chart of sheet's rows on it when the workbook closes.
+func (xw *Writer) AddBarChart(sheet int, c BarChart) error {
+	if sheet < 0 || sheet >= len(xw.sheets) {
+		return fmt.Errorf("xlsx: no sheet %d", sheet)
+	}
+	xw.sheets[sheet].charts = append(xw.sheets[sheet].charts, c)
+	return nil
+}
+
+func (xw *Writer) addChart(s *sheetWriter, c BarChart) error {
+	if s.row < 2 {
+		return nil // no data rows: nothing to chart
+	}
+	ref := func(col, from, to int) (string, error) {
+		a, err := excelize.CoordinatesToCellName(col+1, from, true)
+		if err != nil {
+			return "", err
+		}
+		b, err := excelize.CoordinatesToCellName(col+1, to, true)
+		if err != nil {
+			return "", err
+		}
+		return "'" + strings.ReplaceAll(s.name, "'", "''") + "'!" + a + ":" + b, nil
+	}
+	chart := &excelize.Chart{
+		Type:      excelize.Bar,
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: c.Title}}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: 720, Height: uint(max(320, 22*s.row))},
+	}
+	cats, err := ref(c.Category, 2, s.row)
+	if err != nil {
+		return err
+	}
+	for _, v := range c.Values {
+		name, err := ref(v, 1, 1)
+		if err != nil {
+			return err
+		}
+		vals, err := ref(v, 2, s.row)
+		if err != nil {
+			return err
+		}
+		chart.Series = append(chart.Series, excelize.ChartSeries{Name: name, Categories: cats, Values: vals})
+	}
+	at := c.At
+	if at == "" {
+		cell, err := excelize.CoordinatesToCellName(len(s.cols)+2, 2)
+		if err != nil {
+			return err
+		}
+		at = cell
+	}
+	return xw.f.AddChart(s.name, at, chart)
 }

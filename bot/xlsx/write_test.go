@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"iter"
 	"regexp"
@@ -450,3 +451,38 @@ func BenchmarkExport100k(b *testing.B) {
 type countingWriter struct{ n int }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// A native chart written beside a streamed sheet ends up in the workbook.
+func TestWriterBarChart(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := xlsx.NewWriter(&buf, xlsx.Sheet{Name: "جمع", RTL: true, Columns: []xlsx.Column{{Header: "دستگاه"}, {Header: "ثبت"}, {Header: "تعهد"}}})
+	must(t, err)
+	for i := range 5 {
+		must(t, w.AddRow(0, xlsx.Cell{Value: fmt.Sprintf("دستگاه %d", i)}, xlsx.Cell{Value: i * 10}, xlsx.Cell{Value: 100}))
+	}
+	must(t, w.AddBarChart(0, xlsx.BarChart{Title: "پیشرفت", Category: 0, Values: []int{1, 2}}))
+	must(t, w.Close())
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	must(t, err)
+	var chart string
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/charts/chart") {
+			rc, err := f.Open()
+			must(t, err)
+			b, err := io.ReadAll(rc)
+			must(t, err)
+			rc.Close()
+			chart = html.UnescapeString(string(b))
+		}
+	}
+	if !strings.Contains(chart, "'جمع'!$B$2:$B$6") || !strings.Contains(chart, "'جمع'!$A$2:$A$6") || !strings.Contains(chart, "پیشرفت") {
+		t.Fatalf("chart part missing or wrong:\n%s", chart[max(0, strings.Index(chart, "<c:cat>")-10):])
+	}
+	// And the workbook still opens, with its rows.
+	tb, err := xlsx.Read(buf.Bytes(), 0)
+	must(t, err)
+	defer tb.Close()
+	if tb.Count != 5 {
+		t.Errorf("rows %d", tb.Count)
+	}
+}
