@@ -137,3 +137,34 @@ func requireAdmin(c *Ctx, _ *Session) error {
 	}
 	return nil
 }
+
+// targetFlow sets an agency's commitment in one sector for this program
+// year; the whole split is loaded with rasad import targets.
+func (b *Bot) targetFlow() *Flow {
+	return &Flow{
+		Name: "target",
+		Steps: []Step{
+			{Field: "agency", Input: InputChoice, Choices: b.agencyChoices},
+			{Field: "sector", Input: InputChoice, Columns: 3, Choices: b.enumStep("sector", domain.Sectors)},
+			{Field: "jobs", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) {
+				n, err := strconv.Atoi(domain.Normalize(strings.ReplaceAll(strings.ReplaceAll(s, ",", ""), "٬", "")))
+				if err != nil || n < 0 || n > 1_000_000 {
+					return "", domain.Invalid("target.jobs")
+				}
+				return strconv.Itoa(n), nil
+			}, Show: func(c *Ctx, v string) string { n, _ := strconv.Atoi(v); return domain.FormatNumber(int64(n), c.Lang) }},
+		},
+		Begin: requireAdmin,
+		Submit: func(c *Ctx, s *Session) error {
+			jobs, _ := strconv.Atoi(s.Answers["jobs"])
+			t := domain.Target{Year: domain.ProgramYear(b.now()), AgencyID: mustID(s.Answers["agency"]), Sector: domain.Sector(s.Answers["sector"]), Jobs: jobs}
+			if err := b.store.SetTarget(c, t); err != nil {
+				return err
+			}
+			b.tell(c, c.Chat, c.T("target.saved", "year", c.digits(strconv.Itoa(t.Year))), nil)
+			return nil
+		},
+	}
+}
+
+func (b *Bot) cmdTargets(c *Ctx, _ string) error { return b.startFlow(c, "target", nil) }

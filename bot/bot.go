@@ -19,6 +19,7 @@ type Config struct {
 	SessionTTL      time.Duration // an abandoned flow expires after this
 	InviteTTL       time.Duration
 	OfferTTL        time.Duration // how long a vendor has to accept a stall
+	SummaryAt       string        // "20:00": when managers get the day's summary, Tehran time
 	LinkBase        string        // "https://t.me/"; deep links are LinkBase+username+"?start="
 	EditMessages    bool          // false where the platform edits inline keyboards unreliably (Bale)
 	Secret          []byte        // signs callback data
@@ -58,7 +59,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
 	b.send = newSender(api, NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow()} {
 		b.flows[f.Name] = f
 	}
 	b.commands = b.commandTable()

@@ -29,10 +29,15 @@ func (b *Bot) commandTable() []command {
 		{Name: "register", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRegister},
 		{Name: "records", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRecords},
 		{Name: "template", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdTemplate},
+		{Name: "summary", Roles: []domain.Role{domain.RoleManager, domain.RoleAdmin}, Run: b.cmdSummary},
+		{Name: "export", Roles: []domain.Role{domain.RoleManager, domain.RoleAdmin}, Run: b.cmdExport},
+		{Name: "mute", Roles: []domain.Role{domain.RoleManager}, Run: b.cmdMute},
+		{Name: "unmute", Roles: []domain.Role{domain.RoleManager}, Run: b.cmdUnmute},
 		{Name: "requests", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdRequests},
 		{Name: "invite", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdInvite},
 		{Name: "agencies", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdAgencies},
 		{Name: "markets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdMarkets},
+		{Name: "targets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdTargets},
 	}
 }
 

@@ -71,6 +71,22 @@ type Stalls interface {
 	CancelStallRequest(ctx context.Context, requestID, telegramID int64, now time.Time) (domain.StallRequest, error)
 }
 
+// Reports computes the managers' summary and exports, and keeps the
+// sent-log that delivers each manager one summary a day.
+type Reports interface {
+	Summary(ctx context.Context, day time.Time) (domain.Summary, error)
+	Managers(ctx context.Context) ([]domain.User, error)
+	SetSummaryMuted(ctx context.Context, telegramID int64, muted bool) error
+	ClaimSummary(ctx context.Context, day time.Time, telegramID int64, owner string, lease time.Duration, now time.Time) (bool, error)
+	MarkSummarySent(ctx context.Context, day time.Time, telegramID int64, now time.Time) error
+	MarkSummaryFailed(ctx context.Context, day time.Time, telegramID int64, errText string, now time.Time) error
+	FailedSummaries(ctx context.Context, day time.Time) ([]domain.SummaryFailure, error)
+	ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(p domain.Placement, agencyFa string) error) error
+	ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain.ExportTotal, error)
+	Targets(ctx context.Context, year int) ([]domain.Target, error)
+	SetTarget(ctx context.Context, t domain.Target) error
+}
+
 // States keeps each chat's conversation state with compare-and-set, so two
 // updates of one chat handled at once cannot both apply.
 type States interface {
@@ -93,4 +109,5 @@ type Store interface {
 	Liaisons
 	Placements
 	Stalls
+	Reports
 }

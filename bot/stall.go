@@ -59,6 +59,8 @@ func (b *Bot) enumStep(name string, values any) func(*Ctx, *Session) ([]Choice, 
 			return enumChoices(name, v)(b.cat, c.Lang), nil
 		case []domain.VendorKind:
 			return enumChoices(name, v)(b.cat, c.Lang), nil
+		case []domain.Sector:
+			return enumChoices(name, v)(b.cat, c.Lang), nil
 		}
 		return nil, fmt.Errorf("enum step %s: unsupported values %T", name, values)
 	}

@@ -27,6 +27,7 @@ type config struct {
 	InviteTTL    time.Duration
 	OfferTTL     time.Duration
 	AllocateAt   string // "HH:MM" Tehran time for the daily allocation run; empty: operators run it
+	SummaryAt    string // "HH:MM" Tehran time of the managers' daily summary
 	LinkBase     string
 	EditMessages bool
 	PollTimeout  time.Duration
@@ -63,6 +64,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		InviteTTL:    r.duration("INVITE_TTL", 7*24*time.Hour),
 		OfferTTL:     r.duration("OFFER_TTL", 48*time.Hour),
 		AllocateAt:   r.clock("ALLOCATE_AT"),
+		SummaryAt:    r.clockOr("SUMMARY_AT", "20:00"),
 		LinkBase:     r.url("BOT_LINK_BASE", "https://t.me/", false),
 		EditMessages: r.boolean("EDIT_MESSAGES", true),
 		PollTimeout:  r.duration("POLL_TIMEOUT", 30*time.Second),
@@ -187,10 +189,12 @@ func (r *envReader) rate(name string, def float64) float64 {
 }
 
 // clock reads an optional time of day, "HH:MM".
-func (r *envReader) clock(name string) string {
-	v, set := r.raw(name, "", false)
+func (r *envReader) clock(name string) string { return r.clockOr(name, "") }
+
+func (r *envReader) clockOr(name, def string) string {
+	v, set := r.raw(name, def, false)
 	if !set {
-		return ""
+		return def
 	}
 	if _, err := time.Parse("15:04", v); err != nil {
 		r.fail(name, "%q is not a time of day (like 06:30)", v)

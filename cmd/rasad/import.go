@@ -17,26 +17,14 @@ import (
 )
 
 func importCmd(ctx context.Context, cfg config, args []string, out io.Writer) error {
-	if len(args) != 2 || (args[0] != "agencies" && args[0] != "markets") {
-		return fmt.Errorf("%w: rasad import agencies|markets FILE.csv", errArgs)
+	if len(args) != 2 || (args[0] != "agencies" && args[0] != "markets" && args[0] != "targets") {
+		return fmt.Errorf("%w: rasad import agencies|markets|targets FILE.csv", errArgs)
 	}
 	f, err := os.Open(args[1])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	var (
-		agencies []domain.Agency
-		markets  []domain.Market
-	)
-	if args[0] == "agencies" {
-		agencies, err = readAgencies(f)
-	} else {
-		markets, err = readMarkets(f)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", args[1], err)
-	}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("postgres at DATABASE_URL %s: %w", redactURL(cfg.DatabaseURL), err)
@@ -46,10 +34,29 @@ func importCmd(ctx context.Context, cfg config, args []string, out io.Writer) er
 		return err
 	}
 	var added, updated int
-	if args[0] == "agencies" {
-		added, updated, err = db.UpsertAgencies(ctx, agencies)
-	} else {
-		added, updated, err = db.UpsertMarkets(ctx, markets)
+	switch args[0] {
+	case "agencies":
+		var agencies []domain.Agency
+		if agencies, err = readAgencies(f); err == nil {
+			added, updated, err = db.UpsertAgencies(ctx, agencies)
+		}
+	case "markets":
+		var markets []domain.Market
+		if markets, err = readMarkets(f); err == nil {
+			added, updated, err = db.UpsertMarkets(ctx, markets)
+		}
+	case "targets":
+		// Targets name agencies by code: they must be imported first.
+		var agencies []domain.Agency
+		if agencies, err = db.Agencies(ctx); err == nil {
+			var targets []domain.Target
+			if targets, err = readTargets(f, agencies); err == nil {
+				added, updated, err = db.UpsertTargets(ctx, targets)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[1], err)
 	}
 	if err != nil {
 		return err
@@ -186,6 +193,49 @@ func readMarkets(r io.Reader) ([]domain.Market, error) {
 		}
 		seen[m.Code] = true
 		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readTargets reads year,agency,sector,target rows, agencies by code.
+func readTargets(r io.Reader, agencies []domain.Agency) ([]domain.Target, error) {
+	t, err := readCSV(r, "year", "agency", "sector", "target")
+	if err != nil {
+		return nil, err
+	}
+	byCode := map[string]int64{}
+	for _, a := range agencies {
+		byCode[a.Code] = a.ID
+	}
+	var out []domain.Target
+	seen := map[domain.Target]bool{}
+	err = t.each(func(cell func(string) string) error {
+		var tg domain.Target
+		var err error
+		if tg.Year, err = strconv.Atoi(domain.Normalize(cell("year"))); err != nil || tg.Year < 1300 || tg.Year > 1500 {
+			return errors.New("year: not a Solar Hijri year")
+		}
+		code := strings.ToLower(domain.Normalize(cell("agency")))
+		if tg.AgencyID = byCode[code]; tg.AgencyID == 0 {
+			return fmt.Errorf("agency %q: not imported (rasad import agencies first)", code)
+		}
+		tg.Sector = domain.Sector(domain.Normalize(cell("sector")))
+		if !slices.Contains(domain.Sectors, tg.Sector) {
+			return fmt.Errorf("sector %q: not services, industry or agriculture", tg.Sector)
+		}
+		if tg.Jobs, err = strconv.Atoi(domain.Normalize(cell("target"))); err != nil || tg.Jobs < 0 {
+			return errors.New("target: not a number of jobs")
+		}
+		key := domain.Target{Year: tg.Year, AgencyID: tg.AgencyID, Sector: tg.Sector}
+		if seen[key] {
+			return errors.New("repeated")
+		}
+		seen[key] = true
+		out = append(out, tg)
 		return nil
 	})
 	if err != nil {

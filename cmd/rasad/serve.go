@@ -66,6 +66,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		SessionTTL:      cfg.SessionTTL,
 		InviteTTL:       cfg.InviteTTL,
 		OfferTTL:        cfg.OfferTTL,
+		SummaryAt:       cfg.SummaryAt,
 		LinkBase:        cfg.LinkBase,
 		EditMessages:    cfg.EditMessages,
 		Secret:          cfg.callbackSecret(),
@@ -89,7 +90,7 @@ func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *red
 		Timeout:    cfg.PollTimeout,
 		Logger:     log,
 	}
-	jobs := runJobs(ctx, cfg, log, b)
+	jobs := runJobs(ctx, cfg, log, b, processName())
 	log.Info("polling for updates")
 	err := poller.Run(ctx)
 	jobs.Wait()
@@ -97,11 +98,12 @@ func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *red
 	return err
 }
 
-// runJobs starts the timed work beside the update loop: lapsing stall offers
-// every minute and, when ALLOCATE_AT is set, allocating every market once a
+// runJobs starts the timed work beside the update loop, every minute:
+// lapsing stall offers, delivering the managers' summaries once SUMMARY_AT
+// has passed, and, when ALLOCATE_AT is set, allocating every market once a
 // day. Every replica runs them; the storage makes a second run find nothing
-// left to do.
-func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot) *sync.WaitGroup {
+// left to do (the summaries' sent-log in Postgres decides who sends).
+func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, owner string) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		t := time.NewTicker(time.Minute)
@@ -116,6 +118,9 @@ func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot) *syn
 			if err := b.ExpireOffers(ctx); err != nil {
 				log.Warn("expire offers", "err", err)
 			}
+			if err := b.DeliverSummaries(ctx, owner); err != nil {
+				log.Warn("deliver summaries", "err", err)
+			}
 			now := time.Now().In(domain.Tehran)
 			if day := now.Format(time.DateOnly); cfg.AllocateAt != "" && now.Format("15:04") >= cfg.AllocateAt && lastRun != day {
 				lastRun = day
@@ -128,12 +133,17 @@ func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot) *syn
 	return &wg
 }
 
-func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger) *bot.Dispatcher {
+// processName tells this process apart from other replicas in claims.
+func processName() string {
 	host, _ := os.Hostname()
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6]
+}
+
+func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger) *bot.Dispatcher {
 	return &bot.Dispatcher{
 		Handler: b,
 		Log:     rs,
-		Owner:   host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6],
+		Owner:   processName(),
 		Lease:   15 * time.Second, // renewed while handling; a crashed process's updates wait this long
 		Keep:    24 * time.Hour,
 		Retries: []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},
