@@ -142,3 +142,54 @@ func watchHeap() func() uint64 {
 		return peak
 	}
 }
+
+// BenchmarkExport100k asks for an Excel export of 100,000 placements through
+// /export and waits for the workbook: the query streamed from Postgres, the
+// rows streamed into the sheet, the totals with their chart, the upload.
+//
+//	go test -run '^$' -bench Export100k -benchtime 3x ./cmd/rasad
+func BenchmarkExport100k(b *testing.B) {
+	const rows = 100_000
+	h := newHarness(b, nil)
+	ctx := context.Background()
+	now := h.clock.Now()
+	agencies := []int64{h.agencyID("labour"), h.agencyID("industry"), h.agencyID("agriculture")}
+	batch := make([]domain.Placement, 0, 10_000)
+	for i := range rows {
+		p := samplePlacement(validCode(b, i), agencies[i%3], now)
+		p.Sector = domain.Sectors[i%3]
+		batch = append(batch, p)
+		if len(batch) == cap(batch) {
+			must[[]domain.RowOutcome](b)(h.db.BulkCreatePlacements(ctx, batch, now))
+			batch = batch[:0]
+		}
+	}
+	m := h.manager(9900, "Manager")
+	runtime.GC()
+	for b.Loop() {
+		peak := watchHeap()
+		m.send("/export")
+		m.expect(h.T("export.from.prompt"))
+		m.tap(h.T("btn.year_start"))
+		m.expect(h.T("export.to.prompt"))
+		m.tap(h.T("btn.today"))
+		m.expect(h.T("export.agency.prompt"))
+		m.tap(h.T("value.all_agencies"))
+		m.expect(h.T("export.sector.prompt"))
+		m.tap(h.T("value.all_sectors"))
+		m.expect(h.T("export.review"))
+		m.tap(h.T("btn.confirm"))
+		doc, err := m.Next(2 * time.Minute)
+		maxHeap := peak()
+		b.StopTimer()
+		if err != nil || doc.Document == nil {
+			b.Fatalf("no export: %v", err)
+		}
+		if want := h.T("export.done", "n", domain.FormatNumber(rows, "fa"), "from", "۱ فروردین ۱۴۰۵", "to", "۱۷ خرداد ۱۴۰۵"); doc.Caption != want {
+			b.Fatalf("caption %q, want %q", doc.Caption, want)
+		}
+		b.ReportMetric(float64(maxHeap)/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(len(doc.Document.Data))/(1<<20), "file-MB")
+		b.StartTimer()
+	}
+}
