@@ -1,0 +1,209 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// exportWhere is the WHERE clause selecting f's active placements, with its
+// arguments numbered from $1. Only the conditions f sets are written, so
+// each filter gets the plan that suits it. Dates are f's Tehran days.
+func exportWhere(f domain.ExportFilter) (string, []any, error) {
+	if f.Sector != "" && !slices.Contains(domain.Sectors, f.Sector) {
+		return "", nil, domain.Invalid("sector.unknown")
+	}
+	conds := []string{"withdrawn_at IS NULL"}
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if !f.From.IsZero() {
+		add("start_date >= ?", pgDate(f.From))
+	}
+	if !f.To.IsZero() {
+		add("start_date < ?", pgDate(f.To))
+	}
+	if f.AgencyID != 0 {
+		add("agency_id = ?", f.AgencyID)
+	}
+	if f.Sector != "" {
+		add("sector = ?", string(f.Sector))
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// ExportPlacements calls fn with each active placement whose start date is
+// in [f.From, f.To) (their Tehran days; a zero bound is open), of agency
+// f.AgencyID and sector f.Sector when they are set, with its agency's
+// Persian name, in order of start date and then id. Rows are read from the
+// database as fn consumes them, never gathered, so an export of any size
+// holds one row at a time; the connection is held until the last.
+//
+// An error from fn stops the export and is returned as it is. An unknown
+// sector is Invalid "sector.unknown".
+func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(p domain.Placement, agencyFa string) error) error {
+	where, args, err := exportWhere(f)
+	if err != nil {
+		return err
+	}
+	// Stopping early cancels the query rather than reading the rest of
+	// its rows to the end (the connection is then replaced).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rows, err := db.pool.Query(ctx, `
+		SELECT `+placementColumns+`, (SELECT a.name_fa FROM agencies a WHERE a.id = placements.agency_id)
+		FROM placements
+		WHERE `+where+`
+		ORDER BY start_date, id`, args...)
+	if err != nil {
+		return fmt.Errorf("postgres: export placements: %w", err)
+	}
+	defer rows.Close()
+	var agencyFa string
+	for rows.Next() {
+		p, err := scanPlacement(scanAround{row: rows, after: []any{&agencyFa}})
+		if err != nil {
+			return fmt.Errorf("postgres: export placements: %w", err)
+		}
+		if err := fn(p, agencyFa); err != nil {
+			cancel()
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: export placements: %w", err)
+	}
+	return nil
+}
+
+// ExportTotals counts the placements ExportPlacements would give for f by
+// agency and sector, each with the agency's target in that sector summed
+// over the program years f's dates span. A bound left open is taken from
+// the placements found: with no From, the years start at the earliest
+// start date's; with no To they end at the latest's. A sector with a
+// target but nothing placed is listed too, for active agencies, with a
+// count of 0; one with neither is not.
+//
+// Totals come in Persian alphabetical order of agency, then in the order
+// of domain.Sectors. An unknown sector is Invalid "sector.unknown".
+func (db *DB) ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain.ExportTotal, error) {
+	where, args, err := exportWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	years, err := db.exportYears(ctx, f, where, args)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: export totals: %w", err)
+	}
+
+	// Targets are narrowed like the placements.
+	n := len(args)
+	targetConds := "year = ANY($" + strconv.Itoa(n+1) + ")"
+	args = append(args, years)
+	if f.AgencyID != 0 {
+		targetConds += " AND agency_id = $" + strconv.Itoa(n+2)
+		args = append(args, f.AgencyID)
+	}
+	if f.Sector != "" {
+		targetConds += " AND sector = $" + strconv.Itoa(len(args)+1)
+		args = append(args, string(f.Sector))
+	}
+	rows, err := db.pool.Query(ctx, `
+		WITH counts AS (
+			SELECT agency_id, sector, count(*) AS n FROM placements
+			WHERE `+where+`
+			GROUP BY agency_id, sector
+		), goals AS (
+			SELECT agency_id, sector, sum(jobs) AS jobs FROM targets
+			WHERE `+targetConds+`
+			GROUP BY agency_id, sector
+		)
+		SELECT a.id, a.name_fa, a.name_en, COALESCE(c.sector, g.sector),
+		       COALESCE(c.n, 0), COALESCE(g.jobs, 0)::bigint
+		FROM counts c
+		FULL JOIN goals g ON g.agency_id = c.agency_id AND g.sector = c.sector
+		JOIN agencies a ON a.id = COALESCE(c.agency_id, g.agency_id)
+		WHERE c.n IS NOT NULL OR (a.active AND g.jobs > 0)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: export totals: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.ExportTotal
+	for rows.Next() {
+		var (
+			t      domain.ExportTotal
+			sector string
+		)
+		if err := rows.Scan(&t.AgencyID, &t.AgencyFa, &t.AgencyEn, &sector, &t.Count, &t.Target); err != nil {
+			return nil, fmt.Errorf("postgres: export totals: %w", err)
+		}
+		t.Sector = domain.Sector(sector)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: export totals: %w", err)
+	}
+	c := collate.New(language.Persian)
+	slices.SortFunc(out, func(a, b domain.ExportTotal) int {
+		return cmp.Or(
+			c.CompareString(a.AgencyFa, b.AgencyFa),
+			cmp.Compare(a.AgencyID, b.AgencyID),
+			slices.Index(domain.Sectors, a.Sector)-slices.Index(domain.Sectors, b.Sector),
+		)
+	})
+	return out, nil
+}
+
+// exportYears lists the program years from f.From's to that of the last
+// day before f.To, open bounds taken from the start dates of the
+// placements where selects. It is empty when the range is.
+func (db *DB) exportYears(ctx context.Context, f domain.ExportFilter, where string, args []any) ([]int32, error) {
+	var lo, hi int
+	if !f.From.IsZero() {
+		lo = domain.ProgramYear(f.From)
+	}
+	if !f.To.IsZero() {
+		// The last day of the range: the day before To's.
+		y, m, d := f.To.In(domain.Tehran).Date()
+		hi = domain.ProgramYear(time.Date(y, m, d-1, 12, 0, 0, 0, domain.Tehran))
+	}
+	if f.From.IsZero() || f.To.IsZero() {
+		var first, last pgtype.Date
+		err := db.pool.QueryRow(ctx, `SELECT min(start_date), max(start_date) FROM placements WHERE `+where,
+			args...).Scan(&first, &last)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !first.Valid && lo == 0 && hi == 0:
+			return nil, nil
+		case !first.Valid && lo == 0:
+			lo = hi
+		case !first.Valid && hi == 0:
+			hi = lo
+		}
+		if lo == 0 {
+			lo = domain.ProgramYear(tehranDate(first))
+		}
+		if hi == 0 {
+			hi = domain.ProgramYear(tehranDate(last))
+		}
+	}
+	var years []int32
+	for y := lo; y <= hi; y++ {
+		years = append(years, int32(y))
+	}
+	return years, nil
+}
