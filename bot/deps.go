@@ -102,6 +102,13 @@ type UpdateLog interface {
 	ReleaseUpdate(ctx context.Context, id int64, owner string) error
 }
 
+// Locks are leases in Redis: one per chat while an update of it is handled,
+// so replicas take a chat's updates one at a time, and one for polling.
+type Locks interface {
+	Acquire(ctx context.Context, name, owner string, lease time.Duration) (bool, error)
+	Release(ctx context.Context, name, owner string) error
+}
+
 // Store is everything persistent the bot uses from Postgres.
 type Store interface {
 	Users

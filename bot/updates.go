@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -35,6 +36,9 @@ type Dispatcher struct {
 	Retries []time.Duration // waits between attempts after a failure
 	Logger  *slog.Logger
 	Timeout time.Duration // per update
+	// Locks, when set, serializes a chat's updates across replicas (webhook
+	// mode spreads one chat's updates over them).
+	Locks Locks
 }
 
 // Batch handles updates of one chat in order and of different chats at once.
@@ -150,10 +154,25 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) (
 		return errBusy
 	}
 	hctx, cancel := context.WithTimeout(ctx, d.Timeout)
-	stopRenew := d.renew(hctx, id)
+	defer cancel()
+	lock := ""
+	if chat := chatKey(u); d.Locks != nil && chat != 0 {
+		lock = "chat:" + strconv.FormatInt(chat, 10)
+		if err := d.lockChat(hctx, lock); err != nil {
+			if rerr := d.Log.ReleaseUpdate(ctx, id, d.Owner); rerr != nil {
+				d.Logger.Warn("release update", "update", id, "err", rerr)
+			}
+			return err
+		}
+	}
+	stopRenew := d.renew(hctx, id, lock)
 	err = d.handle(hctx, u)
 	stopRenew()
-	cancel()
+	if lock != "" {
+		if rerr := d.Locks.Release(ctx, lock, d.Owner); rerr != nil {
+			d.Logger.Warn("release chat lock", "err", rerr)
+		}
+	}
 	if err != nil {
 		if rerr := d.Log.ReleaseUpdate(ctx, id, d.Owner); rerr != nil {
 			d.Logger.Warn("release update", "update", id, "err", rerr)
@@ -168,6 +187,25 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) (
 	return nil
 }
 
+// lockChat waits for the chat's lock: another replica is handling an
+// earlier update of the same chat.
+func (d *Dispatcher) lockChat(ctx context.Context, name string) error {
+	wait := 5 * time.Millisecond
+	for {
+		held, err := d.Locks.Acquire(ctx, name, d.Owner, d.Lease)
+		if err != nil {
+			return fmt.Errorf("lock chat: %w", err)
+		}
+		if held {
+			return nil
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("lock chat: %w", err)
+		}
+		wait = min(wait*2, 200*time.Millisecond)
+	}
+}
+
 // handle runs the handler, turning a panic into an error so one bad update
 // cannot take the process down.
 func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update) (err error) {
@@ -179,9 +217,10 @@ func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update) (err error) 
 	return d.Handler.Handle(ctx, u)
 }
 
-// renew keeps the claim alive while a slow handler works, so the lease can
-// be short and a crashed process's updates are taken up again soon.
-func (d *Dispatcher) renew(ctx context.Context, id int64) (stop func()) {
+// renew keeps the claim (and the chat's lock) alive while a slow handler
+// works, so leases can be short and a crashed process's updates are taken up
+// again soon.
+func (d *Dispatcher) renew(ctx context.Context, id int64, lock string) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -196,6 +235,11 @@ func (d *Dispatcher) renew(ctx context.Context, id int64) (stop func()) {
 			case <-t.C:
 				if _, _, err := d.Log.ClaimUpdate(ctx, id, d.Owner, d.Lease); err != nil {
 					d.Logger.Warn("renew update claim", "update", id, "err", err)
+				}
+				if lock != "" {
+					if _, err := d.Locks.Acquire(ctx, lock, d.Owner, d.Lease); err != nil {
+						d.Logger.Warn("renew chat lock", "err", err)
+					}
 				}
 			}
 		}
@@ -237,6 +281,33 @@ type Poller struct {
 	Dispatcher *Dispatcher
 	Timeout    time.Duration // long-poll wait
 	Logger     *slog.Logger
+	// Locks, when set, lets one replica poll at a time; the others stand
+	// by and take over when its lease lapses.
+	Locks Locks
+	Owner string
+}
+
+// pollerLock is the lease the polling replica holds.
+const pollerLock = "poller"
+
+// lead holds or takes the polling lease; false means another replica polls.
+func (p *Poller) lead(ctx context.Context, standing *bool) bool {
+	if p.Locks == nil {
+		return true
+	}
+	held, err := p.Locks.Acquire(ctx, pollerLock, p.Owner, p.Timeout+15*time.Second)
+	if err != nil {
+		p.Logger.Warn("polling lease", "err", err)
+		return false
+	}
+	switch {
+	case !held && !*standing:
+		p.Logger.Warn("another process is polling for updates; this one stands by and takes over if it stops")
+	case held && *standing:
+		p.Logger.Info("taking over polling for updates")
+	}
+	*standing = !held
+	return held
 }
 
 // Run polls until ctx ends, then confirms what it handled and returns.
@@ -249,7 +320,21 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	offset, confirmed := 0, 0
 	backoff := time.Second
+	standing := false
+	defer func() {
+		if p.Locks != nil {
+			if err := p.Locks.Release(context.WithoutCancel(ctx), pollerLock, p.Owner); err != nil {
+				p.Logger.Warn("release polling lease", "err", err)
+			}
+		}
+	}()
 	for ctx.Err() == nil {
+		if !p.lead(ctx, &standing) {
+			if sleep(ctx, 2*time.Second) != nil {
+				break
+			}
+			continue
+		}
 		ups, err := p.API.Updates(ctx, offset, 100, p.Timeout)
 		if err != nil {
 			if ctx.Err() != nil {

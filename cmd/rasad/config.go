@@ -36,6 +36,13 @@ type config struct {
 	ChatBurst    int
 	LogLevel     slog.Level
 
+	Mode         string // "polling" or "webhook"
+	WebhookURL   string // public base URL the Bot API server posts to
+	Secret       string // webhook secret
+	SecretInPath bool   // Bale sends no secret header: the secret goes in the path
+	HTTPAddr     string // webhook, /healthz, /readyz, /metrics
+	RedisPrefix  string
+
 	Now func() time.Time // the clock; tests move it, production leaves it nil
 }
 
@@ -72,6 +79,14 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		SendChatRate: r.rate("SEND_CHAT_RATE", 1),
 		ChatBurst:    int(r.rate("SEND_CHAT_BURST", 3)),
 		LogLevel:     r.level("LOG_LEVEL", slog.LevelInfo),
+		Mode:         r.oneOf("MODE", "polling", []string{"polling", "webhook"}),
+		SecretInPath: r.boolean("WEBHOOK_SECRET_IN_PATH", false),
+		HTTPAddr:     r.str("HTTP_ADDR", ":8090", false),
+		RedisPrefix:  r.str("REDIS_PREFIX", "rasad:", false),
+	}
+	if cfg.Mode == "webhook" {
+		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)
+		cfg.Secret = r.secret("WEBHOOK_SECRET")
 	}
 	if r.err != nil {
 		return config{}, r.err
@@ -173,6 +188,16 @@ func (r *envReader) duration(name string, def time.Duration) time.Duration {
 		r.fail(name, "%q is not a positive duration (like 24h or 90m)", v)
 	}
 	return d
+}
+
+// secret reads a webhook secret: Telegram accepts 1–256 of A-Z a-z 0-9 _ -,
+// and a short one is guessable.
+func (r *envReader) secret(name string) string {
+	v, _ := r.raw(name, "", true)
+	if len(v) < 16 || len(v) > 256 || strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
+		r.fail(name, "must be 16 to 256 of A-Z, a-z, 0-9, _ and - (generate one with: openssl rand -hex 32)")
+	}
+	return v
 }
 
 // rate reads a non-negative number.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -75,6 +76,7 @@ func newHarness(t testing.TB, edit func(*config)) *harness {
 	cfg.BotAPIURL = h.srv.URL()
 	cfg.PollTimeout = 2 * time.Second
 	cfg.SendRate = 0 // the in-repo server has no flood limits; pacing has tests of its own
+	cfg.HTTPAddr = freeAddr(t)
 	cfg.Now = h.clock.Now
 	if edit != nil {
 		edit(&cfg)
@@ -117,7 +119,7 @@ func (h *harness) start() *proc {
 	}
 	h.cat = b.Catalogue()
 	p := &proc{bot: b, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- poll(ctx, h.cfg, h.log, b, h.rs, api) }()
+	go func() { p.done <- runWired(ctx, h.cfg, h.log, b, h.db, h.rs, api) }()
 	h.mu.Lock()
 	h.procs = append(h.procs, p)
 	h.mu.Unlock()
@@ -263,4 +265,15 @@ func must[T any](t testing.TB) func(T, error) T {
 		}
 		return v
 	}
+}
+
+// freeAddr is a loopback address with a port nothing listens on now.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +21,6 @@ import (
 	"github.com/rasad-gov/rasad/storage/redis"
 )
 
-// redisPrefix keeps Rasad's keys apart from anything else in the same Redis.
-const redisPrefix = "rasad:"
-
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	db, err := openDatabase(ctx, cfg.DatabaseURL, log)
 	if err != nil {
@@ -32,7 +30,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	rs, err := redis.Open(ctx, cfg.RedisURL, redisPrefix)
+	rs, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
 	if err != nil {
 		return fmt.Errorf("redis at REDIS_URL: %w", err)
 	}
@@ -45,13 +43,91 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	return runBot(ctx, cfg, log, db, rs, api)
 }
 
-// runBot runs the bot on opened services until ctx ends.
+// runBot runs the bot on opened services until ctx ends: the update loop
+// (polling or webhook), the timed jobs, and the HTTP listener for the
+// webhook, health and metrics.
 func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) error {
 	b, err := newBot(ctx, cfg, log, db, rs, api)
 	if err != nil {
 		return err
 	}
-	return poll(ctx, cfg, log, b, rs, api)
+	return runWired(ctx, cfg, log, b, db, rs, api)
+}
+
+// runWired runs a wired bot until ctx ends.
+func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db *postgres.DB, rs *redis.Store, api bot.API) error {
+	owner := processName()
+	jobs := runJobs(ctx, cfg, log, b, owner)
+	defer jobs.Wait()
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
+	mux.Handle("GET /readyz", readyz(db, rs))
+	if cfg.Mode == "webhook" {
+		return serveWebhook(ctx, cfg, log, b, rs, api, owner, mux)
+	}
+	stopHTTP := listen(ctx, cfg.HTTPAddr, mux, log)
+	defer stopHTTP()
+	return poll(ctx, cfg, log, b, rs, api, owner)
+}
+
+// readyz answers 200 while Postgres and Redis answer, 503 naming the one
+// that does not.
+func readyz(db *postgres.DB, rs *redis.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		for name, ping := range map[string]func(context.Context) error{"postgres": db.Ping, "redis": rs.Ping} {
+			if err := ping(ctx); err != nil {
+				http.Error(w, name+" unreachable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintln(w, "ready")
+	})
+}
+
+// listen serves mux on addr until the returned stop is called.
+func listen(ctx context.Context, addr string, mux http.Handler, log *slog.Logger) (stop func()) {
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http listener", "addr", addr, "err", err)
+		}
+	}()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+	}
+}
+
+// webhookPath is where the Bot API server posts updates.
+const webhookPath = "/telegram/webhook"
+
+// serveWebhook registers the webhook and handles what it receives until ctx
+// ends; then it stops taking requests and finishes what it took.
+func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string, mux *http.ServeMux) error {
+	d := newDispatcher(b, rs, log, owner)
+	d.Locks = rs // a chat's updates may reach several replicas at once
+	wh := &bot.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: 2 * time.Second, Logger: log}
+	path, secretHeader := webhookPath, cfg.Secret
+	if cfg.SecretInPath {
+		path, secretHeader = webhookPath+"/"+cfg.Secret, ""
+	}
+	mux.Handle("POST "+path, wh)
+	stopHTTP := listen(ctx, cfg.HTTPAddr, mux, log)
+	if err := bot.SetWebhook(ctx, api, strings.TrimRight(cfg.WebhookURL, "/")+path, secretHeader, 40); err != nil {
+		stopHTTP()
+		return fmt.Errorf("set webhook at WEBHOOK_URL: %w", err)
+	}
+	log.Info("receiving updates by webhook", "addr", cfg.HTTPAddr)
+	<-ctx.Done()
+	stopHTTP()
+	wh.Wait()
+	log.Info("stopped")
+	return nil
 }
 
 // newBot wires the bot to its services and sets the default command menu.
@@ -82,18 +158,19 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 	return b, nil
 }
 
-// poll runs the long-polling update loop until ctx ends.
-func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API) error {
+// poll runs the long-polling update loop until ctx ends. One replica polls;
+// the others stand by.
+func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
 	poller := &bot.Poller{
 		API:        api,
-		Dispatcher: newDispatcher(b, rs, log),
+		Dispatcher: newDispatcher(b, rs, log, owner),
 		Timeout:    cfg.PollTimeout,
 		Logger:     log,
+		Locks:      rs,
+		Owner:      owner,
 	}
-	jobs := runJobs(ctx, cfg, log, b, processName())
 	log.Info("polling for updates")
 	err := poller.Run(ctx)
-	jobs.Wait()
 	log.Info("stopped")
 	return err
 }
@@ -139,11 +216,11 @@ func processName() string {
 	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6]
 }
 
-func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger) *bot.Dispatcher {
+func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
 	return &bot.Dispatcher{
 		Handler: b,
 		Log:     rs,
-		Owner:   processName(),
+		Owner:   owner,
 		Lease:   15 * time.Second, // renewed while handling; a crashed process's updates wait this long
 		Keep:    24 * time.Hour,
 		Retries: []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},

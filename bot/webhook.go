@@ -1,0 +1,96 @@
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Webhook receives updates pushed by the Bot API server. Telegram proves
+// itself with the secret in the X-Telegram-Bot-Api-Secret-Token header; Bale
+// sends no header, so there the secret is the last segment of the path.
+// Each update is handed to the dispatcher (claims make a redelivered one a
+// no-op) and the request is answered as soon as it is handled or after
+// MaxWait, whichever comes first, so the server's connection is not held
+// by a slow update; what is still running finishes in the background.
+type Webhook struct {
+	Dispatcher   *Dispatcher
+	Secret       string
+	SecretInPath bool
+	MaxWait      time.Duration
+	Logger       *slog.Logger
+
+	wg sync.WaitGroup
+}
+
+// SecretHeader is where Telegram puts the webhook secret.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// maxUpdateBytes bounds a webhook body; real updates are a few kilobytes.
+const maxUpdateBytes = 1 << 20
+
+func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	given := r.Header.Get(SecretHeader)
+	if w.SecretInPath {
+		given = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	}
+	if subtle.ConstantTimeCompare([]byte(given), []byte(w.Secret)) != 1 {
+		w.Logger.Warn("webhook request without the secret refused", "remote", r.RemoteAddr)
+		http.Error(rw, "forbidden", http.StatusForbidden)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxUpdateBytes+1))
+	if err != nil || len(body) > maxUpdateBytes {
+		http.Error(rw, "bad request", http.StatusBadRequest)
+		return
+	}
+	var u tgbotapi.Update
+	if err := json.Unmarshal(body, &u); err != nil || u.UpdateID == 0 {
+		http.Error(rw, "bad request", http.StatusBadRequest)
+		return
+	}
+	done := make(chan struct{})
+	w.wg.Go(func() {
+		defer close(done)
+		// Detached from the request: the update is handled even after the
+		// server was answered.
+		w.Dispatcher.One(context.Background(), u)
+	})
+	t := time.NewTimer(w.MaxWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	rw.WriteHeader(http.StatusOK)
+}
+
+// Wait blocks until every update received has been handled, for a graceful
+// shutdown after the HTTP server stopped taking requests.
+func (w *Webhook) Wait() { w.wg.Wait() }
+
+// SetWebhook points the Bot API server at url with the secret. The library's
+// WebhookConfig has no secret_token field, so the request is made by hand.
+// For a platform without the header (Bale) the caller puts the secret in url.
+func SetWebhook(ctx context.Context, api API, url, secret string, maxConnections int) error {
+	params := tgbotapi.Params{"url": url, "max_connections": strconv.Itoa(maxConnections)}
+	if secret != "" {
+		params["secret_token"] = secret
+	}
+	_, err := api.Call(ctx, "setWebhook", params)
+	return err
+}
