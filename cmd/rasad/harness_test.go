@@ -58,9 +58,14 @@ industry,سازمان صنعت، معدن و تجارت استان تهران,"I
 
 func newHarness(t testing.TB, edit func(*config)) *harness {
 	t.Helper()
+	return newHarnessWith(t, apiserver.Options{}, edit)
+}
+
+func newHarnessWith(t testing.TB, opts apiserver.Options, edit func(*config)) *harness {
+	t.Helper()
 	h := &harness{
 		t:     t,
-		srv:   apiserver.New(apiserver.Options{}),
+		srv:   apiserver.New(opts),
 		db:    postgrestest.New(t),
 		rs:    redistest.New(t),
 		clock: &clock{now: time.Date(2026, 6, 7, 9, 0, 0, 0, domain.Tehran)},

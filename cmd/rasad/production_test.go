@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/apiserver"
+)
+
+// webhookHarness runs the bot in webhook mode: the in-repo server posts
+// updates to the bot's listener. bale leaves the secret header out and puts
+// the secret in the path, as Bale needs.
+func webhookHarness(t *testing.T, bale bool) *harness {
+	return newHarnessWith(t, apiserver.Options{OmitSecretHeader: bale}, func(c *config) {
+		c.Mode = "webhook"
+		c.Secret = "a-webhook-secret-of-some-length"
+		c.SecretInPath = bale
+		c.WebhookURL = "http://" + c.HTTPAddr
+	})
+}
+
+func TestWebhookModeTelegram(t *testing.T) {
+	t.Parallel()
+	h := webhookHarness(t, false)
+	eventually(t, "the webhook to be set", func() bool { url, _ := h.srv.Webhook(); return url != "" })
+	url, secret := h.srv.Webhook()
+	if url != "http://"+h.cfg.HTTPAddr+webhookPath || secret != h.cfg.Secret {
+		t.Fatalf("webhook %q with secret %q", url, secret)
+	}
+	p := h.person(10001, "Hooked")
+	id := p.send("/start")
+	p.expect(h.T("start.welcome"))
+	// Telegram retries a webhook it thinks failed: the same update again.
+	eventually(t, "the update to be delivered", func() bool { return h.srv.Pending() == 0 })
+	must[struct{}](t)(struct{}{}, h.srv.Redeliver(id))
+	eventually(t, "the redelivery", func() bool { return h.srv.Pending() == 0 })
+	p.expectNothing(300 * time.Millisecond)
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+
+	// Someone who is not the Bot API server, without the secret, is refused.
+	for _, header := range []string{"", "wrong-secret-of-some-length"} {
+		req := must[*http.Request](t)(http.NewRequest(http.MethodPost, url, strings.NewReader(`{"update_id":99999,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"from":{"id":1},"text":"/start"}}`)))
+		if header != "" {
+			req.Header.Set(bot.SecretHeader, header)
+		}
+		resp := must[*http.Response](t)(http.DefaultClient.Do(req))
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("secret %q: status %d", header, resp.StatusCode)
+		}
+	}
+}
+
+func TestWebhookModeBale(t *testing.T) {
+	t.Parallel()
+	h := webhookHarness(t, true)
+	eventually(t, "the webhook to be set", func() bool { url, _ := h.srv.Webhook(); return url != "" })
+	url, secret := h.srv.Webhook()
+	if !strings.HasSuffix(url, "/"+h.cfg.Secret) || secret != "" {
+		t.Fatalf("Bale webhook %q with header secret %q", url, secret)
+	}
+	p := h.person(10002, "Bale user")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+}
+
+// Two polling processes: one polls, the other stands by; when the first
+// stops, the second takes over and the conversation goes on.
+func TestSecondPollerStandsBy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.start() // the second process
+	p := h.person(10003, "User")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	for _, c := range h.srv.Calls("getUpdates") {
+		if c.ErrorCode == 409 {
+			t.Errorf("two processes polled at once: %s", c.Description)
+		}
+	}
+	h.procs[0].stop(t)
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+}
+
+// readyz says whether Postgres and Redis answer; healthz that the process lives.
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		var resp *http.Response
+		eventually(t, path, func() bool {
+			r, err := http.Get("http://" + h.cfg.HTTPAddr + path)
+			if err != nil {
+				return false
+			}
+			resp = r
+			return true
+		})
+		body := new(bytes.Buffer)
+		body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+}
