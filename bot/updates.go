@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -287,26 +288,29 @@ type Poller struct {
 	Owner string
 }
 
-// pollerLock is the lease the polling replica holds.
-const pollerLock = "poller"
+// pollerLock is the lease the polling replica holds; it is renewed every
+// few seconds, so a replica that died is replaced within pollerLease.
+const (
+	pollerLock  = "poller"
+	pollerLease = 6 * time.Second
+)
 
 // lead holds or takes the polling lease; false means another replica polls.
-func (p *Poller) lead(ctx context.Context, standing *bool) bool {
+func (p *Poller) lead(ctx context.Context, standing *atomic.Bool) bool {
 	if p.Locks == nil {
 		return true
 	}
-	held, err := p.Locks.Acquire(ctx, pollerLock, p.Owner, p.Timeout+15*time.Second)
+	held, err := p.Locks.Acquire(ctx, pollerLock, p.Owner, pollerLease)
 	if err != nil {
 		p.Logger.Warn("polling lease", "err", err)
 		return false
 	}
-	switch {
-	case !held && !*standing:
+	switch was := standing.Swap(!held); {
+	case !held && !was:
 		p.Logger.Warn("another process is polling for updates; this one stands by and takes over if it stops")
-	case held && *standing:
+	case held && was:
 		p.Logger.Info("taking over polling for updates")
 	}
-	*standing = !held
 	return held
 }
 
@@ -320,14 +324,37 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	offset, confirmed := 0, 0
 	backoff := time.Second
-	standing := false
-	defer func() {
-		if p.Locks != nil {
+	var standing atomic.Bool
+	if p.Locks != nil {
+		// Renewed apart from the loop: a long poll or a slow batch must not
+		// let the lease lapse while this replica still polls.
+		renewed := make(chan struct{})
+		rctx, stop := context.WithCancel(ctx)
+		go func() {
+			defer close(renewed)
+			t := time.NewTicker(pollerLease / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-rctx.Done():
+					return
+				case <-t.C:
+					if !standing.Load() {
+						if _, err := p.Locks.Acquire(rctx, pollerLock, p.Owner, pollerLease); err != nil && rctx.Err() == nil {
+							p.Logger.Warn("renew polling lease", "err", err)
+						}
+					}
+				}
+			}
+		}()
+		defer func() {
+			stop()
+			<-renewed
 			if err := p.Locks.Release(context.WithoutCancel(ctx), pollerLock, p.Owner); err != nil {
 				p.Logger.Warn("release polling lease", "err", err)
 			}
-		}
-	}()
+		}()
+	}
 	for ctx.Err() == nil {
 		if !p.lead(ctx, &standing) {
 			if sleep(ctx, 2*time.Second) != nil {

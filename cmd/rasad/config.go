@@ -43,7 +43,8 @@ type config struct {
 	HTTPAddr     string // webhook, /healthz, /readyz, /metrics
 	RedisPrefix  string
 
-	Now func() time.Time // the clock; tests move it, production leaves it nil
+	Now     func() time.Time // the clock; tests move it, production leaves it nil
+	Retries []time.Duration  // waits between a failing update's attempts; nil: the production schedule
 }
 
 // need says which settings a subcommand cannot run without.

@@ -63,11 +63,18 @@ func newHarness(t testing.TB, edit func(*config)) *harness {
 
 func newHarnessWith(t testing.TB, opts apiserver.Options, edit func(*config)) *harness {
 	t.Helper()
+	return newHarnessOn(t, opts, postgrestest.New(t), redistest.New(t), edit)
+}
+
+// newHarnessOn runs the bot on the given database and Redis: a Redis of
+// the test's own, or a database behind a proxy that can be cut.
+func newHarnessOn(t testing.TB, opts apiserver.Options, db *postgres.DB, rs *redis.Store, edit func(*config)) *harness {
+	t.Helper()
 	h := &harness{
 		t:     t,
 		srv:   apiserver.New(opts),
-		db:    postgrestest.New(t),
-		rs:    redistest.New(t),
+		db:    db,
+		rs:    rs,
 		clock: &clock{now: time.Date(2026, 6, 7, 9, 0, 0, 0, domain.Tehran)},
 		log:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}

@@ -109,7 +109,7 @@ const webhookPath = "/telegram/webhook"
 // serveWebhook registers the webhook and handles what it receives until ctx
 // ends; then it stops taking requests and finishes what it took.
 func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string, mux *http.ServeMux) error {
-	d := newDispatcher(b, rs, log, owner)
+	d := dispatcherFor(cfg, b, rs, log, owner)
 	d.Locks = rs // a chat's updates may reach several replicas at once
 	wh := &bot.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: 2 * time.Second, Logger: log}
 	path, secretHeader := webhookPath, cfg.Secret
@@ -163,7 +163,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
 	poller := &bot.Poller{
 		API:        api,
-		Dispatcher: newDispatcher(b, rs, log, owner),
+		Dispatcher: dispatcherFor(cfg, b, rs, log, owner),
 		Timeout:    cfg.PollTimeout,
 		Logger:     log,
 		Locks:      rs,
@@ -216,6 +216,18 @@ func processName() string {
 	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6]
 }
 
+func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
+	d := newDispatcher(b, rs, log, owner)
+	if cfg.Retries != nil {
+		d.Retries = cfg.Retries
+	}
+	return d
+}
+
+// retries try a failing update again for about half a minute (Postgres or
+// Redis away for a moment) before the user is told.
+var retries = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
+
 func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
 	return &bot.Dispatcher{
 		Handler: b,
@@ -223,7 +235,7 @@ func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) 
 		Owner:   owner,
 		Lease:   15 * time.Second, // renewed while handling; a crashed process's updates wait this long
 		Keep:    24 * time.Hour,
-		Retries: []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second},
+		Retries: retries,
 		Logger:  log,
 		Timeout: time.Minute,
 	}
