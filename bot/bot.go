@@ -28,6 +28,7 @@ type Config struct {
 	// self-hosted server), per chat per second, and the burst a chat may use.
 	SendRate, SendChatRate float64
 	SendChatBurst          int
+	Metrics                Metrics // nil: not counted
 }
 
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
@@ -57,7 +58,11 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 		return nil, err
 	}
 	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
-	b.send = newSender(api, NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), log, b.markBlocked)
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+		b.cfg.Metrics = cfg.Metrics
+	}
+	b.send = newSender(api, NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
 	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow()} {
 		b.flows[f.Name] = f

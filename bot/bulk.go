@@ -431,6 +431,7 @@ func (b *Bot) registerRows(c *Ctx, fields []int, rows []sheetRow, now time.Time)
 			}
 			agencies[held.AgencyID] = name
 		}
+		b.cfg.Metrics.DuplicateBlocked()
 		statuses[i] = xlsx.Status{Text: c.T("bulk.dup_other", "agency", name, "date", c.date(held.CreatedAt)), Kind: xlsx.Duplicate}
 	}
 	return statuses, sum, nil

@@ -113,6 +113,7 @@ func (b *Bot) startFlowAt(c *Ctx, name string, data, answers map[string]string, 
 	if err := b.saveSession(c, s); err != nil {
 		return err
 	}
+	b.cfg.Metrics.Flow(name, "started")
 	return b.prompt(c, f, s, "")
 }
 
@@ -281,6 +282,7 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 	if err := b.endSession(c, s); err != nil {
 		return err
 	}
+	b.cfg.Metrics.Flow(s.Flow, "abandoned")
 	_, err := c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
 	return err
 }
@@ -374,6 +376,7 @@ func (b *Bot) confirm(c *Ctx, q *tgbotapi.CallbackQuery, f *Flow, s *Session) er
 	b.closeKeyboard(c, q, "")
 	err := f.Submit(c, s)
 	if err == nil {
+		b.cfg.Metrics.Flow(f.Name, "completed")
 		return b.endSession(c, s)
 	}
 	switch domain.KindOf(err) {

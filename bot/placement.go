@@ -72,6 +72,7 @@ func (b *Bot) checkNationalID(c *Ctx, s *Session, value string) error {
 	}
 	d := domain.Duplicate{Existing: held, SameAgency: held.AgencyID == c.User.LiaisonAgency()}
 	if !d.SameAgency {
+		b.cfg.Metrics.DuplicateBlocked()
 		attempt := domain.DuplicateAttempt{NationalID: held.NationalID, ProgramYear: held.ProgramYear,
 			AgencyID: c.User.LiaisonAgency(), LiaisonID: c.User.ID, HolderID: held.ID, At: now}
 		if err := b.store.RecordDuplicateAttempt(c, attempt); err != nil {
@@ -119,6 +120,9 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	saved, err := b.store.CreatePlacement(c, p, now)
 	if d, ok := domain.AsDuplicate(err); ok {
 		// Someone registered the code between the check and the confirm.
+		if !d.SameAgency {
+			b.cfg.Metrics.DuplicateBlocked()
+		}
 		b.tellDuplicate(c, d)
 		return nil
 	}

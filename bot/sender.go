@@ -19,14 +19,15 @@ import (
 type Sender struct {
 	api       API
 	pacer     *Pacer
+	metrics   Metrics
 	log       *slog.Logger
 	attempts  int
 	maxWait   time.Duration
 	onBlocked func(ctx context.Context, chatID int64)
 }
 
-func newSender(api API, pacer *Pacer, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
-	return &Sender{api: api, pacer: pacer, log: log, attempts: 5, maxWait: time.Minute, onBlocked: onBlocked}
+func newSender(api API, pacer *Pacer, metrics Metrics, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
+	return &Sender{api: api, pacer: pacer, metrics: metrics, log: log, attempts: 5, maxWait: time.Minute, onBlocked: onBlocked}
 }
 
 // Send sends c, a message, document or photo, paced, and returns the
@@ -67,6 +68,7 @@ func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, pac
 		}
 		var raw json.RawMessage
 		raw, err = s.api.Do(ctx, c)
+		s.metrics.Sent(methodOf(c), err)
 		if err == nil {
 			return raw, nil
 		}

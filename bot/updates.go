@@ -40,6 +40,16 @@ type Dispatcher struct {
 	// Locks, when set, serializes a chat's updates across replicas (webhook
 	// mode spreads one chat's updates over them).
 	Locks Locks
+	// Metrics, when set, counts updates, their handling time and how many
+	// are in flight.
+	Metrics Metrics
+}
+
+func (d *Dispatcher) metrics() Metrics {
+	if d.Metrics == nil {
+		return nopMetrics{}
+	}
+	return d.Metrics
 }
 
 // Batch handles updates of one chat in order and of different chats at once.
@@ -83,6 +93,13 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 // One handles a single update with claim, retries and give-up. It returns
 // false only when ctx ended before the update could be handled.
 func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
+	kind, m, start := updateKind(u), d.metrics(), time.Now()
+	m.Received(kind)
+	m.InFlight(1)
+	defer func() {
+		m.InFlight(-1)
+		m.Handled(kind, time.Since(start))
+	}()
 	id := int64(u.UpdateID)
 	log := d.Logger.With("update", u.UpdateID)
 	hctx := context.WithoutCancel(ctx)

@@ -43,8 +43,13 @@ type config struct {
 	HTTPAddr     string // webhook, /healthz, /readyz, /metrics
 	RedisPrefix  string
 
+	// The playground: rasad playground, or serve without BOT_TOKEN.
+	PlaygroundAddr string // PLAYGROUND_ADDR: the chat page's listen address
+	PlaygroundSeed bool   // PLAYGROUND_SEED or --seed: load the sample data at start
+
 	Now     func() time.Time // the clock; tests move it, production leaves it nil
 	Retries []time.Duration  // waits between a failing update's attempts; nil: the production schedule
+	metrics *promMetrics     // set by the wiring; nil: not counted
 }
 
 // need says which settings a subcommand cannot run without.
@@ -89,6 +94,8 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)
 		cfg.Secret = r.secret("WEBHOOK_SECRET")
 	}
+	cfg.PlaygroundAddr = r.str("PLAYGROUND_ADDR", "127.0.0.1:8080", false)
+	cfg.PlaygroundSeed = r.boolean("PLAYGROUND_SEED", false)
 	if r.err != nil {
 		return config{}, r.err
 	}

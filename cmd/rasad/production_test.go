@@ -110,3 +110,53 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 	}
 }
+
+// /metrics counts updates by kind, flows, 429s and what is in flight.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config) { c.metrics = newPromMetrics() })
+	p := h.person(10010, "Counted")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+	p.send("/cancel")
+	p.expect(h.T("flow.cancelled"))
+	h.srv.FailNext("sendMessage", 1, 429, 1)
+	p.send("/help")
+	p.expect(strings.Split(h.T("help.common"), "\n")[0])
+
+	wants := []string{
+		`rasad_updates_total{kind="command"} 3`,
+		`rasad_updates_total{kind="callback"} 1`,
+		`rasad_flows_total{event="started",flow="liaison"} 1`,
+		`rasad_flows_total{event="abandoned",flow="liaison"} 1`,
+		`rasad_send_errors_total{code="429",method="sendMessage"} 1`,
+		`rasad_too_many_requests_total 1`,
+		`rasad_updates_in_flight 0`,
+		`rasad_update_handling_seconds_count{kind="command"} 3`,
+	}
+	// The last update's handling ends just after its reply: scrape until
+	// the counts settle.
+	var missing []string
+	deadline := time.Now().Add(wait)
+	for {
+		resp := must[*http.Response](t)(http.Get("http://" + h.cfg.HTTPAddr + "/metrics"))
+		body := new(bytes.Buffer)
+		body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		missing = missing[:0]
+		for _, want := range wants {
+			if !strings.Contains(body.String(), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(missing) > 0 {
+		t.Errorf("metrics lack %q", missing)
+	}
+}

@@ -40,6 +40,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
 	}
 	log.Info("connected", "bot", api.Self().UserName, "api", cfg.BotAPIURL)
+	cfg.metrics = newPromMetrics()
 	return runBot(ctx, cfg, log, db, rs, api)
 }
 
@@ -62,6 +63,9 @@ func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
 	mux.Handle("GET /readyz", readyz(db, rs))
+	if cfg.metrics != nil {
+		mux.Handle("GET /metrics", cfg.metrics.handler())
+	}
 	if cfg.Mode == "webhook" {
 		return serveWebhook(ctx, cfg, log, b, rs, api, owner, mux)
 	}
@@ -150,6 +154,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		SendRate:        cfg.SendRate,
 		SendChatRate:    cfg.SendChatRate,
 		SendChatBurst:   cfg.ChatBurst,
+		Metrics:         metricsOf(cfg),
 	}, api, db, rs, log)
 	if err != nil {
 		return nil, err
@@ -216,8 +221,18 @@ func processName() string {
 	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + rand.Text()[:6]
 }
 
+// metricsOf is cfg's metrics as the bot's interface: a nil pointer must not
+// become a non-nil interface.
+func metricsOf(cfg config) bot.Metrics {
+	if cfg.metrics == nil {
+		return nil
+	}
+	return cfg.metrics
+}
+
 func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
 	d := newDispatcher(b, rs, log, owner)
+	d.Metrics = metricsOf(cfg)
 	if cfg.Retries != nil {
 		d.Retries = cfg.Retries
 	}
