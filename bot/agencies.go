@@ -33,8 +33,7 @@ func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
 // onAgency handles "ag|add" and "ag|ren|<id>".
 func (b *Bot) onAgency(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
-		b.log.Warn("agency button from a non-admin refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:agency")
 	}
 	if err := c.answerCallback(""); err != nil {
 		b.log.Warn("answer callback", "err", err)

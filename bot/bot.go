@@ -352,3 +352,18 @@ func (b *Bot) markBlocked(ctx context.Context, chat int64) {
 		b.log.Warn("mark user inactive", "chat", chat, "err", err)
 	}
 }
+
+// refuse answers an action the user may not take, logs it and keeps an
+// audit row of it: a button they were never meant to have, another
+// agency's record, an admin's command.
+func (b *Bot) refuse(c *Ctx, action string) error {
+	b.log.Warn("action refused", "action", action, "user", c.User.ID)
+	if err := b.store.RecordRefusal(c, c.User.ID, action, b.now()); err != nil {
+		b.log.Error("record refusal", "err", err)
+	}
+	if c.callback != nil {
+		return c.answerCallback(c.T("err.forbidden"))
+	}
+	_, err := c.reply(c.T("err.forbidden"), nil)
+	return err
+}

@@ -51,9 +51,7 @@ func (b *Bot) runCommand(c *Ctx, name, args string) error {
 			continue
 		}
 		if !cmd.allowed(c.User) {
-			b.log.Warn("command refused", "command", name, "user", c.User.ID)
-			_, err := c.reply(c.T("err.forbidden"), nil)
-			return err
+			return b.refuse(c, "command:"+name)
 		}
 		return cmd.Run(c, args)
 	}

@@ -18,6 +18,7 @@ type Users interface {
 	SetLanguage(ctx context.Context, id int64, lang string) error
 	SetActive(ctx context.Context, id int64, active bool) error
 	GrantRole(ctx context.Context, userID int64, g domain.Grant) error
+	RecordRefusal(ctx context.Context, telegramID int64, action string, at time.Time) error
 }
 
 // Agencies lists the province's agencies.

@@ -213,8 +213,7 @@ func (b *Bot) onLiaisonDecision(c *Ctx, q *tgbotapi.CallbackQuery, parts []strin
 		return c.stale()
 	}
 	if !c.User.Has(domain.RoleAdmin) {
-		b.log.Warn("liaison decision by non-admin refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:liaison-decision")
 	}
 	id, err := strconv.ParseInt(parts[2], 10, 64)
 	if err != nil {
@@ -289,8 +288,7 @@ func (b *Bot) cmdInvite(c *Ctx, _ string) error {
 
 func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
-		b.log.Warn("invite by non-admin refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:invite")
 	}
 	id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
 	if len(parts) != 2 || err != nil {

@@ -27,8 +27,7 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 	r, err := b.store.RespondToOffer(c, mustID(parts[2]), c.User.ID, accept, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
-		b.log.Warn("offer answered by someone else refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:offer-of-another")
 	case domain.CodeOf(err) == "stall.expired":
 		if err := c.answerCallback(c.T("stall.offer_expired")); err != nil {
 			b.log.Warn("answer callback", "err", err)
@@ -220,8 +219,7 @@ func (b *Bot) marketSummary(c *Ctx, m domain.Market) (string, error) {
 // onMarket handles "mk|al|<id>" (allocate) and "mk|ex|<id>" (export).
 func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
-		b.log.Warn("market button from a non-admin refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:market")
 	}
 	if len(parts) != 3 {
 		return c.stale()

@@ -194,7 +194,7 @@ func (b *Bot) cmdRegister(c *Ctx, _ string) error { return b.startFlow(c, "place
 
 func (b *Bot) onRegisterAnother(c *Ctx) error {
 	if !c.User.Has(domain.RoleLiaison) {
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:register")
 	}
 	if err := c.answerCallback(""); err != nil {
 		b.log.Warn("answer callback", "err", err)

@@ -52,8 +52,7 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 // "rec|field|<id>|<field>" and "rec|wd|<id>".
 func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleLiaison) {
-		b.log.Warn("record button from a non-liaison refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:record")
 	}
 	if len(parts) < 3 {
 		return c.stale()
@@ -75,8 +74,7 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	case err != nil:
 		return fmt.Errorf("load record: %w", err)
 	case p.AgencyID != c.User.LiaisonAgency():
-		b.log.Warn("record of another agency refused", "user", c.User.ID, "record", p.ID, "record_agency", p.AgencyID, "user_agency", c.User.LiaisonAgency())
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "record:of-agency-"+strconv.FormatInt(p.AgencyID, 10)+":"+strconv.FormatInt(p.ID, 10))
 	case p.Withdrawn():
 		return c.answerCallback(c.T("record.withdrawn"))
 	}

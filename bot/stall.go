@@ -306,8 +306,7 @@ func (b *Bot) onStallCancel(c *Ctx, parts []string) error {
 	_, err := b.store.CancelStallRequest(c, mustID(parts[2]), c.User.ID, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
-		b.log.Warn("stall request of someone else refused", "user", c.User.ID)
-		return c.answerCallback(c.T("err.forbidden"))
+		return b.refuse(c, "button:stall-request-of-another")
 	case domain.IsKind(err, domain.KindConflict), domain.IsKind(err, domain.KindNotFound):
 		return c.stale()
 	case err != nil:

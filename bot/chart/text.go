@@ -27,6 +27,11 @@ import (
 //go:embed fonts/Vazirmatn-Regular.ttf
 var vazirmatnTTF []byte
 
+// Font is the embedded Vazirmatn Regular TrueType file, shared so the
+// browser playground shows the same Persian face without a second copy. It
+// must not be modified.
+func Font() []byte { return vazirmatnTTF }
+
 // parsedFont is parsed once. A *font.Font is read-only and safe for concurrent
 // use; the *font.Face wrapping it (which holds caches) is not, so every
 // textRenderer gets its own Face.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rasad-gov/rasad/bot/apiserver"
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/storage/postgres"
 )
 
 const labourFa = "اداره کل تعاون، کار و رفاه اجتماعی استان تهران"
@@ -430,8 +431,12 @@ func TestAdminAddsAndRenamesAgencies(t *testing.T) {
 		t.Errorf("agency = %+v", a)
 	}
 
-	// Not for others, even with the button in hand.
+	// Not for others, and the refusal is kept.
 	p := h.person(2050, "Liaison")
 	p.send("/agencies")
 	p.expect(h.T("err.forbidden"))
+	refusals := must[[]postgres.Refusal](t)(h.db.Refusals(context.Background(), time.Time{}))
+	if len(refusals) != 1 || refusals[0].TelegramID != 2050 || refusals[0].Action != "command:agencies" {
+		t.Errorf("refusals %+v", refusals)
+	}
 }
