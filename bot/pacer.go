@@ -18,9 +18,10 @@ type Pacer struct {
 	chat   rate.Limit
 	burst  int
 
-	mu    sync.Mutex
-	chats map[int64]*chatLimiter
-	swept time.Time
+	mu     sync.Mutex
+	chats  map[int64]*chatLimiter
+	swept  time.Time
+	paused time.Time // a 429 holds every message back until then
 }
 
 type chatLimiter struct {
@@ -70,6 +71,9 @@ func (p *Pacer) reserve(chat int64, now time.Time) (time.Duration, func()) {
 	if per != nil {
 		d = max(d, per.DelayFrom(now))
 	}
+	p.mu.Lock()
+	d = max(d, p.paused.Sub(now))
+	p.mu.Unlock()
 	return d, func() {
 		all.CancelAt(now)
 		if per != nil {
@@ -98,4 +102,17 @@ func (p *Pacer) chatLimiter(chat int64, now time.Time) *rate.Limiter {
 	}
 	c.used = now
 	return c.lim
+}
+
+// Pause holds every message back until now+d: a 429's retry_after is the
+// platform saying the whole bot sends too fast, not one message.
+func (p *Pacer) Pause(now time.Time, d time.Duration) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until := now.Add(d); until.After(p.paused) {
+		p.paused = until
+	}
 }

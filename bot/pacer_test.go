@@ -68,3 +68,20 @@ func TestNilPacerDoesNotPace(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// After a 429 every chat waits out retry_after, not just the refused one.
+func TestPacerPauseHoldsEveryChat(t *testing.T) {
+	p := NewPacer(30, 1, 3)
+	t0 := time.Unix(1_700_000_000, 0)
+	p.Pause(t0, 5*time.Second)
+	if d, _ := p.reserve(99, t0.Add(time.Second)); d != 4*time.Second {
+		t.Errorf("another chat during the pause waits %v, want 4s", d)
+	}
+	if d, _ := p.reserve(98, t0.Add(6*time.Second)); d != 0 {
+		t.Errorf("after the pause: %v", d)
+	}
+	p.Pause(t0, time.Second) // a shorter pause does not cut a longer one
+	if d, _ := p.reserve(97, t0.Add(2*time.Second)); d != 3*time.Second {
+		t.Errorf("shorter pause: %v", d)
+	}
+}

@@ -97,6 +97,7 @@ func (s *Sender) classify(ctx context.Context, chatID int64, err error, backoff 
 	switch {
 	case ae.Code == http.StatusTooManyRequests:
 		wait := max(ae.RetryAfter, time.Second)
+		s.pacer.Pause(time.Now(), wait)
 		return wait, wait <= s.maxWait
 	case ae.Code == http.StatusForbidden:
 		if s.onBlocked != nil && chatID != 0 {

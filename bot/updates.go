@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -103,13 +104,35 @@ func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 	id := int64(u.UpdateID)
 	log := d.Logger.With("update", u.UpdateID)
 	hctx := context.WithoutCancel(ctx)
+	// The update's claim and the chat's lock are held by this handling, not
+	// by the process: two deliveries of one update, or two updates of one
+	// chat, arriving at the same process wait for each other too.
+	token := d.Owner + "/" + rand.Text()[:10]
+	if chat := chatKey(u); d.Locks != nil && chat != 0 {
+		// Held across retries, so a later update of the chat cannot be
+		// applied while this one waits to be tried again.
+		lock := "chat:" + strconv.FormatInt(chat, 10)
+		if !d.lockChat(ctx, lock, token) {
+			return false
+		}
+		stop := d.keepAlive(hctx, func(ctx context.Context) error {
+			_, err := d.Locks.Acquire(ctx, lock, token, d.Lease)
+			return err
+		})
+		defer func() {
+			stop()
+			if err := d.Locks.Release(hctx, lock, token); err != nil {
+				log.Warn("release chat lock", "err", err)
+			}
+		}()
+	}
 	var (
 		err       error
 		failures  int
 		busySince time.Time
 	)
 	for {
-		err = d.attempt(hctx, u, id)
+		err = d.attempt(hctx, u, id, token)
 		var wait time.Duration
 		switch {
 		case err == nil, errors.Is(err, errDone):
@@ -118,13 +141,13 @@ func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 			log.Error("update handler panicked", "err", err)
 			d.giveUp(hctx, u, err)
 			// Recorded as done: redelivering it would panic again, forever.
-			if ferr := d.Log.FinishUpdate(hctx, id, d.Owner, d.Keep); ferr != nil {
+			if ferr := d.Log.FinishUpdate(hctx, id, token, d.Keep); ferr != nil {
 				log.Warn("finish update", "err", ferr)
 			}
 			return true
 		case errors.Is(err, errBusy):
-			// Another process is handling it and renews its claim while it
-			// does; a dead one's claim lapses after the lease.
+			// Another handling has it and renews its claim while it works;
+			// a dead one's claim lapses after the lease.
 			if busySince.IsZero() {
 				busySince = time.Now()
 			}
@@ -161,8 +184,8 @@ func (d *Dispatcher) giveUp(ctx context.Context, u tgbotapi.Update, err error) {
 	d.Handler.GiveUp(gctx, u, err)
 }
 
-func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) (err error) {
-	claimed, done, err := d.Log.ClaimUpdate(ctx, id, d.Owner, d.Lease)
+func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64, token string) (err error) {
+	claimed, done, err := d.Log.ClaimUpdate(ctx, id, token, d.Lease)
 	switch {
 	case err != nil:
 		return fmt.Errorf("claim update: %w", err)
@@ -173,52 +196,42 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64) (
 	}
 	hctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
-	lock := ""
-	if chat := chatKey(u); d.Locks != nil && chat != 0 {
-		lock = "chat:" + strconv.FormatInt(chat, 10)
-		if err := d.lockChat(hctx, lock); err != nil {
-			if rerr := d.Log.ReleaseUpdate(ctx, id, d.Owner); rerr != nil {
-				d.Logger.Warn("release update", "update", id, "err", rerr)
-			}
-			return err
-		}
-	}
-	stopRenew := d.renew(hctx, id, lock)
+	stop := d.keepAlive(hctx, func(ctx context.Context) error {
+		_, _, err := d.Log.ClaimUpdate(ctx, id, token, d.Lease)
+		return err
+	})
 	err = d.handle(hctx, u)
-	stopRenew()
-	if lock != "" {
-		if rerr := d.Locks.Release(ctx, lock, d.Owner); rerr != nil {
-			d.Logger.Warn("release chat lock", "err", rerr)
-		}
-	}
+	stop()
 	if err != nil {
-		if rerr := d.Log.ReleaseUpdate(ctx, id, d.Owner); rerr != nil {
+		if rerr := d.Log.ReleaseUpdate(ctx, id, token); rerr != nil {
 			d.Logger.Warn("release update", "update", id, "err", rerr)
 		}
 		return err
 	}
-	if err := d.Log.FinishUpdate(ctx, id, d.Owner, d.Keep); err != nil {
-		// Handled but not recorded: a redelivery would be handled again,
-		// which the session's record of its last update makes harmless.
+	if err := d.Log.FinishUpdate(ctx, id, token, d.Keep); err != nil {
+		// Handled but not recorded: a redelivery would be taken up again,
+		// and shows the flow's current step rather than applying twice
+		// when the session's last change was this update's.
 		d.Logger.Warn("finish update", "update", id, "err", err)
 	}
 	return nil
 }
 
-// lockChat waits for the chat's lock: another replica is handling an
-// earlier update of the same chat.
-func (d *Dispatcher) lockChat(ctx context.Context, name string) error {
+// lockChat waits for the chat's lock while another handling (here or on
+// another replica) has an earlier update of the chat, or Redis is away for
+// a moment; false means ctx ended first.
+func (d *Dispatcher) lockChat(ctx context.Context, name, token string) bool {
 	wait := 5 * time.Millisecond
 	for {
-		held, err := d.Locks.Acquire(ctx, name, d.Owner, d.Lease)
-		if err != nil {
-			return fmt.Errorf("lock chat: %w", err)
+		held, err := d.Locks.Acquire(ctx, name, token, d.Lease)
+		if err != nil && ctx.Err() == nil {
+			d.Logger.Warn("lock chat", "err", err)
 		}
 		if held {
-			return nil
+			return true
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return fmt.Errorf("lock chat: %w", err)
+		if sleep(ctx, wait) != nil {
+			return false
 		}
 		wait = min(wait*2, 200*time.Millisecond)
 	}
@@ -235,10 +248,9 @@ func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update) (err error) 
 	return d.Handler.Handle(ctx, u)
 }
 
-// renew keeps the claim (and the chat's lock) alive while a slow handler
-// works, so leases can be short and a crashed process's updates are taken up
-// again soon.
-func (d *Dispatcher) renew(ctx context.Context, id int64, lock string) (stop func()) {
+// keepAlive renews a lease every third of its length until stopped, so
+// leases can be short and a crashed process's work is taken up soon.
+func (d *Dispatcher) keepAlive(ctx context.Context, renew func(context.Context) error) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -251,13 +263,8 @@ func (d *Dispatcher) renew(ctx context.Context, id int64, lock string) (stop fun
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if _, _, err := d.Log.ClaimUpdate(ctx, id, d.Owner, d.Lease); err != nil {
-					d.Logger.Warn("renew update claim", "update", id, "err", err)
-				}
-				if lock != "" {
-					if _, err := d.Locks.Acquire(ctx, lock, d.Owner, d.Lease); err != nil {
-						d.Logger.Warn("renew chat lock", "err", err)
-					}
+				if err := renew(ctx); err != nil {
+					d.Logger.Warn("renew lease", "err", err)
 				}
 			}
 		}

@@ -28,6 +28,9 @@ type Webhook struct {
 	SecretInPath bool
 	MaxWait      time.Duration
 	Logger       *slog.Logger
+	// Life bounds the handling of what was received: cancelled at
+	// shutdown, it stops retries and waits that would outlive the process.
+	Life context.Context
 
 	wg sync.WaitGroup
 }
@@ -66,8 +69,10 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.wg.Go(func() {
 		defer close(done)
 		// Detached from the request: the update is handled even after the
-		// server was answered.
-		w.Dispatcher.One(context.Background(), u)
+		// server was answered, until the process stops.
+		if !w.Dispatcher.One(w.Life, u) {
+			w.Logger.Error("update received but not handled before shutdown", "update", u.UpdateID)
+		}
 	})
 	t := time.NewTimer(w.MaxWait)
 	defer t.Stop()
@@ -79,9 +84,18 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	rw.WriteHeader(http.StatusOK)
 }
 
-// Wait blocks until every update received has been handled, for a graceful
-// shutdown after the HTTP server stopped taking requests.
-func (w *Webhook) Wait() { w.wg.Wait() }
+// Wait blocks until every update received has been handled, or ctx ends,
+// for a graceful shutdown after the HTTP server stopped taking requests.
+func (w *Webhook) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // SetWebhook points the Bot API server at url with the secret. The library's
 // WebhookConfig has no secret_token field, so the request is made by hand.

@@ -40,7 +40,8 @@ type config struct {
 	WebhookURL   string // public base URL the Bot API server posts to
 	Secret       string // webhook secret
 	SecretInPath bool   // Bale sends no secret header: the secret goes in the path
-	HTTPAddr     string // webhook, /healthz, /readyz, /metrics
+	HTTPAddr     string // the webhook
+	MetricsAddr  string // /healthz, /readyz, /metrics
 	RedisPrefix  string
 
 	// The playground: rasad playground, or serve without BOT_TOKEN.
@@ -50,6 +51,9 @@ type config struct {
 	Now     func() time.Time // the clock; tests move it, production leaves it nil
 	Retries []time.Duration  // waits between a failing update's attempts; nil: the production schedule
 	metrics *promMetrics     // set by the wiring; nil: not counted
+	// webhookWait is how long a webhook request waits for its update to be
+	// handled before it is answered anyway; 0: two seconds.
+	webhookWait time.Duration
 }
 
 // need says which settings a subcommand cannot run without.
@@ -88,6 +92,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		Mode:         r.oneOf("MODE", "polling", []string{"polling", "webhook"}),
 		SecretInPath: r.boolean("WEBHOOK_SECRET_IN_PATH", false),
 		HTTPAddr:     r.str("HTTP_ADDR", ":8090", false),
+		MetricsAddr:  r.str("METRICS_ADDR", ":9090", false),
 		RedisPrefix:  r.str("REDIS_PREFIX", "rasad:", false),
 	}
 	if cfg.Mode == "webhook" {

@@ -257,6 +257,7 @@ func startProcess(t *testing.T, h *harness, dbURL string) *process {
 		"POLL_TIMEOUT=1s",
 		"SEND_RATE=0",
 		"HTTP_ADDR=" + freeAddr(t),
+		"METRICS_ADDR=" + freeAddr(t),
 		"LOG_LEVEL=warn",
 	}
 	out := &strings.Builder{}

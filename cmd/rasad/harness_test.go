@@ -89,6 +89,7 @@ func newHarnessOn(t testing.TB, opts apiserver.Options, db *postgres.DB, rs *red
 	cfg.PollTimeout = 2 * time.Second
 	cfg.SendRate = 0 // the in-repo server has no flood limits; pacing has tests of its own
 	cfg.HTTPAddr = freeAddr(t)
+	cfg.MetricsAddr = freeAddr(t)
 	cfg.Now = h.clock.Now
 	if edit != nil {
 		edit(&cfg)
@@ -131,7 +132,14 @@ func (h *harness) start() *proc {
 	}
 	h.cat = b.Catalogue()
 	p := &proc{bot: b, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- runWired(ctx, h.cfg, h.log, b, h.db, h.rs, api) }()
+	cfg := h.cfg
+	if len(h.procs) > 0 { // a second process listens on addresses of its own
+		cfg.MetricsAddr = freeAddr(h.t)
+		if cfg.Mode != "webhook" {
+			cfg.HTTPAddr = freeAddr(h.t)
+		}
+	}
+	go func() { p.done <- runWired(ctx, cfg, h.log, b, h.db, h.rs, api) }()
 	h.mu.Lock()
 	h.procs = append(h.procs, p)
 	h.mu.Unlock()

@@ -74,7 +74,10 @@ func TestWebhookModeBale(t *testing.T) {
 func TestSecondPollerStandsBy(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
-	h.start() // the second process
+	// The first process polls before the second starts, so stopping the
+	// first below is a takeover.
+	eventually(t, "the first process to poll", func() bool { return len(h.srv.Calls("getUpdates")) > 0 })
+	h.start()
 	p := h.person(10003, "User")
 	p.send("/start")
 	p.expect(h.T("start.welcome"))
@@ -95,7 +98,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	for _, path := range []string{"/healthz", "/readyz"} {
 		var resp *http.Response
 		eventually(t, path, func() bool {
-			r, err := http.Get("http://" + h.cfg.HTTPAddr + path)
+			r, err := http.Get("http://" + h.cfg.MetricsAddr + path)
 			if err != nil {
 				return false
 			}
@@ -141,7 +144,7 @@ func TestMetrics(t *testing.T) {
 	var missing []string
 	deadline := time.Now().Add(wait)
 	for {
-		resp := must[*http.Response](t)(http.Get("http://" + h.cfg.HTTPAddr + "/metrics"))
+		resp := must[*http.Response](t)(http.Get("http://" + h.cfg.MetricsAddr + "/metrics"))
 		body := new(bytes.Buffer)
 		body.ReadFrom(resp.Body)
 		resp.Body.Close()
@@ -159,4 +162,41 @@ func TestMetrics(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("metrics lack %q", missing)
 	}
+}
+
+// Handling slower than the webhook's early answer: the chat's next update
+// and a redelivery arrive while the first is still being handled; each is
+// applied once, in order.
+func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
+	t.Parallel()
+	h := newHarnessWith(t, apiserver.Options{}, func(c *config) {
+		c.Mode = "webhook"
+		c.Secret = "a-webhook-secret-of-some-length"
+		c.WebhookURL = "http://" + c.HTTPAddr
+		c.webhookWait = 50 * time.Millisecond
+	})
+	p := h.person(10020, "Slow")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+	must[int](t)(p.ShareContact("09121234567", p.ID()))
+	p.expect(h.T("contact.received"))
+	p.expect(h.T("liaison.agency.prompt"))
+	p.tap(labourFa)
+	p.expect(h.T("liaison.name.prompt"))
+
+	h.srv.SetDelay("sendMessage", 400*time.Millisecond) // each reply outlasts the 50ms answer
+	name := p.send("نرگس رحیمی")
+	p.send("کارشناس ارشد")
+	// Redelivered once the server had its early answer, while it is still
+	// being handled.
+	eventually(t, "the redelivery", func() bool { return h.srv.Redeliver(name) == nil })
+	p.expect(h.T("liaison.position.prompt"))
+	review := p.expect(h.T("liaison.review"))
+	h.srv.SetDelay("sendMessage", 0)
+	if !strings.Contains(review.Text, "نرگس رحیمی") || !strings.Contains(review.Text, "کارشناس ارشد") {
+		t.Errorf("answers applied out of order:\n%s", review.Text)
+	}
+	p.expectNothing(600 * time.Millisecond)
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -60,17 +62,22 @@ func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db 
 	owner := processName()
 	jobs := runJobs(ctx, cfg, log, b, owner)
 	defer jobs.Wait()
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
-	mux.Handle("GET /readyz", readyz(db, rs))
+	// Health and metrics on their own address: the webhook's is public,
+	// and a readiness probe must not let strangers make database calls.
+	internal := http.NewServeMux()
+	internal.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
+	internal.Handle("GET /readyz", readyz(db, rs))
 	if cfg.metrics != nil {
-		mux.Handle("GET /metrics", cfg.metrics.handler())
+		internal.Handle("GET /metrics", cfg.metrics.handler())
 	}
+	stopInternal, err := listen(ctx, cfg.MetricsAddr, internal, log)
+	if err != nil {
+		return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	defer stopInternal()
 	if cfg.Mode == "webhook" {
-		return serveWebhook(ctx, cfg, log, b, rs, api, owner, mux)
+		return serveWebhook(ctx, cfg, log, b, rs, api, owner)
 	}
-	stopHTTP := listen(ctx, cfg.HTTPAddr, mux, log)
-	defer stopHTTP()
 	return poll(ctx, cfg, log, b, rs, api, owner)
 }
 
@@ -90,11 +97,16 @@ func readyz(db *postgres.DB, rs *redis.Store) http.Handler {
 	})
 }
 
-// listen serves mux on addr until the returned stop is called.
-func listen(ctx context.Context, addr string, mux http.Handler, log *slog.Logger) (stop func()) {
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+// listen binds addr now, so a taken port stops start-up with its reason,
+// and serves mux until the returned stop is called.
+func listen(ctx context.Context, addr string, mux http.Handler, log *slog.Logger) (stop func(), err error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http listener", "addr", addr, "err", err)
 		}
 	}()
@@ -104,24 +116,36 @@ func listen(ctx context.Context, addr string, mux http.Handler, log *slog.Logger
 		if err := srv.Shutdown(sctx); err != nil {
 			log.Warn("http shutdown", "err", err)
 		}
-	}
+	}, nil
 }
 
 // webhookPath is where the Bot API server posts updates.
 const webhookPath = "/telegram/webhook"
 
 // serveWebhook registers the webhook and handles what it receives until ctx
-// ends; then it stops taking requests and finishes what it took.
-func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string, mux *http.ServeMux) error {
+// ends; then it stops taking requests and finishes, for a while, what it
+// took.
+func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
 	d := dispatcherFor(cfg, b, rs, log, owner)
 	d.Locks = rs // a chat's updates may reach several replicas at once
-	wh := &bot.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: 2 * time.Second, Logger: log}
+	life, endLife := context.WithCancel(context.WithoutCancel(ctx))
+	defer endLife()
+	wait := cmp.Or(cfg.webhookWait, 2*time.Second)
+	wh := &bot.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: wait, Logger: log, Life: life}
 	path, secretHeader := webhookPath, cfg.Secret
+	mux := http.NewServeMux()
 	if cfg.SecretInPath {
+		// Any last segment reaches the handler, which compares it in
+		// constant time and logs a wrong one.
 		path, secretHeader = webhookPath+"/"+cfg.Secret, ""
+		mux.Handle("POST "+webhookPath+"/", wh)
+	} else {
+		mux.Handle("POST "+webhookPath, wh)
 	}
-	mux.Handle("POST "+path, wh)
-	stopHTTP := listen(ctx, cfg.HTTPAddr, mux, log)
+	stopHTTP, err := listen(ctx, cfg.HTTPAddr, mux, log)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
 	if err := bot.SetWebhook(ctx, api, strings.TrimRight(cfg.WebhookURL, "/")+path, secretHeader, 40); err != nil {
 		stopHTTP()
 		return fmt.Errorf("set webhook at WEBHOOK_URL: %w", err)
@@ -129,7 +153,14 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 	log.Info("receiving updates by webhook", "addr", cfg.HTTPAddr)
 	<-ctx.Done()
 	stopHTTP()
-	wh.Wait()
+	// Updates already answered are not sent again: give them time to
+	// finish, then cut what is left (it is logged).
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := wh.Wait(wctx); err != nil {
+		endLife()
+		log.Error("shutdown cut updates still being handled", "err", err)
+	}
 	log.Info("stopped")
 	return nil
 }
