@@ -125,8 +125,10 @@ lint: ## gofmt -l must list nothing, then go vet
 bench: ## run the benchmarks (needs make services)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-run: ## rasad serve against local Postgres (database rasad) and Redis db 1; needs BOT_TOKEN
-	@: "$${BOT_TOKEN:?set BOT_TOKEN first, e.g. BOT_TOKEN=123456:ABC... make run}"
+run: ## rasad serve against local Postgres (database rasad) and Redis db 1; without BOT_TOKEN: the browser playground
+	@if [ -z "$${BOT_TOKEN:-}" ]; then
+		echo "BOT_TOKEN is not set: starting the playground (the bot in a browser page, on $${PLAYGROUND_ADDR:-127.0.0.1:8080})"
+	fi
 	if [ '$(DATABASE_URL)' = '$(DEFAULT_DATABASE_URL)' ]; then
 		has_db() { psql -X -w -U postgres -h 127.0.0.1 -p 5432 -d postgres -Atc "select 1 from pg_database where datname = 'rasad'" </dev/null; }
 		if ! found=$$(has_db); then
@@ -146,7 +148,7 @@ services: ## install (apt-get, if missing) and start local PostgreSQL and Redis
 docker: ## build the container image rasad
 	docker build -t rasad .
 
-up: ## docker compose up --build (Postgres, Redis and the bot; needs BOT_TOKEN)
+up: ## docker compose up --build (Postgres, Redis and the bot; without BOT_TOKEN: the playground on 127.0.0.1:8080)
 	docker compose up --build
 
 clean: ## remove the ./rasad binary

@@ -81,16 +81,30 @@ func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Keyboard = append(v.Keyboard, out)
 	}
-	// The menu Telegram shows: the chat's own, else the default one.
-	v.Commands = p.opts.Server.Commands(tgbotapi.NewBotCommandScopeChat(u.ID))
-	if v.Commands == nil {
-		v.Commands = p.opts.Server.Commands(tgbotapi.BotCommandScope{})
-	}
-	if v.Commands == nil {
-		v.Commands = []tgbotapi.BotCommand{}
-	}
+	v.Commands = p.menu(su)
 	v.User = p.view(r.Context(), u)
 	writeJSON(w, http.StatusOK, v)
+}
+
+// menu is the command menu a Telegram client shows the user: the narrowest
+// scope that has commands, in the user's language or else in none.
+func (p *Playground) menu(su *apiserver.User) []tgbotapi.BotCommand {
+	lang := su.Info().LanguageCode
+	for _, scope := range []tgbotapi.BotCommandScope{
+		tgbotapi.NewBotCommandScopeChat(su.ID()),
+		tgbotapi.NewBotCommandScopeAllPrivateChats(),
+		tgbotapi.NewBotCommandScopeDefault(),
+	} {
+		if lang != "" {
+			if cmds := p.opts.Server.CommandsFor(scope, lang); cmds != nil {
+				return cmds
+			}
+		}
+		if cmds := p.opts.Server.CommandsFor(scope, ""); cmds != nil {
+			return cmds
+		}
+	}
+	return []tgbotapi.BotCommand{}
 }
 
 func messageOf(userID int64, m apiserver.Message) messageView {

@@ -173,10 +173,22 @@ func serveFont(w http.ResponseWriter, r *http.Request) {
 
 // AddUser shows a simulated user on the page, creating it in the Bot API
 // server. Adding a user already shown changes nothing, so seeding twice is
-// harmless. An empty phone gets a made-up mobile number derived from the id.
+// harmless. A zero id takes the next free one from 2001 on, clear of the
+// seeded users; an empty phone gets a made-up mobile number from the id.
 func (p *Playground) AddUser(u User) (User, error) {
-	if u.ID <= 0 {
+	if u.ID < 0 {
 		return User{}, fmt.Errorf("playground: user id %d: must be positive", u.ID)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if u.ID == 0 {
+		u.ID = 2001
+		for _, id := range p.order {
+			u.ID = max(u.ID, id+1)
+		}
+	}
+	if old, ok := p.users[u.ID]; ok {
+		return old, nil
 	}
 	u.Name = strings.TrimSpace(u.Name)
 	if u.Name == "" {
@@ -184,11 +196,6 @@ func (p *Playground) AddUser(u User) (User, error) {
 	}
 	if u.Phone == "" {
 		u.Phone = fmt.Sprintf("+98912%07d", u.ID%10_000_000)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if old, ok := p.users[u.ID]; ok {
-		return old, nil
 	}
 	su := p.opts.Server.User(u.ID, u.Name)
 	su.SetPhone(u.Phone)
@@ -228,6 +235,10 @@ func (p *Playground) Seed(ctx context.Context) ([]User, error) {
 		}
 		out = append(out, added)
 	}
+	// Roles may have changed for users already shown: the page refetches.
+	p.mu.Lock()
+	p.notifyLocked()
+	p.mu.Unlock()
 	return out, nil
 }
 
@@ -252,17 +263,6 @@ func (p *Playground) lookup(id int64) (User, bool) {
 	defer p.mu.Unlock()
 	u, ok := p.users[id]
 	return u, ok
-}
-
-func (p *Playground) newID() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	// Made-up users get ids after the seeded ones, clear of them.
-	next := int64(2001)
-	for _, id := range p.order {
-		next = max(next, id+1)
-	}
-	return next
 }
 
 func (p *Playground) account(ctx context.Context, id int64) Account {
@@ -309,9 +309,6 @@ func (p *Playground) createUser(w http.ResponseWriter, r *http.Request) {
 	var req User
 	if !readJSON(w, r, &req) {
 		return
-	}
-	if req.ID == 0 {
-		req.ID = p.newID()
 	}
 	u, err := p.AddUser(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Command rasad runs the Rasad bot and its operator tools.
 //
 //	rasad serve                                  run the bot (applies migrations first)
+//	rasad playground [--seed]                    the bot in a browser page, no bot token (also serve without BOT_TOKEN)
 //	rasad migrate                                apply database migrations and exit
 //	rasad admin grant <telegram-id> <role> [agency-code]
 //	rasad admin revoke <telegram-id> <role>
@@ -23,7 +24,8 @@ import (
 )
 
 const usage = `usage:
-  rasad serve                                    run the bot
+  rasad serve                                    run the bot (without BOT_TOKEN: the playground)
+  rasad playground [--seed]                      try the bot in a browser page, no bot token
   rasad migrate                                  apply database migrations
   rasad admin grant <telegram-id> <role> [agency-code]
   rasad admin revoke <telegram-id> <role>        roles: admin, manager, liaison, vendor
@@ -52,8 +54,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	var needs need
 	switch args[0] {
-	case "serve":
-		needs = needDatabase | needRedis | needBot
+	case "serve", "playground":
+		// Without BOT_TOKEN, serve starts the playground.
+		needs = needDatabase | needRedis
 	case "migrate", "admin", "import":
 		needs = needDatabase
 	case "help", "-h", "--help":
@@ -72,8 +75,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	slog.SetDefault(log) // storage logs applied migrations through the default logger
 
 	switch args[0] {
-	case "serve":
-		return serve(ctx, cfg, log)
+	case "serve", "playground":
+		if args[0] == "serve" && cfg.BotToken != "" {
+			return serve(ctx, cfg, log)
+		}
+		if args[0] == "serve" {
+			// Loud: a deployment that lost its token should not pass unnoticed.
+			log.Warn("BOT_TOKEN is not set: starting the playground (simulated users in a browser page), not a bot on Telegram")
+		}
+		if err := playgroundFlags(args[1:], &cfg); err != nil {
+			return err
+		}
+		return playground(ctx, cfg, log, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "admin":

@@ -41,6 +41,10 @@ const texts = {
   voice: 'پیام صوتی',
   phoneSaved: 'شماره همراه ذخیره شد.',
   noCommands: 'فهرست فرمانی تنظیم نشده است.',
+  emptyChat: ['هنوز پیامی نیست؛ ', ' را بفرستید.'],
+  bytes: 'بایت',
+  kb: 'کیلوبایت',
+  mb: 'مگابایت',
 };
 
 const avatarColors = ['#e17076', '#7bc862', '#65aadd', '#a695e7', '#ee7aae', '#6ec9cb', '#faa774'];
@@ -114,9 +118,15 @@ function faDigits(n) {
 }
 
 function fileSize(n) {
-  if (n < 1024) return `${faDigits(n)} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toLocaleString('fa-IR', { maximumFractionDigits: 1 })} KB`;
-  return `${(n / 1024 / 1024).toLocaleString('fa-IR', { maximumFractionDigits: 1 })} MB`;
+  const [v, unit] = n < 1024 ? [n, texts.bytes] : n < 1024 * 1024 ? [n / 1024, texts.kb] : [n / 1024 / 1024, texts.mb];
+  return `${v.toLocaleString('fa-IR', { maximumFractionDigits: 1 })} ${unit}`;
+}
+
+// fileBadge is what the round file icon shows: the extension, which needs
+// no emoji font.
+function fileBadge(name) {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && name.length - dot <= 5 ? name.slice(dot + 1).toUpperCase() : '…';
 }
 
 // --- users and columns ---
@@ -279,7 +289,7 @@ function renderHead(col, u) {
   col.uid.textContent = u.id;
   col.roles.replaceChildren(
     ...(u.roles.length
-      ? u.roles.map((r) => el('span', { class: 'role', title: r === 'liaison' && u.agency ? u.agency : r }, roleNames[r] || r))
+      ? u.roles.map((r) => el('span', { class: 'role', 'data-role': r, title: r === 'liaison' && u.agency ? u.agency : r }, roleNames[r] || r))
       : [el('span', { class: 'role none' }, texts.noRole)]),
   );
   if (document.activeElement !== col.phone) col.phone.value = u.phone || '';
@@ -327,7 +337,8 @@ function renderChat(id) {
   const lastId = v.messages.length ? v.messages[v.messages.length - 1].id : 0;
   const stick = nearBottom || lastId !== col.lastId;
   col.lastId = lastId;
-  box.replaceChildren(...v.messages.map((m) => renderMessage(id, m, stick ? box : null)));
+  if (v.messages.length) box.replaceChildren(...v.messages.map((m) => renderMessage(id, m, stick ? box : null)));
+  else box.replaceChildren(el('div', { class: 'empty-chat', title: 'No messages yet: send /start' }, texts.emptyChat[0], el('bdi', { dir: 'ltr' }, '/start'), texts.emptyChat[1]));
   if (stick) box.scrollTop = box.scrollHeight;
   col.kb.replaceChildren(
     ...v.keyboard.map((row) =>
@@ -365,7 +376,7 @@ function renderMessage(uid, m, stickTo) {
       el(
         'a',
         { class: 'doc', href: m.file.url, download: m.file.name, title: `Download (${m.file.mime})` },
-        el('span', { class: 'ico', 'aria-hidden': 'true' }, '📄'),
+        el('span', { class: 'ico', 'aria-hidden': 'true' }, fileBadge(m.file.name)),
         el('span', {}, el('span', { class: 'fname', dir: 'auto' }, m.file.name), el('br'), el('span', { class: 'fsize' }, fileSize(m.file.size))),
       ),
     );
@@ -429,8 +440,10 @@ function renderCommands(col) {
 // --- acting as the user ---
 
 async function sendText(col, text) {
-  if (!text.trim()) return;
+  // Telegram clients trim what is sent, and send nothing for blanks.
+  text = text.trim();
   col.input.value = '';
+  if (!text) return;
   try {
     await api('POST', `api/users/${col.id}/text`, { text });
   } catch (e) {
@@ -498,7 +511,7 @@ let pageToastCol = null;
 
 function pageToast(eOrText, kind) {
   if (!pageToastCol) {
-    const t = el('div', { class: 'toast', role: 'status', hidden: true, style: 'position: fixed; top: 64px; inset-inline: 30%;' });
+    const t = el('div', { class: 'toast', role: 'status', hidden: true, style: 'position: fixed; top: 64px;' });
     document.body.append(t);
     pageToastCol = { toast: t, toastTimer: 0 };
     t.addEventListener('click', () => hideToast(pageToastCol));
