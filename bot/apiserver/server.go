@@ -175,8 +175,11 @@ func New(opts Options) *Server {
 	}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.handler = http.HandlerFunc(s.serveHTTP)
+	hookTransport := http.DefaultTransport.(*http.Transport).Clone()
+	// Deliveries run up to max_connections at once; keep their connections.
+	hookTransport.MaxIdleConnsPerHost = 64
 	s.hookClient = &http.Client{
-		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		Transport: hookTransport,
 		// A webhook answering with a redirect is an error for Telegram.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -37,13 +37,23 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("redis at REDIS_URL: %w", err)
 	}
 	defer rs.Close()
-	api, err := bot.Connect(ctx, bot.Endpoint(cfg.BotAPIURL), cfg.BotToken, &http.Client{Timeout: cfg.PollTimeout + 15*time.Second})
+	api, err := bot.Connect(ctx, bot.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
 	if err != nil {
 		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
 	}
 	log.Info("connected", "bot", api.Self().UserName, "api", cfg.BotAPIURL)
 	cfg.metrics = newPromMetrics()
 	return runBot(ctx, cfg, log, db, rs, api)
+}
+
+// apiClient talks to the Bot API server. Every update makes about two
+// requests and many are in flight at once: the default two idle
+// connections per host made half of them open a new one (a TLS handshake,
+// against Telegram), which the load test measured at a fifth of the bot's CPU.
+func apiClient(cfg config) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 128, 128
+	return &http.Client{Transport: t, Timeout: cfg.PollTimeout + 15*time.Second}
 }
 
 // runBot runs the bot on opened services until ctx ends: the update loop
