@@ -96,15 +96,7 @@ func TestRedisRestartedMidFlow(t *testing.T) {
 		c.Retries = []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond}
 	})
 	p := h.person(11001, "Maryam")
-	p.send("/start")
-	p.expect(h.T("start.welcome"))
-	p.tap(h.T("role.liaison"))
-	p.expect(h.T("liaison.phone.prompt"))
-	must[int](t)(p.ShareContact("09121234567", p.ID()))
-	p.expect(h.T("contact.received"))
-	p.expect(h.T("liaison.agency.prompt"))
-	p.tap(labourFa)
-	p.expect(h.T("liaison.name.prompt"))
+	toNameStep(h, p)
 
 	own.stop()
 	p.send("مریم کریمی") // while Redis is down: retried, not lost
@@ -304,13 +296,7 @@ func TestKilledMidFlowContinues(t *testing.T) {
 	h, dbURL := subprocessHarness(t)
 	first := startProcess(t, h, dbURL)
 	p := h.person(11003, "Sara")
-	p.send("/start")
-	p.expect(h.T("start.welcome"))
-	p.tap(h.T("role.liaison"))
-	p.expect(h.T("liaison.phone.prompt"))
-	must[int](t)(p.ShareContact("09121234567", p.ID()))
-	p.expect(h.T("contact.received"))
-	p.expect(h.T("liaison.agency.prompt"))
+	toAgencyStep(h, p)
 
 	first.cmd.Process.Kill()
 	first.cmd.Wait()

@@ -297,3 +297,24 @@ func freeAddr(t testing.TB) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// toAgencyStep takes a new user from /start, as a liaison applicant who
+// shares their own phone, to the agency step, and returns its prompt.
+func toAgencyStep(h *harness, p person) apiserver.Message {
+	h.t.Helper()
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+	must[int](h.t)(p.ShareContact("09121234567", p.ID()))
+	p.expect(h.T("contact.received"))
+	return p.expect(h.T("liaison.agency.prompt"))
+}
+
+// toNameStep goes on from the agency step, choosing the labour directorate.
+func toNameStep(h *harness, p person) {
+	h.t.Helper()
+	toAgencyStep(h, p)
+	p.tap(labourFa)
+	p.expect(h.T("liaison.name.prompt"))
+}

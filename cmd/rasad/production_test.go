@@ -176,15 +176,7 @@ func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
 		c.webhookWait = 50 * time.Millisecond
 	})
 	p := h.person(10020, "Slow")
-	p.send("/start")
-	p.expect(h.T("start.welcome"))
-	p.tap(h.T("role.liaison"))
-	p.expect(h.T("liaison.phone.prompt"))
-	must[int](t)(p.ShareContact("09121234567", p.ID()))
-	p.expect(h.T("contact.received"))
-	p.expect(h.T("liaison.agency.prompt"))
-	p.tap(labourFa)
-	p.expect(h.T("liaison.name.prompt"))
+	toNameStep(h, p)
 
 	h.srv.SetDelay("sendMessage", 400*time.Millisecond) // each reply outlasts the 50ms answer
 	name := p.send("نرگس رحیمی")
