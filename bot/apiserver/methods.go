@@ -250,49 +250,31 @@ func (s *Server) markEditedLocked(rec *msgRecord) {
 // editMessageText replaces text and inline keyboard. As in Telegram, an
 // absent reply_markup removes the keyboard.
 func (s *Server) editMessageText(_ context.Context, req *request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, err := s.editTargetLocked(req)
-	if err != nil {
-		return nil, err
-	}
-	if rec.kind != "text" {
-		return nil, badRequest("there is no text in the message to edit")
-	}
-	text, mode := req.str("text"), req.str("parse_mode")
-	plain, err := checkText(text, mode, false)
-	if err != nil {
-		return nil, err
-	}
-	mk, err := parseMarkup(req.str("reply_markup"), true)
-	if err != nil {
-		return nil, err
-	}
-	var kb *tgbotapi.InlineKeyboardMarkup
-	if mk != nil {
-		kb = mk.inline
-	}
-	if plain == rec.tg.Text && text == rec.rawText && sameInline(kb, rec.tg.ReplyMarkup) {
-		return nil, errNotModified
-	}
-	rec.tg.Text, rec.rawText, rec.parseMode = plain, text, mode
-	rec.tg.ReplyMarkup = kb
-	s.markEditedLocked(rec)
-	return rec.snapshot(), nil
+	return s.editWords(req, false)
 }
 
+// editMessageCaption is editMessageText for a document's or photo's caption.
 func (s *Server) editMessageCaption(_ context.Context, req *request) (any, error) {
+	return s.editWords(req, true)
+}
+
+// editWords replaces a message's text (or caption) and inline keyboard.
+func (s *Server) editWords(req *request, caption bool) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, err := s.editTargetLocked(req)
 	if err != nil {
 		return nil, err
 	}
-	if rec.kind == "text" {
-		return nil, badRequest("there is no caption in the message to edit")
+	field, cur := "text", &rec.tg.Text
+	if caption {
+		field, cur = "caption", &rec.tg.Caption
 	}
-	caption, mode := req.str("caption"), req.str("parse_mode")
-	plain, err := checkText(caption, mode, true)
+	if (rec.kind == "text") == caption {
+		return nil, badRequest("there is no %s in the message to edit", field)
+	}
+	words, mode := req.str(field), req.str("parse_mode")
+	plain, err := checkText(words, mode, caption)
 	if err != nil {
 		return nil, err
 	}
@@ -304,10 +286,10 @@ func (s *Server) editMessageCaption(_ context.Context, req *request) (any, error
 	if mk != nil {
 		kb = mk.inline
 	}
-	if plain == rec.tg.Caption && caption == rec.rawText && sameInline(kb, rec.tg.ReplyMarkup) {
+	if plain == *cur && words == rec.rawText && sameInline(kb, rec.tg.ReplyMarkup) {
 		return nil, errNotModified
 	}
-	rec.tg.Caption, rec.rawText, rec.parseMode = plain, caption, mode
+	*cur, rec.rawText, rec.parseMode = plain, words, mode
 	rec.tg.ReplyMarkup = kb
 	s.markEditedLocked(rec)
 	return rec.snapshot(), nil
