@@ -130,12 +130,8 @@ func (b *Bot) agencyCodeFree(c *Ctx, _ *Session, code string) error {
 	return nil
 }
 
-func requireAdmin(c *Ctx, _ *Session) error {
-	if !c.User.Has(domain.RoleAdmin) {
-		return domain.Forbidden("forbidden")
-	}
-	return nil
-}
+// requireAdmin is a flow's Begin for admins' flows.
+var requireAdmin = requireRole(domain.RoleAdmin)
 
 // targetFlow sets an agency's commitment in one sector for this program
 // year; the whole split is loaded with rasad import targets.
@@ -144,7 +140,7 @@ func (b *Bot) targetFlow() *Flow {
 		Name: "target",
 		Steps: []Step{
 			{Field: "agency", Input: InputChoice, Choices: b.agencyChoices},
-			{Field: "sector", Input: InputChoice, Columns: 3, Choices: b.enumStep("sector", domain.Sectors)},
+			{Field: "sector", Input: InputChoice, Columns: 3, Choices: enumStep(b.cat, "sector", domain.Sectors)},
 			{Field: "jobs", Input: InputText, Parse: func(_ *Ctx, s string) (string, error) {
 				n, err := strconv.Atoi(domain.Normalize(strings.ReplaceAll(strings.ReplaceAll(s, ",", ""), "٬", "")))
 				if err != nil || n < 0 || n > 1_000_000 {

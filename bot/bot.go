@@ -143,7 +143,7 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 		// retrying cannot help, saying so can.
 		b.log.Warn("unphrased domain error", "err", err)
 		if chat := chatOf(u); chat != nil {
-			b.tell(ctx, chat.ID, b.cat.T(b.cfg.DefaultLanguage, "err."+strings.ReplaceAll(domain.KindOf(err).String(), " ", "")), nil)
+			b.tell(ctx, chat.ID, b.kindSentence(b.cfg.DefaultLanguage, err), nil)
 		}
 		err = nil
 	}
@@ -311,15 +311,25 @@ func (b *Bot) replyError(c *Ctx, err error) error {
 // own ("err.nationalid.checksum") or its kind's. Internal errors are
 // returned instead, to be retried.
 func (b *Bot) errorSentence(c *Ctx, err error) (string, error) {
-	k := domain.KindOf(err)
-	if k == domain.KindInternal {
+	if domain.KindOf(err) == domain.KindInternal {
 		return "", err
 	}
-	if code := domain.CodeOf(err); b.cat.Has("err." + code) {
-		return c.T("err." + code), nil
+	return b.sentence(c.Lang, err), nil
+}
+
+// sentence is the catalogue sentence of a domain error in lang: its code's
+// own ("err.nationalid.checksum"), or else its kind's.
+func (b *Bot) sentence(lang string, err error) string {
+	if code := domain.CodeOf(err); code != "" && b.cat.Has("err."+code) {
+		return b.cat.T(lang, "err."+code)
 	}
 	b.log.Warn("no sentence for error code", "code", domain.CodeOf(err))
-	return c.T("err." + strings.ReplaceAll(k.String(), " ", "")), nil
+	return b.kindSentence(lang, err)
+}
+
+// kindSentence is the sentence of err's kind ("err.notfound").
+func (b *Bot) kindSentence(lang string, err error) string {
+	return b.cat.T(lang, "err."+strings.ReplaceAll(domain.KindOf(err).String(), " ", ""))
 }
 
 // GiveUp tells the user an update could not be handled, so nothing fails

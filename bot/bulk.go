@@ -150,14 +150,6 @@ func (b *Bot) matchCell(f placementField, cell string) (string, bool) {
 	return "", false
 }
 
-// sentence is the catalogue sentence for a domain error in lang.
-func (b *Bot) sentence(lang string, err error) string {
-	if code := domain.CodeOf(err); code != "" && b.cat.Has("err."+code) {
-		return b.cat.T(lang, "err."+code)
-	}
-	return b.cat.T(lang, "err.invalid")
-}
-
 // checkRows parses every row and removes in-file duplicates, returning the
 // placements to store (with the row each came from) and the statuses known
 // before storing.

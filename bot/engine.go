@@ -440,9 +440,7 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	st := f.Steps[s.Step]
 	text := c.T(f.Name + "." + st.Field + ".prompt")
-	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {
-		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
-	}
+	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton { return b.flowButton(s, label, act, arg) }
 	nav := []tgbotapi.InlineKeyboardButton{}
 	if f.prev(s, s.Step) >= 0 {
 		nav = append(nav, btn(c.T("btn.back"), "b", ""))
@@ -500,9 +498,7 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	sb.WriteString(c.T(f.Name+".review", args...))
 	sb.WriteString("\n")
 	var edits []tgbotapi.InlineKeyboardButton
-	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton {
-		return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
-	}
+	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton { return b.flowButton(s, label, act, arg) }
 	for i, st := range f.Steps {
 		if st.Skip != nil && st.Skip(s) {
 			continue
@@ -526,6 +522,11 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
 	)
 	return sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+}
+
+// flowButton is a button of session s as it is now: "f|<id>|<seq>|<act>|<arg>".
+func (b *Bot) flowButton(s *Session, label, act, arg string) tgbotapi.InlineKeyboardButton {
+	return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
 }
 
 // show formats an answer for the review.

@@ -191,12 +191,7 @@ func (b *Bot) requestText(c *Ctx, lang string, r domain.LiaisonRequest) (string,
 	if err != nil {
 		return "", fmt.Errorf("load agency: %w", err)
 	}
-	digits := func(s string) string {
-		if lang == "fa" {
-			return domain.PersianDigits(s)
-		}
-		return s
-	}
+	digits := func(s string) string { return digitsIn(lang, s) }
 	return b.cat.T(lang, "admin.request",
 		"id", digits(strconv.FormatInt(r.ID, 10)),
 		"name", r.FullName,

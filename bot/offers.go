@@ -122,10 +122,7 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 	}
 	for _, a := range admins {
 		lang := b.langOf(a)
-		free := strconv.Itoa(m.Capacity - len(held))
-		if lang == "fa" {
-			free = domain.PersianDigits(free)
-		}
+		free := digitsIn(lang, strconv.Itoa(m.Capacity-len(held)))
 		b.tell(ctx, a.ID, b.cat.T(lang, key, "market", digitsIn(lang, m.Name(lang)), "free", free), nil)
 	}
 }

@@ -38,11 +38,11 @@ func (b *Bot) stallFlow() *Flow {
 			{Field: "nationalid", Input: InputText, Parse: parseAs(domain.ParseNationalID), Check: b.checkOpenRequest,
 				Show: func(c *Ctx, v string) string { return c.digits(v) }},
 			{Field: "name", Input: InputText, Parse: parseAs(domain.ParsePersonName)},
-			{Field: "gender", Input: InputChoice, Columns: 2, Choices: b.enumStep("gender", domain.Genders)},
+			{Field: "gender", Input: InputChoice, Columns: 2, Choices: enumStep(b.cat, "gender", domain.Genders)},
 			{Field: "femalehead", Input: InputChoice, Columns: 2, Choices: b.yesNo,
 				Skip: func(s *Session) bool { return s.Answers["gender"] != string(domain.GenderFemale) }},
-			{Field: "category", Input: InputChoice, Columns: 2, Choices: b.enumStep("category", domain.ProductCategories)},
-			{Field: "vendorkind", Input: InputChoice, Columns: 1, Choices: b.enumStep("vendorkind", domain.VendorKinds)},
+			{Field: "category", Input: InputChoice, Columns: 2, Choices: enumStep(b.cat, "category", domain.ProductCategories)},
+			{Field: "vendorkind", Input: InputChoice, Columns: 1, Choices: enumStep(b.cat, "vendorkind", domain.VendorKinds)},
 			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices},
 			market(1), market(2), market(3),
 		},
@@ -50,20 +50,11 @@ func (b *Bot) stallFlow() *Flow {
 	}
 }
 
-func (b *Bot) enumStep(name string, values any) func(*Ctx, *Session) ([]Choice, error) {
-	return func(c *Ctx, _ *Session) ([]Choice, error) {
-		switch v := values.(type) {
-		case []domain.Gender:
-			return enumChoices(name, v)(b.cat, c.Lang), nil
-		case []domain.ProductCategory:
-			return enumChoices(name, v)(b.cat, c.Lang), nil
-		case []domain.VendorKind:
-			return enumChoices(name, v)(b.cat, c.Lang), nil
-		case []domain.Sector:
-			return enumChoices(name, v)(b.cat, c.Lang), nil
-		}
-		return nil, fmt.Errorf("enum step %s: unsupported values %T", name, values)
-	}
+// enumStep is the Choices of a step answered by one of values, labelled
+// "<name>.<value>" in the catalogue.
+func enumStep[T ~string](cat *Catalogue, name string, values []T) func(*Ctx, *Session) ([]Choice, error) {
+	choices := enumChoices(name, values)
+	return func(c *Ctx, _ *Session) ([]Choice, error) { return choices(cat, c.Lang), nil }
 }
 
 func (b *Bot) yesNo(c *Ctx, _ *Session) ([]Choice, error) {
@@ -134,11 +125,7 @@ func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
 
 // marketLabel names a market with its days, so a vendor can choose by them.
 func (b *Bot) marketLabel(c *Ctx, m domain.Market) string {
-	var days []string
-	for _, d := range m.Weekdays {
-		days = append(days, c.T("weekday."+domain.WeekdayCode(d)))
-	}
-	return b.marketTitle(c, m) + " (" + strings.Join(days, "، ") + ")"
+	return b.marketTitle(c, m) + " (" + b.weekdays(c, m) + ")"
 }
 
 // marketTitle is a market's name in the reader's digits: names are stored
