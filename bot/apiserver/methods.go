@@ -110,7 +110,7 @@ func (s *Server) addMessageLocked(ch *chatState, rec *msgRecord, mk *markup) {
 	if rec.fromBot {
 		ch.botMsgs = append(ch.botMsgs, rec)
 	}
-	s.stateSig.fire()
+	s.chatChangedLocked(ch)
 }
 
 // checkText renders and validates a message text or caption.
@@ -244,7 +244,7 @@ func (s *Server) markEditedLocked(rec *msgRecord) {
 	rec.edited, rec.editDate = true, now
 	rec.tg.EditDate = int(now.Unix())
 	rec.version++
-	s.stateSig.fire()
+	s.chatChangedLocked(s.chats[rec.tg.Chat.ID])
 }
 
 // editMessageText replaces text and inline keyboard. As in Telegram, an
@@ -339,7 +339,7 @@ func (s *Server) deleteMessage(_ context.Context, req *request) (any, error) {
 	}
 	rec.deleted = true
 	rec.version++
-	s.stateSig.fire()
+	s.chatChangedLocked(ch)
 	return true, nil
 }
 
@@ -360,7 +360,7 @@ func (s *Server) answerCallbackQuery(_ context.Context, req *request) (any, erro
 	}
 	cb.answered = true
 	cb.answer = CallbackAnswer{Text: req.str("text"), ShowAlert: req.boolean("show_alert"), URL: req.str("url"), CacheTime: int(cacheTime)}
-	s.stateSig.fire()
+	s.chatChangedLocked(s.chats[cb.chatID])
 	return true, nil
 }
 
@@ -386,7 +386,7 @@ func (s *Server) sendChatAction(_ context.Context, req *request) (any, error) {
 		return nil, badRequest("wrong parameter action in request")
 	}
 	ch.actions = append(ch.actions, action)
-	s.stateSig.fire()
+	s.chatChangedLocked(ch)
 	return true, nil
 }
 
@@ -419,7 +419,7 @@ func (s *Server) leaveChat(_ context.Context, req *request) (any, error) {
 		return nil, badRequest("chat member status can't be changed in private chats")
 	}
 	ch.left = true
-	s.stateSig.fire()
+	s.chatChangedLocked(ch)
 	return true, nil
 }
 

@@ -8,7 +8,8 @@
 //
 // All state lives in one Server guarded by one mutex; User and Chat values are
 // light handles (server pointer + id), so every exported method is safe for
-// concurrent use. Waiting is done on broadcast channels, never by polling.
+// concurrent use. Waiting is done on broadcast channels, never by polling:
+// one per chat for waits on a chat, one for the whole server.
 package apiserver
 
 import (
@@ -106,7 +107,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	queueSig signal // pending update queue or webhook changed
-	stateSig signal // chats, messages or callbacks changed
+	// stateSig fires at every change of chats, messages or callbacks (for
+	// Changed and for waits that span chats); each chat also has a signal
+	// of its own, so a user waiting on its chat is not woken by the others.
+	stateSig signal
 
 	users map[int64]*userState
 	chats map[int64]*chatState
@@ -148,6 +152,12 @@ func (s *signal) fire() {
 		close(s.ch)
 		s.ch = nil
 	}
+}
+
+// chatChangedLocked wakes the waiters on chat ch and on the whole server.
+func (s *Server) chatChangedLocked(ch *chatState) {
+	ch.sig.fire()
+	s.stateSig.fire()
 }
 
 // New starts a server listening on opts.Addr (default 127.0.0.1:0). It panics

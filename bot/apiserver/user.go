@@ -29,7 +29,8 @@ type chatState struct {
 	actions   []string
 	blocked   bool
 	left      bool
-	started   bool // the user has written to the bot (Options.RequireStart)
+	started   bool   // the user has written to the bot (Options.RequireStart)
+	sig       signal // fired with stateSig when anything in this chat changes
 }
 
 func newChatState(c *tgbotapi.Chat) *chatState {
@@ -420,7 +421,13 @@ func (u *User) visibleLabelsLocked(ch *chatState) string {
 func (s *Server) WaitAnswer(callbackID string, timeout time.Duration) (CallbackAnswer, error) {
 	var ans CallbackAnswer
 	var known bool
-	ok := s.waitState(timeout, func() bool {
+	wake := func() *signal {
+		if cb := s.callbacks[callbackID]; cb != nil {
+			return &s.chats[cb.chatID].sig // answers fire the chat's signal
+		}
+		return &s.stateSig
+	}
+	ok := s.waitState(timeout, wake, func() bool {
 		cb := s.callbacks[callbackID]
 		known = cb != nil
 		if cb != nil && cb.answered {
@@ -464,7 +471,8 @@ func (s *Server) unansweredLocked() []string {
 // query to be answered, then reports the ones that were not. Meant for
 // t.Cleanup: Telegram clients show a spinner until the bot answers.
 func (s *Server) CheckCallbacksAnswered(grace time.Duration) error {
-	if s.waitState(grace, func() bool { return len(s.unansweredLocked()) == 0 }) {
+	wake := func() *signal { return &s.stateSig }
+	if s.waitState(grace, wake, func() bool { return len(s.unansweredLocked()) == 0 }) {
 		return nil
 	}
 	s.mu.Lock()
@@ -484,7 +492,9 @@ func (s *Server) CheckCallbacksAnswered(grace time.Duration) error {
 
 // waitState waits until cond (evaluated with the server mutex held) holds,
 // the timeout passes or the server closes. It reports whether cond held.
-func (s *Server) waitState(timeout time.Duration, cond func() bool) bool {
+// wake (also called with the mutex held) names the signal that fires when
+// cond may have changed: the chat's for a wait on one chat.
+func (s *Server) waitState(timeout time.Duration, wake func() *signal, cond func() bool) bool {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	s.mu.Lock()
@@ -493,10 +503,10 @@ func (s *Server) waitState(timeout time.Duration, cond func() bool) bool {
 		if cond() {
 			return true
 		}
-		wake := s.stateSig.C()
+		woken := wake().C()
 		s.mu.Unlock()
 		select {
-		case <-wake:
+		case <-woken:
 			s.mu.Lock()
 		case <-t.C:
 			s.mu.Lock()
@@ -515,12 +525,15 @@ func (c *Chat) ID() int64 { return c.id }
 
 func (c *Chat) state() *chatState { return c.s.chats[c.id] }
 
+// signal is the chat's change signal, for waitState.
+func (c *Chat) signal() *signal { return &c.state().sig }
+
 // Next returns the next message the bot sent in this chat that has not been
 // returned by Next yet, waiting up to timeout. Edits do not count as new
 // messages, but the returned snapshot has them applied.
 func (c *Chat) Next(timeout time.Duration) (Message, error) {
 	var msg Message
-	ok := c.s.waitState(timeout, func() bool {
+	ok := c.s.waitState(timeout, c.signal, func() bool {
 		ch := c.state()
 		if ch.cursor >= len(ch.botMsgs) {
 			return false
@@ -589,7 +602,7 @@ func (c *Chat) LastMessage() (Message, bool) {
 func (c *Chat) WaitEdit(id int, timeout time.Duration) (Message, error) {
 	var msg Message
 	var exists bool
-	ok := c.s.waitState(timeout, func() bool {
+	ok := c.s.waitState(timeout, c.signal, func() bool {
 		ch := c.state()
 		rec := ch.byID[id]
 		exists = rec != nil
