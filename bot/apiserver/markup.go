@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -34,6 +35,20 @@ func parseMarkup(raw string, inlineOnly bool) (*markup, *apiError) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}
+	if rows, ok := scanInlineMarkup(raw); ok {
+		kb, err := inlineKeyboard(rows, func(b scannedButton) (tgbotapi.InlineKeyboardButton, *apiError) {
+			return checkInlineButton(b.btn, b.hasAction)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &markup{inline: kb}, nil
+	}
+	return decodeMarkup(raw, inlineOnly)
+}
+
+// decodeMarkup is parseMarkup for any JSON.
+func decodeMarkup(raw string, inlineOnly bool) (*markup, *apiError) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &probe); err != nil {
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
@@ -75,6 +90,13 @@ func parseInlineKeyboard(rowsRaw json.RawMessage) (*tgbotapi.InlineKeyboardMarku
 	if err := json.Unmarshal(rowsRaw, &rows); err != nil {
 		return nil, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup should be an Array of Arrays")
 	}
+	return inlineKeyboard(rows, parseInlineButton)
+}
+
+// inlineKeyboard builds the keyboard from rows of buttons, each made and
+// checked by button in order: the first failing button's error wins.
+// Empty rows are dropped; no buttons at all is no keyboard.
+func inlineKeyboard[B any](rows [][]B, button func(B) (tgbotapi.InlineKeyboardButton, *apiError)) (*tgbotapi.InlineKeyboardMarkup, *apiError) {
 	kb := &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}}
 	total := 0
 	for _, row := range rows {
@@ -83,7 +105,7 @@ func parseInlineKeyboard(rowsRaw json.RawMessage) (*tgbotapi.InlineKeyboardMarku
 		}
 		out := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
 		for _, b := range row {
-			btn, err := parseInlineButton(b)
+			btn, err := button(b)
 			if err != nil {
 				return nil, err
 			}
@@ -107,14 +129,20 @@ func parseInlineButton(raw json.RawMessage) (tgbotapi.InlineKeyboardButton, *api
 	if json.Unmarshal(raw, &fields) != nil || json.Unmarshal(raw, &btn) != nil {
 		return btn, badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
 	}
-	if btn.Text == "" {
-		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
-	}
 	hasAction := false
 	for _, k := range inlineActionKeys {
 		if _, ok := fields[k]; ok {
 			hasAction = true
 		}
+	}
+	return checkInlineButton(btn, hasAction)
+}
+
+// checkInlineButton validates a decoded button; hasAction tells whether
+// its JSON had one of inlineActionKeys (present, even if null).
+func checkInlineButton(btn tgbotapi.InlineKeyboardButton, hasAction bool) (tgbotapi.InlineKeyboardButton, *apiError) {
+	if btn.Text == "" {
+		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
 	}
 	if !hasAction {
 		return btn, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
@@ -178,11 +206,193 @@ func parseReplyKeyboard(raw string, rowsRaw json.RawMessage) (*tgbotapi.ReplyKey
 }
 
 // sameInline reports whether two inline keyboards are identical, for the
-// "message is not modified" check.
+// "message is not modified" check: whether they encode to the same JSON.
 func sameInline(a, b *tgbotapi.InlineKeyboardMarkup) bool {
+	if a == nil || b == nil {
+		return a == b // a keyboard never encodes as null
+	}
+	if same, ok := sameSimpleInline(a, b); ok {
+		return same
+	}
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return bytes.Equal(ja, jb)
+}
+
+// sameSimpleInline compares keyboards field by field without encoding
+// them; ok is false if a button has a login_url or callback_game, left to
+// the JSON comparison. Equal strings encode alike and, being valid UTF-8
+// (they come from decoded JSON), different ones differently.
+func sameSimpleInline(a, b *tgbotapi.InlineKeyboardMarkup) (same, ok bool) {
+	if len(a.InlineKeyboard) != len(b.InlineKeyboard) || (a.InlineKeyboard == nil) != (b.InlineKeyboard == nil) {
+		return false, true
+	}
+	for i, ra := range a.InlineKeyboard {
+		rb := b.InlineKeyboard[i]
+		if len(ra) != len(rb) || (ra == nil) != (rb == nil) {
+			return false, true
+		}
+		for j := range ra {
+			x, y := &ra[j], &rb[j]
+			if x.LoginURL != nil || y.LoginURL != nil || x.CallbackGame != nil || y.CallbackGame != nil {
+				return false, false
+			}
+			if x.Text != y.Text || x.Pay != y.Pay || !sameString(x.URL, y.URL) || !sameString(x.CallbackData, y.CallbackData) ||
+				!sameString(x.SwitchInlineQuery, y.SwitchInlineQuery) || !sameString(x.SwitchInlineQueryCurrentChat, y.SwitchInlineQueryCurrentChat) {
+				return false, true
+			}
+		}
+	}
+	return true, true
+}
+
+func sameString(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// scannedButton is a button read by scanInlineMarkup.
+type scannedButton struct {
+	btn       tgbotapi.InlineKeyboardButton
+	hasAction bool
+}
+
+// scanInlineMarkup is parseMarkup's fast path for what bots nearly always
+// send, an inline keyboard of buttons with text, callback_data and url:
+// {"inline_keyboard":[[{"text":"…","callback_data":"…"}]]}. It reads the
+// JSON once, without reflection, and gives up (ok false) on anything else
+// — other keys, a key twice, strings with escapes or invalid UTF-8 —
+// which the general path then decodes. So both paths agree on every
+// input, errors included: what it accepts is valid JSON that the general
+// path decodes into the same buttons.
+func scanInlineMarkup(raw string) (rows [][]scannedButton, ok bool) {
+	sc := &jsonScanner{s: raw}
+	if !sc.eat('{') || sc.str() != "inline_keyboard" || !sc.ok || !sc.eat(':') {
+		return nil, false
+	}
+	rows, ok = scanArray(sc, func(sc *jsonScanner) ([]scannedButton, bool) {
+		return scanArray(sc, (*jsonScanner).button)
+	})
+	if !ok || !sc.eat('}') {
+		return nil, false
+	}
+	sc.space()
+	return rows, sc.i == len(sc.s)
+}
+
+// scanArray reads [ item, ... ].
+func scanArray[T any](sc *jsonScanner, item func(*jsonScanner) (T, bool)) ([]T, bool) {
+	if !sc.eat('[') {
+		return nil, false
+	}
+	out := []T{}
+	if sc.eat(']') {
+		return out, true
+	}
+	for {
+		v, ok := item(sc)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		if !sc.eat(',') {
+			return out, sc.eat(']')
+		}
+	}
+}
+
+// button reads {"text":"…","callback_data":"…","url":"…"}, every key
+// optional, in any order.
+func (sc *jsonScanner) button() (scannedButton, bool) {
+	var b scannedButton
+	if !sc.eat('{') {
+		return b, false
+	}
+	if sc.eat('}') {
+		return b, true
+	}
+	var seen [3]bool
+	for {
+		key := sc.str()
+		if !sc.ok || !sc.eat(':') {
+			return b, false
+		}
+		val := sc.str()
+		if !sc.ok {
+			return b, false
+		}
+		var k int
+		switch key {
+		case "text":
+			k, b.btn.Text = 0, val
+		case "callback_data":
+			k, b.btn.CallbackData, b.hasAction = 1, &val, true
+		case "url":
+			k, b.btn.URL, b.hasAction = 2, &val, true
+		default:
+			return b, false
+		}
+		if seen[k] {
+			return b, false
+		}
+		seen[k] = true
+		if sc.eat(',') {
+			continue
+		}
+		return b, sc.eat('}')
+	}
+}
+
+// jsonScanner reads the few JSON tokens scanInlineMarkup accepts.
+type jsonScanner struct {
+	s  string
+	i  int
+	ok bool // the last str succeeded
+}
+
+func (sc *jsonScanner) space() {
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
+		}
+	}
+}
+
+// eat skips white space and then c, reporting whether c was there.
+func (sc *jsonScanner) eat(c byte) bool {
+	sc.space()
+	if sc.i < len(sc.s) && sc.s[sc.i] == c {
+		sc.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string with neither escapes nor control characters, in
+// valid UTF-8: one that decodes to its bytes. sc.ok tells whether it did.
+func (sc *jsonScanner) str() string {
+	sc.ok = false
+	if !sc.eat('"') {
+		return ""
+	}
+	start := sc.i
+	for ; sc.i < len(sc.s); sc.i++ {
+		switch c := sc.s[sc.i]; {
+		case c == '"':
+			v := sc.s[start:sc.i]
+			sc.i++
+			sc.ok = utf8.ValidString(v)
+			return v
+		case c == '\\' || c < 0x20:
+			return ""
+		}
+	}
+	return ""
 }
 
 var commandNameRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
