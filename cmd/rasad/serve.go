@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strconv"
 	"strings"
@@ -80,6 +81,10 @@ func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db 
 	if cfg.metrics != nil {
 		internal.Handle("GET /metrics", cfg.metrics.handler())
 	}
+	// Profiles of a live replica (where its time goes under load); this
+	// address is kept off the public network with /metrics.
+	internal.HandleFunc("GET /debug/pprof/", pprof.Index)
+	internal.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	stopInternal, err := listen(ctx, cfg.MetricsAddr, internal, log)
 	if err != nil {
 		return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
