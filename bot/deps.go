@@ -96,11 +96,12 @@ type States interface {
 	DeleteState(ctx context.Context, key string, expect int64) error
 }
 
-// UpdateLog records handled update ids so a redelivered update is handled once.
+// UpdateLog records handled update ids so a redelivered update is handled
+// once. It takes lists: a poller claims and finishes a whole batch at once.
 type UpdateLog interface {
-	ClaimUpdate(ctx context.Context, id int64, owner string, lease time.Duration) (claimed, done bool, err error)
-	FinishUpdate(ctx context.Context, id int64, owner string, keep time.Duration) error
-	ReleaseUpdate(ctx context.Context, id int64, owner string) error
+	ClaimUpdates(ctx context.Context, ids []int64, owner string, lease time.Duration) (claimed, done []bool, err error)
+	FinishUpdates(ctx context.Context, ids []int64, owner string, keep time.Duration) error
+	ReleaseUpdates(ctx context.Context, ids []int64, owner string) error
 }
 
 // Locks are leases in Redis: one per chat while an update of it is handled,

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -58,56 +59,129 @@ func (d *Dispatcher) metrics() Metrics {
 // (the poller must not confirm it or anything after it), or -1. Handling
 // itself is detached from ctx's cancellation, so a shutdown finishes what
 // it started.
+//
+// The whole batch is claimed in one call and marked done in one call after
+// it was handled, so the update log costs two Redis round trips per batch
+// rather than two per update.
 func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnhandled int) {
+	hctx := context.WithoutCancel(ctx)
+	token := d.token()
+	ids := make([]int64, len(ups))
+	for i, u := range ups {
+		ids[i] = int64(u.UpdateID)
+	}
+	claimed, done, err := d.Log.ClaimUpdates(hctx, ids, token, d.Lease)
+	if err != nil {
+		// Redis away for a moment: each update claims on its own, with
+		// retries.
+		d.Logger.Warn("claim updates", "err", err)
+		claimed, done = make([]bool, len(ups)), make([]bool, len(ups))
+	}
+	var held []int64
+	for i, id := range ids {
+		if claimed[i] {
+			held = append(held, id)
+		}
+	}
+	stop := d.keepAlive(hctx, func(ctx context.Context) error {
+		_, _, err := d.Log.ClaimUpdates(ctx, held, token, d.Lease)
+		return err
+	})
+
 	var order []int64
-	byChat := map[int64][]tgbotapi.Update{}
-	for _, u := range ups {
+	byChat := map[int64][]int{}
+	for i, u := range ups {
 		k := chatKey(u)
 		if _, ok := byChat[k]; !ok {
 			order = append(order, k)
 		}
-		byChat[k] = append(byChat[k], u)
+		byChat[k] = append(byChat[k], i)
 	}
 	var (
-		wg sync.WaitGroup
-		mu sync.Mutex
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		finished []int64 // claimed here and handled: marked done below
 	)
 	firstUnhandled = -1
 	for _, k := range order {
 		wg.Go(func() {
-			for _, u := range byChat[k] {
-				if !d.One(ctx, u) {
-					mu.Lock()
-					if firstUnhandled < 0 || u.UpdateID < firstUnhandled {
-						firstUnhandled = u.UpdateID
-					}
-					mu.Unlock()
+			for _, i := range byChat[k] {
+				u := ups[i]
+				var ok bool
+				switch {
+				case done[i]:
+					ok = true
+				case claimed[i]:
+					ok = d.handleClaimed(ctx, u)
+				default:
+					ok = d.One(ctx, u) // held elsewhere, or the claim failed
+				}
+				mu.Lock()
+				if ok && claimed[i] {
+					finished = append(finished, ids[i])
+				}
+				if !ok && (firstUnhandled < 0 || u.UpdateID < firstUnhandled) {
+					firstUnhandled = u.UpdateID
+				}
+				mu.Unlock()
+				if !ok {
 					return // the rest of this chat waits, in order, for redelivery
 				}
 			}
 		})
 	}
 	wg.Wait()
+	stop()
+	if err := d.Log.FinishUpdates(hctx, finished, token, d.Keep); err != nil {
+		// Handled but not recorded: a redelivery would be taken up again,
+		// and shows the flow's current step rather than applying twice
+		// when the session's last change was this update's.
+		d.Logger.Warn("finish updates", "err", err)
+	}
+	if len(finished) < len(held) {
+		left := slices.DeleteFunc(slices.Clone(held), func(id int64) bool { return slices.Contains(finished, id) })
+		if err := d.Log.ReleaseUpdates(hctx, left, token); err != nil {
+			d.Logger.Warn("release updates", "err", err)
+		}
+	}
 	return firstUnhandled
+}
+
+// token names one handling (or one batch) in claims and chat locks: two
+// deliveries of one update, or two updates of one chat, arriving at the
+// same process wait for each other too.
+func (d *Dispatcher) token() string { return d.Owner + "/" + rand.Text()[:10] }
+
+// track counts an update for the metrics; the returned func ends it.
+func (d *Dispatcher) track(u tgbotapi.Update) (end func()) {
+	kind, m, start := updateKind(u), d.metrics(), time.Now()
+	m.Received(kind)
+	m.InFlight(1)
+	return func() {
+		m.InFlight(-1)
+		m.Handled(kind, time.Since(start))
+	}
+}
+
+// handleClaimed handles an update this process claimed with its batch: the
+// claim is kept across retries and marked done by the batch. It returns
+// false only when ctx ended before the update could be handled.
+func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
+	defer d.track(u)()
+	return d.retry(ctx, u, func(hctx context.Context) error {
+		tctx, cancel := context.WithTimeout(hctx, d.Timeout)
+		defer cancel()
+		return d.handle(tctx, u)
+	})
 }
 
 // One handles a single update with claim, retries and give-up. It returns
 // false only when ctx ended before the update could be handled.
 func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
-	kind, m, start := updateKind(u), d.metrics(), time.Now()
-	m.Received(kind)
-	m.InFlight(1)
-	defer func() {
-		m.InFlight(-1)
-		m.Handled(kind, time.Since(start))
-	}()
+	defer d.track(u)()
 	id := int64(u.UpdateID)
-	log := d.Logger.With("update", u.UpdateID)
 	hctx := context.WithoutCancel(ctx)
-	// The update's claim and the chat's lock are held by this handling, not
-	// by the process: two deliveries of one update, or two updates of one
-	// chat, arriving at the same process wait for each other too.
-	token := d.Owner + "/" + rand.Text()[:10]
+	token := d.token()
 	if chat := chatKey(u); d.Locks != nil && chat != 0 {
 		// Held across retries, so a later update of the chat cannot be
 		// applied while this one waits to be tried again.
@@ -122,28 +196,32 @@ func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 		defer func() {
 			stop()
 			if err := d.Locks.Release(hctx, lock, token); err != nil {
-				log.Warn("release chat lock", "err", err)
+				d.Logger.Warn("release chat lock", "update", u.UpdateID, "err", err)
 			}
 		}()
 	}
+	return d.retry(ctx, u, func(hctx context.Context) error { return d.attempt(hctx, u, id, token) })
+}
+
+// retry runs try until it succeeds or the update is given up (true), or
+// ctx ends while waiting to try again (false).
+func (d *Dispatcher) retry(ctx context.Context, u tgbotapi.Update, try func(context.Context) error) bool {
+	log := d.Logger.With("update", u.UpdateID)
+	hctx := context.WithoutCancel(ctx)
 	var (
-		err       error
 		failures  int
 		busySince time.Time
 	)
 	for {
-		err = d.attempt(hctx, u, id, token)
+		err := try(hctx)
 		var wait time.Duration
 		switch {
 		case err == nil, errors.Is(err, errDone):
 			return true
 		case errors.Is(err, errPanic):
+			// Recorded as done: redelivering it would panic again, forever.
 			log.Error("update handler panicked", "err", err)
 			d.giveUp(hctx, u, err)
-			// Recorded as done: redelivering it would panic again, forever.
-			if ferr := d.Log.FinishUpdate(hctx, id, token, d.Keep); ferr != nil {
-				log.Warn("finish update", "err", ferr)
-			}
 			return true
 		case errors.Is(err, errBusy):
 			// Another handling has it and renews its claim while it works;
@@ -184,37 +262,40 @@ func (d *Dispatcher) giveUp(ctx context.Context, u tgbotapi.Update, err error) {
 	d.Handler.GiveUp(gctx, u, err)
 }
 
+// attempt claims one update, handles it and marks it done, or releases the
+// claim after a failure so a redelivery elsewhere can try it.
 func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64, token string) (err error) {
-	claimed, done, err := d.Log.ClaimUpdate(ctx, id, token, d.Lease)
+	ids := []int64{id}
+	claimed, done, err := d.Log.ClaimUpdates(ctx, ids, token, d.Lease)
 	switch {
 	case err != nil:
 		return fmt.Errorf("claim update: %w", err)
-	case done:
+	case done[0]:
 		return errDone
-	case !claimed:
+	case !claimed[0]:
 		return errBusy
 	}
 	hctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
 	stop := d.keepAlive(hctx, func(ctx context.Context) error {
-		_, _, err := d.Log.ClaimUpdate(ctx, id, token, d.Lease)
+		_, _, err := d.Log.ClaimUpdates(ctx, ids, token, d.Lease)
 		return err
 	})
 	err = d.handle(hctx, u)
 	stop()
-	if err != nil {
-		if rerr := d.Log.ReleaseUpdate(ctx, id, token); rerr != nil {
+	if err != nil && !errors.Is(err, errPanic) {
+		if rerr := d.Log.ReleaseUpdates(ctx, ids, token); rerr != nil {
 			d.Logger.Warn("release update", "update", id, "err", rerr)
 		}
 		return err
 	}
-	if err := d.Log.FinishUpdate(ctx, id, token, d.Keep); err != nil {
+	if ferr := d.Log.FinishUpdates(ctx, ids, token, d.Keep); ferr != nil {
 		// Handled but not recorded: a redelivery would be taken up again,
 		// and shows the flow's current step rather than applying twice
 		// when the session's last change was this update's.
-		d.Logger.Warn("finish update", "update", id, "err", err)
+		d.Logger.Warn("finish update", "update", id, "err", ferr)
 	}
-	return nil
+	return err
 }
 
 // lockChat waits for the chat's lock while another handling (here or on

@@ -132,3 +132,24 @@ func TestDispatcherLeavesUpdateAtShutdown(t *testing.T) {
 		t.Error("gave up at shutdown instead of leaving it for the next process")
 	}
 }
+
+// A batch is claimed and finished as a whole: delivered again in a later
+// batch, its updates are skipped, and only the new one is handled.
+func TestDispatcherBatchHandlesOnce(t *testing.T) {
+	t.Parallel()
+	h := &scriptedHandler{handle: func(int) error { return nil }}
+	d := newTestDispatcher(t, h, "a")
+	other := textUpdate(12)
+	other.Message.Chat = &tgbotapi.Chat{ID: 8, Type: "private"}
+	ups := []tgbotapi.Update{textUpdate(10), textUpdate(11), other}
+	if first := d.Batch(context.Background(), ups); first != -1 || h.calls.Load() != 3 {
+		t.Fatalf("first batch: first unhandled %d, %d calls; want -1 and 3", first, h.calls.Load())
+	}
+	if first := d.Batch(context.Background(), append(ups, textUpdate(13))); first != -1 || h.calls.Load() != 4 {
+		t.Fatalf("redelivered batch: first unhandled %d, %d calls; want -1 and 4", first, h.calls.Load())
+	}
+	// Another replica's one-at-a-time handling sees them done too.
+	if !d.One(context.Background(), textUpdate(11)) || h.calls.Load() != 4 {
+		t.Fatalf("One after the batch: %d calls, want 4", h.calls.Load())
+	}
+}

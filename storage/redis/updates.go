@@ -14,97 +14,131 @@ import (
 
 // An update key holds "o:<owner>" while an owner handles the update and
 // "done" afterwards; the prefix keeps an owner named "done" apart.
+//
+// Every call takes a list of updates: the poller claims and finishes a
+// whole getUpdates batch in one round trip each, instead of two per update.
 const updateDone = "done"
 
-// KEYS[1] update key; ARGV claim value, lease in ms. Returns 1 if the caller
-// holds the claim now (new, or already theirs: the lease is renewed), 2 if
-// the update was handled, 0 if someone else holds it.
+// KEYS update keys; ARGV claim value, lease in ms. For each key: 1 if the
+// caller holds the claim now (new, or already theirs: the lease is
+// renewed), 2 if the update was handled, 0 if someone else holds it.
 var claimScript = goredis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if not v then
-	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-	return 1
+local out = {}
+for i, key in ipairs(KEYS) do
+	local v = redis.call('GET', key)
+	if not v then
+		redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+		out[i] = 1
+	elseif v == 'done' then
+		out[i] = 2
+	elseif v == ARGV[1] then
+		redis.call('PEXPIRE', key, ARGV[2])
+		out[i] = 1
+	else
+		out[i] = 0
+	end
 end
-if v == 'done' then
-	return 2
-end
-if v == ARGV[1] then
-	redis.call('PEXPIRE', KEYS[1], ARGV[2])
-	return 1
-end
-return 0
+return out
 `)
 
-// KEYS[1] update key; ARGV claim value, keep in ms. Marks the update done
-// whoever holds it; returns 0 if another owner held it, else 1.
+// KEYS update keys; ARGV claim value, keep in ms. Marks each update done
+// whoever holds it; returns how many another owner held.
 var finishScript = goredis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
-if v and v ~= ARGV[1] and v ~= 'done' then
-	return 0
+local taken = 0
+for _, key in ipairs(KEYS) do
+	local v = redis.call('GET', key)
+	redis.call('SET', key, 'done', 'PX', ARGV[2])
+	if v and v ~= ARGV[1] and v ~= 'done' then
+		taken = taken + 1
+	end
 end
-return 1
+return taken
 `)
 
-// KEYS[1] update key; ARGV claim value. Deletes the key only if the caller
-// holds the claim.
+// KEYS update keys; ARGV claim value. Deletes each key the caller holds.
 var releaseScript = goredis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-	return redis.call('DEL', KEYS[1])
+for _, key in ipairs(KEYS) do
+	if redis.call('GET', key) == ARGV[1] then
+		redis.call('DEL', key)
+	end
 end
 return 0
 `)
 
-func (s *Store) updateKey(id int64) string { return s.prefix + "upd:" + strconv.FormatInt(id, 10) }
+func (s *Store) updateKeys(ids []int64) []string {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.prefix + "upd:" + strconv.FormatInt(id, 10)
+	}
+	return keys
+}
 
 func claimValue(owner string) string { return "o:" + owner }
 
-// ClaimUpdate claims update id for owner (one running copy of the bot, or
-// one handler) for lease, so an update delivered twice is handled once.
+// ClaimUpdates claims updates ids for owner (one running copy of the bot,
+// or one handling) for lease, so an update delivered twice is handled
+// once. For the i-th id:
 //
-//   - claimed: owner may handle it; it was free, or owner already held it
-//     (the lease is renewed).
-//   - done: it was handled already; drop it.
+//   - claimed[i]: owner may handle it; it was free, or owner already held
+//     it (the lease is renewed).
+//   - done[i]: it was handled already; drop it.
 //   - neither: another owner is handling it now. If that owner dies, its
 //     claim lapses after the lease and a redelivery can claim it.
-func (s *Store) ClaimUpdate(ctx context.Context, id int64, owner string, lease time.Duration) (claimed, done bool, err error) {
+func (s *Store) ClaimUpdates(ctx context.Context, ids []int64, owner string, lease time.Duration) (claimed, done []bool, err error) {
 	if owner == "" || lease < time.Millisecond {
-		return false, false, errors.New("redis: claim update: owner and a lease of at least 1ms are required")
+		return nil, nil, errors.New("redis: claim updates: owner and a lease of at least 1ms are required")
 	}
-	r, err := claimScript.Run(ctx, s.rdb, []string{s.updateKey(id)}, claimValue(owner), lease.Milliseconds()).Int64()
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	rs, err := claimScript.Run(ctx, s.rdb, s.updateKeys(ids), claimValue(owner), lease.Milliseconds()).Int64Slice()
 	if err != nil {
-		return false, false, fmt.Errorf("redis: claim update: %w", err)
+		return nil, nil, fmt.Errorf("redis: claim updates: %w", err)
 	}
-	return r == 1, r == 2, nil
+	if len(rs) != len(ids) {
+		return nil, nil, fmt.Errorf("redis: claim updates: %d answers for %d updates", len(rs), len(ids))
+	}
+	claimed, done = make([]bool, len(ids)), make([]bool, len(ids))
+	for i, r := range rs {
+		claimed[i], done[i] = r == 1, r == 2
+	}
+	return claimed, done, nil
 }
 
-// FinishUpdate records that update id was handled, for keep (24h in
+// FinishUpdates records that updates ids were handled, for keep (24h in
 // production: longer than Telegram retries a delivery).
 //
-// The update is marked done in every case, since it was handled. If
-// owner's lease had lapsed and another owner had claimed the update, that
-// owner is handling it a second time; FinishUpdate then returns a Conflict
-// "update.taken" error, worth logging as a sign the lease is too short.
-func (s *Store) FinishUpdate(ctx context.Context, id int64, owner string, keep time.Duration) error {
+// The updates are marked done in every case, since they were handled. If
+// owner's lease on one had lapsed and another owner had claimed it, that
+// owner is handling it a second time; FinishUpdates then returns a
+// Conflict "update.taken" error, worth logging as a sign the lease is too
+// short.
+func (s *Store) FinishUpdates(ctx context.Context, ids []int64, owner string, keep time.Duration) error {
 	if keep < time.Millisecond {
-		return errors.New("redis: finish update: keep must be at least 1ms")
+		return errors.New("redis: finish updates: keep must be at least 1ms")
 	}
-	r, err := finishScript.Run(ctx, s.rdb, []string{s.updateKey(id)}, claimValue(owner), keep.Milliseconds()).Int64()
+	if len(ids) == 0 {
+		return nil
+	}
+	taken, err := finishScript.Run(ctx, s.rdb, s.updateKeys(ids), claimValue(owner), keep.Milliseconds()).Int64()
 	if err != nil {
-		return fmt.Errorf("redis: finish update: %w", err)
+		return fmt.Errorf("redis: finish updates: %w", err)
 	}
-	if r == 0 {
+	if taken > 0 {
 		return domain.Conflict("update.taken")
 	}
 	return nil
 }
 
-// ReleaseUpdate drops owner's claim on update id because handling failed,
-// so a redelivery can try again. A claim owner no longer holds (lapsed,
-// taken over, or done) is left alone.
-func (s *Store) ReleaseUpdate(ctx context.Context, id int64, owner string) error {
-	if err := releaseScript.Run(ctx, s.rdb, []string{s.updateKey(id)}, claimValue(owner)).Err(); err != nil {
-		return fmt.Errorf("redis: release update: %w", err)
+// ReleaseUpdates drops owner's claims on updates ids because they were not
+// handled, so a redelivery can try again. A claim owner no longer holds
+// (lapsed, taken over, or done) is left alone.
+func (s *Store) ReleaseUpdates(ctx context.Context, ids []int64, owner string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := releaseScript.Run(ctx, s.rdb, s.updateKeys(ids), claimValue(owner)).Err(); err != nil {
+		return fmt.Errorf("redis: release updates: %w", err)
 	}
 	return nil
 }

@@ -8,8 +8,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rasad-gov/rasad/storage/redis"
 	"github.com/rasad-gov/rasad/storage/redis/redistest"
 )
+
+// One update at a time, as a webhook delivery is claimed.
+func claimOne(ctx context.Context, s *redis.Store, id int64, owner string, lease time.Duration) (claimed, done bool, err error) {
+	c, d, err := s.ClaimUpdates(ctx, []int64{id}, owner, lease)
+	if err != nil {
+		return false, false, err
+	}
+	return c[0], d[0], nil
+}
+
+func finishOne(ctx context.Context, s *redis.Store, id int64, owner string, keep time.Duration) error {
+	return s.FinishUpdates(ctx, []int64{id}, owner, keep)
+}
+
+func releaseOne(ctx context.Context, s *redis.Store, id int64, owner string) error {
+	return s.ReleaseUpdates(ctx, []int64{id}, owner)
+}
 
 func TestClaimFinish(t *testing.T) {
 	t.Parallel()
@@ -19,7 +37,7 @@ func TestClaimFinish(t *testing.T) {
 
 	claim := func(owner string, wantClaimed, wantDone bool) {
 		t.Helper()
-		claimed, done, err := s.ClaimUpdate(ctx, 1, owner, time.Minute)
+		claimed, done, err := claimOne(ctx, s, 1, owner, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +49,7 @@ func TestClaimFinish(t *testing.T) {
 	claim("b", false, false) // a holds it
 	claim("a", true, false)  // a again: still a's
 
-	if err := s.FinishUpdate(ctx, 1, "a", time.Hour); err != nil {
+	if err := finishOne(ctx, s, 1, "a", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	claim("a", false, true)
@@ -40,15 +58,15 @@ func TestClaimFinish(t *testing.T) {
 		t.Fatalf("done TTL = %v, want about 1h", ttl)
 	}
 	// Finishing twice is harmless; releasing a finished update does nothing.
-	if err := s.FinishUpdate(ctx, 1, "a", time.Hour); err != nil {
+	if err := finishOne(ctx, s, 1, "a", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReleaseUpdate(ctx, 1, "a"); err != nil {
+	if err := releaseOne(ctx, s, 1, "a"); err != nil {
 		t.Fatal(err)
 	}
 	claim("b", false, true)
 
-	if _, _, err := s.ClaimUpdate(ctx, 2, "", time.Minute); err == nil {
+	if _, _, err := claimOne(ctx, s, 2, "", time.Minute); err == nil {
 		t.Fatal("ClaimUpdate without an owner succeeded")
 	}
 }
@@ -58,21 +76,21 @@ func TestClaimRelease(t *testing.T) {
 	ctx := context.Background()
 	s := redistest.New(t)
 
-	if claimed, _, _ := s.ClaimUpdate(ctx, 7, "a", time.Minute); !claimed {
+	if claimed, _, _ := claimOne(ctx, s, 7, "a", time.Minute); !claimed {
 		t.Fatal("a did not claim a free update")
 	}
 	// b cannot release a's claim.
-	if err := s.ReleaseUpdate(ctx, 7, "b"); err != nil {
+	if err := releaseOne(ctx, s, 7, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if claimed, _, _ := s.ClaimUpdate(ctx, 7, "b", time.Minute); claimed {
+	if claimed, _, _ := claimOne(ctx, s, 7, "b", time.Minute); claimed {
 		t.Fatal("b claimed an update a holds")
 	}
 	// a's handling failed: it lets go, and a redelivery to b is handled.
-	if err := s.ReleaseUpdate(ctx, 7, "a"); err != nil {
+	if err := releaseOne(ctx, s, 7, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if claimed, done, _ := s.ClaimUpdate(ctx, 7, "b", time.Minute); !claimed || done {
+	if claimed, done, _ := claimOne(ctx, s, 7, "b", time.Minute); !claimed || done {
 		t.Fatalf("b after release: claimed %v, done %v", claimed, done)
 	}
 }
@@ -83,39 +101,39 @@ func TestClaimLeaseLapses(t *testing.T) {
 	s := redistest.New(t)
 
 	// a crashes while holding the update; its lease runs out.
-	if claimed, _, _ := s.ClaimUpdate(ctx, 9, "a", 50*time.Millisecond); !claimed {
+	if claimed, _, _ := claimOne(ctx, s, 9, "a", 50*time.Millisecond); !claimed {
 		t.Fatal("a did not claim")
 	}
 	time.Sleep(100 * time.Millisecond)
-	if claimed, _, _ := s.ClaimUpdate(ctx, 9, "b", time.Minute); !claimed {
+	if claimed, _, _ := claimOne(ctx, s, 9, "b", time.Minute); !claimed {
 		t.Fatal("b could not claim after a's lease ran out")
 	}
 	// a was only slow, not dead: its finish still marks the update done,
 	// and says someone else was handling it too.
-	wantConflict(t, s.FinishUpdate(ctx, 9, "a", time.Hour), "update.taken")
-	if _, done, _ := s.ClaimUpdate(ctx, 9, "c", time.Minute); !done {
+	wantConflict(t, finishOne(ctx, s, 9, "a", time.Hour), "update.taken")
+	if _, done, _ := claimOne(ctx, s, 9, "c", time.Minute); !done {
 		t.Fatal("update not done after a finished")
 	}
 	// b's finish and release find it done and leave it so.
-	if err := s.FinishUpdate(ctx, 9, "b", time.Hour); err != nil {
+	if err := finishOne(ctx, s, 9, "b", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReleaseUpdate(ctx, 9, "b"); err != nil {
+	if err := releaseOne(ctx, s, 9, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if _, done, _ := s.ClaimUpdate(ctx, 9, "c", time.Minute); !done {
+	if _, done, _ := claimOne(ctx, s, 9, "c", time.Minute); !done {
 		t.Fatal("update not done after b released")
 	}
 
 	// A lapsed claim nobody took over finishes cleanly.
-	if claimed, _, _ := s.ClaimUpdate(ctx, 10, "a", 50*time.Millisecond); !claimed {
+	if claimed, _, _ := claimOne(ctx, s, 10, "a", 50*time.Millisecond); !claimed {
 		t.Fatal("a did not claim")
 	}
 	time.Sleep(100 * time.Millisecond)
-	if err := s.FinishUpdate(ctx, 10, "a", time.Hour); err != nil {
+	if err := finishOne(ctx, s, 10, "a", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if _, done, _ := s.ClaimUpdate(ctx, 10, "b", time.Minute); !done {
+	if _, done, _ := claimOne(ctx, s, 10, "b", time.Minute); !done {
 		t.Fatal("update 10 not done")
 	}
 }
@@ -133,7 +151,7 @@ func TestClaimConcurrently(t *testing.T) {
 		for i := range owners {
 			wg.Go(func() {
 				<-begin
-				ok, _, err := s.ClaimUpdate(ctx, id, "owner"+strconv.Itoa(i), time.Minute)
+				ok, _, err := claimOne(ctx, s, id, "owner"+strconv.Itoa(i), time.Minute)
 				if err != nil {
 					t.Error(err)
 				}
@@ -147,5 +165,57 @@ func TestClaimConcurrently(t *testing.T) {
 		if claimed.Load() != 1 {
 			t.Fatalf("update %d claimed by %d owners", id, claimed.Load())
 		}
+	}
+}
+
+// A batch is claimed in one call: each update free, done or held elsewhere
+// gets its own answer, and finishing or releasing the batch touches only
+// what the owner holds.
+func TestClaimBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := redistest.New(t)
+	if _, _, err := claimOne(ctx, s, 2, "other", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := finishOne(ctx, s, 3, "other", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{1, 2, 3, 4}
+	claimed, done, err := s.ClaimUpdates(ctx, ids, "a", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClaimed, wantDone := []bool{true, false, false, true}, []bool{false, false, true, false}
+	for i := range ids {
+		if claimed[i] != wantClaimed[i] || done[i] != wantDone[i] {
+			t.Fatalf("update %d: claimed %v done %v, want %v %v", ids[i], claimed[i], done[i], wantClaimed[i], wantDone[i])
+		}
+	}
+	// a handled 1 and leaves 4; releasing 2 (other's) changes nothing.
+	if err := s.FinishUpdates(ctx, []int64{1}, "a", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseUpdates(ctx, []int64{2, 4}, "a"); err != nil {
+		t.Fatal(err)
+	}
+	claimed, done, err = s.ClaimUpdates(ctx, ids, "b", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClaimed, wantDone = []bool{false, false, false, true}, []bool{true, false, true, false}
+	for i := range ids {
+		if claimed[i] != wantClaimed[i] || done[i] != wantDone[i] {
+			t.Fatalf("after: update %d: claimed %v done %v, want %v %v", ids[i], claimed[i], done[i], wantClaimed[i], wantDone[i])
+		}
+	}
+	// Finishing a batch of which one was claimed by another says so, and
+	// marks all done.
+	wantConflict(t, s.FinishUpdates(ctx, []int64{4, 5}, "a", time.Hour), "update.taken")
+	if _, done, _ := s.ClaimUpdates(ctx, []int64{4, 5}, "c", time.Minute); !done[0] || !done[1] {
+		t.Fatalf("done = %v after finishing", done)
+	}
+	if c, d, err := s.ClaimUpdates(ctx, nil, "a", time.Minute); err != nil || c != nil || d != nil {
+		t.Fatalf("empty batch: %v %v %v", c, d, err)
 	}
 }
