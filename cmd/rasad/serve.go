@@ -71,6 +71,11 @@ func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 // runWired runs a wired bot until ctx ends.
 func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db *postgres.DB, rs *redis.Store, api bot.API) error {
 	owner := processName()
+	// Users are looked up for every update; they are kept in memory while
+	// Postgres announces their changes.
+	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
+	cacheDone := db.CacheUsers(cacheCtx, log)
+	defer func() { stopCache(); cacheDone() }()
 	jobs := runJobs(ctx, cfg, log, b, owner)
 	defer jobs.Wait()
 	// Health and metrics on their own address: the webhook's is public,

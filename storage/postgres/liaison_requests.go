@@ -64,6 +64,7 @@ func (db *DB) CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest)
 		}
 		return err
 	})
+	db.changedUsers(r.UserID)
 	if err != nil {
 		return domain.LiaisonRequest{}, wrap("create liaison request", err)
 	}
@@ -159,6 +160,9 @@ func (db *DB) DecideLiaisonRequest(ctx context.Context, id int64, approve bool, 
 			Role: domain.RoleLiaison, AgencyID: out.AgencyID, GrantedBy: by, GrantedAt: now,
 		})
 	})
+	if out.UserID != 0 {
+		db.changedUsers(out.UserID)
+	}
 	if domain.CodeOf(err) == "liaison.decided" {
 		return out, err
 	}

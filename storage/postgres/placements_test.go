@@ -341,11 +341,7 @@ func TestCreatePlacementRace(t *testing.T) {
 func TestCreatePlacementWaitsForUncommitted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := postgrestest.NewURL(t)
-	db := postgrestest.Open(t, url)
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, url := postgrestest.NewWithURL(t)
 	a := mustAgency(t, db, "labour", "کار")
 	b := mustAgency(t, db, "agri", "جهاد کشاورزی")
 	conn, err := pgx.Connect(ctx, url)

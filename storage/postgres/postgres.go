@@ -30,7 +30,8 @@ var migrations embed.FS
 
 // DB is Rasad's PostgreSQL store. It is safe for concurrent use.
 type DB struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	users *userCache // see user_cache.go
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -46,7 +47,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, users: &userCache{users: map[int64]cachedUser{}}}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

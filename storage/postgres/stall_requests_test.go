@@ -555,11 +555,7 @@ func TestAllocateMarketConcurrently(t *testing.T) {
 func TestStallIndexes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := postgrestest.NewURL(t)
-	db := postgrestest.Open(t, url)
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, url := postgrestest.NewWithURL(t)
 	m := mustMarkets(t, db, market("a", 10))[0]
 	rs := mustStalls(t, db, 2, m.ID)
 	offer(t, db, m.ID, firstN(1))

@@ -171,8 +171,8 @@ func (db *DB) Managers(ctx context.Context) ([]domain.User, error) {
 // telegramID, or returns NotFound "user.notfound". A muted manager can
 // still ask for a summary.
 func (db *DB) SetSummaryMuted(ctx context.Context, telegramID int64, muted bool) error {
-	return db.updateUser(ctx, "set summary muted",
-		`UPDATE users SET summary_muted = $2, updated_at = now() WHERE telegram_id = $1`, telegramID, muted)
+	return db.updateUser(ctx, "set summary muted", telegramID,
+		`UPDATE users SET summary_muted = $2, updated_at = now() WHERE telegram_id = $1`, muted)
 }
 
 // SummaryMuted reports whether user telegramID has muted the daily

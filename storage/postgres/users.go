@@ -20,6 +20,7 @@ func (db *DB) UpsertUser(ctx context.Context, u domain.User) error {
 	if err := upsertUser(ctx, db.pool, u.ID, u.FullName, string(u.Phone), u.Language); err != nil {
 		return fmt.Errorf("postgres: upsert user: %w", err)
 	}
+	db.changedUsers(u.ID)
 	return nil
 }
 
@@ -39,6 +40,11 @@ func upsertUser(ctx context.Context, q querier, id int64, fullName, phone, lang 
 // User returns the user with Telegram id id and the roles they hold, or a
 // NotFound "user.notfound" error.
 func (db *DB) User(ctx context.Context, id int64) (domain.User, error) {
+	now := time.Now()
+	u, ok, gen := db.users.get(id, now)
+	if ok {
+		return u, nil
+	}
 	users, err := db.queryUsers(ctx, `
 		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), u.language, u.active, u.created_at,
 		       r.role, r.agency_id, r.granted_by, r.granted_at
@@ -52,6 +58,7 @@ func (db *DB) User(ctx context.Context, id int64) (domain.User, error) {
 	if len(users) == 0 {
 		return domain.User{}, domain.NotFound("user.notfound")
 	}
+	db.users.put(users[0], gen, now)
 	return users[0], nil
 }
 
@@ -134,6 +141,7 @@ func (db *DB) GrantRole(ctx context.Context, userID int64, g domain.Grant) error
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		return grantRole(ctx, tx, userID, g)
 	})
+	db.changedUsers(userID)
 	return wrap("grant "+string(g.Role), err)
 }
 
@@ -174,6 +182,7 @@ func (db *DB) RevokeRole(ctx context.Context, userID int64, r domain.Role) error
 	if err != nil {
 		return fmt.Errorf("postgres: revoke %s: %w", r, err)
 	}
+	db.changedUsers(userID)
 	if tag.RowsAffected() == 0 {
 		return domain.NotFound("role.notheld")
 	}
@@ -182,20 +191,22 @@ func (db *DB) RevokeRole(ctx context.Context, userID int64, r domain.Role) error
 
 // SetLanguage sets the language the bot speaks to user id.
 func (db *DB) SetLanguage(ctx context.Context, id int64, lang string) error {
-	return db.updateUser(ctx, "set language", `UPDATE users SET language = $2, updated_at = now() WHERE telegram_id = $1`, id, lang)
+	return db.updateUser(ctx, "set language", id, `UPDATE users SET language = $2, updated_at = now() WHERE telegram_id = $1`, lang)
 }
 
 // SetActive records whether the bot can reach user id: false once they
 // blocked it, true when they come back.
 func (db *DB) SetActive(ctx context.Context, id int64, active bool) error {
-	return db.updateUser(ctx, "set active", `UPDATE users SET active = $2, updated_at = now() WHERE telegram_id = $1`, id, active)
+	return db.updateUser(ctx, "set active", id, `UPDATE users SET active = $2, updated_at = now() WHERE telegram_id = $1`, active)
 }
 
-func (db *DB) updateUser(ctx context.Context, op, sql string, args ...any) error {
-	tag, err := db.pool.Exec(ctx, sql, args...)
+// updateUser runs sql on user id ($1; value is $2).
+func (db *DB) updateUser(ctx context.Context, op string, id int64, sql string, value any) error {
+	tag, err := db.pool.Exec(ctx, sql, id, value)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	db.changedUsers(id)
 	if tag.RowsAffected() == 0 {
 		return domain.NotFound("user.notfound")
 	}

@@ -37,13 +37,22 @@ func URL() string {
 // ends.
 func New(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	db := Open(tb, NewURL(tb))
+	db, _ := NewWithURL(tb)
+	return db
+}
+
+// NewWithURL is New, also returning the database's URL, for tests that
+// reach it with connections of their own.
+func NewWithURL(tb testing.TB) (*postgres.DB, string) {
+	tb.Helper()
+	url := NewURL(tb)
+	db := Open(tb, url)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := db.Migrate(ctx); err != nil {
 		tb.Fatalf("postgrestest: %v", err)
 	}
-	return db
+	return db, url
 }
 
 // Open opens a store on the database at url and closes it when tb ends.
