@@ -107,7 +107,7 @@ func (c *Ctx) digits(s string) string {
 func (c *Ctx) date(t time.Time) string { return domain.FormatJalaliLang(t, c.Lang) }
 
 // reply sends text to the chat being handled.
-func (c *Ctx) reply(text string, markup any) (tgbotapi.Message, error) {
+func (c *Ctx) reply(text string, markup any) error {
 	msg := tgbotapi.NewMessage(c.Chat, text)
 	if markup != nil {
 		msg.ReplyMarkup = markup
@@ -237,7 +237,7 @@ func (b *Bot) refuseGroup(c *Ctx, u tgbotapi.Update) error {
 		return c.answerCallback(c.T("private.only"))
 	}
 	if u.Message != nil && u.Message.IsCommand() {
-		_, err := c.reply(c.T("private.only"), nil)
+		err := c.reply(c.T("private.only"), nil)
 		return err
 	}
 	return nil
@@ -250,7 +250,7 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
 		// A filled sheet sent mid-form: the form is not lost, and the
 		// liaison learns how to send the file.
-		_, err := c.reply(c.T("bulk.flow_open"), nil)
+		err := c.reply(c.T("bulk.flow_open"), nil)
 		return err
 	}
 	if c.session != nil {
@@ -259,7 +259,7 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	if m.Document != nil {
 		return b.onDocument(c, m.Document)
 	}
-	_, err := c.reply(c.T("help.unknown"), nil)
+	err := c.reply(c.T("help.unknown"), nil)
 	return err
 }
 
@@ -303,7 +303,7 @@ func (b *Bot) replyError(c *Ctx, err error) error {
 	if ierr != nil {
 		return ierr
 	}
-	_, rerr := c.reply(sentence, tgbotapi.NewRemoveKeyboard(false))
+	rerr := c.reply(sentence, tgbotapi.NewRemoveKeyboard(false))
 	return rerr
 }
 
@@ -351,7 +351,7 @@ func (b *Bot) tell(ctx context.Context, chat int64, text string, markup any) {
 	if markup != nil {
 		msg.ReplyMarkup = markup
 	}
-	if _, err := b.send.Send(ctx, chat, msg); err != nil {
+	if err := b.send.Send(ctx, chat, msg); err != nil {
 		b.log.Error("message not delivered", "chat", chat, "err", err)
 	}
 }
@@ -374,6 +374,6 @@ func (b *Bot) refuse(c *Ctx, action string) error {
 	if c.callback != nil {
 		return c.answerCallback(c.T("err.forbidden"))
 	}
-	_, err := c.reply(c.T("err.forbidden"), nil)
+	err := c.reply(c.T("err.forbidden"), nil)
 	return err
 }

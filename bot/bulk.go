@@ -256,24 +256,24 @@ func (b *Bot) cmdTemplate(c *Ctx, _ string) error {
 	}
 	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.template_file"), Bytes: buf.Bytes()})
 	doc.Caption = c.T("bulk.template_caption", "max", c.digits(strconv.Itoa(maxBulkRows)))
-	_, err := b.send.Send(c, c.Chat, doc)
+	err := b.send.Send(c, c.Chat, doc)
 	return err
 }
 
 // onDocument registers the placements of an uploaded spreadsheet.
 func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	if !c.User.Has(domain.RoleLiaison) {
-		_, err := c.reply(c.T("help.unknown"), nil)
+		err := c.reply(c.T("help.unknown"), nil)
 		return err
 	}
 	if d.FileSize > maxBulkBytes {
-		_, err := c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
+		err := c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 		return err
 	}
 	b.chatAction(c, tgbotapi.ChatUploadDocument)
 	data, err := b.api.Download(c, d.FileID, maxBulkBytes)
 	if errors.Is(err, ErrFileTooLarge) {
-		_, err := c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
+		err := c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 		return err
 	}
 	if err != nil {
@@ -281,7 +281,7 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	}
 	result, summary, err := b.importSheet(c, data)
 	if sentence, ok := b.sheetError(c, err); ok {
-		_, err := c.reply(sentence, nil)
+		err := c.reply(sentence, nil)
 		return err
 	}
 	if err != nil {
@@ -292,7 +292,7 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 		"duplicates", c.digits(strconv.Itoa(summary.duplicates)), "invalid", c.digits(strconv.Itoa(summary.invalid)))
 	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.result_file"), Bytes: result})
 	doc.Caption = text
-	if _, err := b.send.Send(c, c.Chat, doc); err != nil {
+	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		b.log.Error("send import result", "err", err)
 		b.tell(c, c.Chat, text, nil)
 	}

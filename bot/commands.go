@@ -55,7 +55,7 @@ func (b *Bot) runCommand(c *Ctx, name, args string) error {
 		}
 		return cmd.Run(c, args)
 	}
-	_, err := c.reply(c.T("help.unknown_command"), nil)
+	err := c.reply(c.T("help.unknown_command"), nil)
 	return err
 }
 
@@ -121,14 +121,14 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 	}
 	b.setMenu(c, c.User, c.Lang)
 	if len(c.User.Grants) > 0 {
-		_, err := c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), tgbotapi.NewRemoveKeyboard(false))
+		err := c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), tgbotapi.NewRemoveKeyboard(false))
 		return err
 	}
 	kb := tgbotapi.NewInlineKeyboardMarkup(
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.vendor"), b.sign.sign("role", "stall"))),
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
 	)
-	_, err := c.reply(c.T("start.welcome"), kb)
+	err := c.reply(c.T("start.welcome"), kb)
 	return err
 }
 
@@ -158,19 +158,19 @@ func (b *Bot) cmdHelp(c *Ctx, _ string) error {
 	text := b.helpText(c)
 	if c.session != nil {
 		// Mid-flow, help also repeats what the current step wants.
-		_, err := c.reply(text, nil)
+		err := c.reply(text, nil)
 		if err != nil {
 			return err
 		}
 		return b.prompt(c, b.flows[c.session.Flow], c.session, "")
 	}
-	_, err := c.reply(text, nil)
+	err := c.reply(text, nil)
 	return err
 }
 
 func (b *Bot) cmdCancel(c *Ctx, _ string) error {
 	if c.session == nil {
-		_, err := c.reply(c.T("flow.nothing_to_cancel"), tgbotapi.NewRemoveKeyboard(false))
+		err := c.reply(c.T("flow.nothing_to_cancel"), tgbotapi.NewRemoveKeyboard(false))
 		return err
 	}
 	return b.cancelFlow(c, c.session)
@@ -181,7 +181,7 @@ func (b *Bot) cmdLanguage(c *Ctx, _ string) error {
 	for _, lang := range Languages {
 		row = append(row, tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "lang.name"), b.sign.sign("lang", lang)))
 	}
-	_, err := c.reply(c.T("lang.choose"), tgbotapi.NewInlineKeyboardMarkup(row))
+	err := c.reply(c.T("lang.choose"), tgbotapi.NewInlineKeyboardMarkup(row))
 	return err
 }
 
@@ -203,6 +203,6 @@ func (b *Bot) onLanguage(c *Ctx, parts []string) error {
 		b.log.Warn("answer callback", "err", err)
 	}
 	b.setMenu(c, c.User, c.Lang)
-	_, err = c.reply(c.T("lang.set"), nil)
+	err = c.reply(c.T("lang.set"), nil)
 	return err
 }

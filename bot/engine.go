@@ -89,7 +89,7 @@ func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
 // corrected), asking field first and then going to the review.
 func (b *Bot) startFlowAt(c *Ctx, name string, data, answers map[string]string, field string) error {
 	if c.session != nil && b.saving(c.session) {
-		_, err := c.reply(c.T("flow.saving"), nil)
+		err := c.reply(c.T("flow.saving"), nil)
 		return err
 	}
 	f := b.flows[name]
@@ -153,7 +153,7 @@ func (b *Bot) saving(s *Session) bool {
 func (b *Bot) flowMessage(c *Ctx, s *Session, m *tgbotapi.Message) error {
 	f := b.flows[s.Flow]
 	if b.saving(s) {
-		_, err := c.reply(c.T("flow.saving"), nil)
+		err := c.reply(c.T("flow.saving"), nil)
 		return err
 	}
 	text := m.Text
@@ -250,7 +250,7 @@ func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string) error {
 	if st.Input == InputContact {
 		// The share-contact keyboard must go before the next prompt's
 		// inline buttons can show; one message cannot carry both.
-		if _, err := c.reply(c.T("contact.received"), tgbotapi.NewRemoveKeyboard(false)); err != nil {
+		if err := c.reply(c.T("contact.received"), tgbotapi.NewRemoveKeyboard(false)); err != nil {
 			return err
 		}
 	}
@@ -276,14 +276,14 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 	if b.saving(s) {
 		// Saving is under way (maybe on another replica): "nothing was
 		// saved" would be untrue.
-		_, err := c.reply(c.T("flow.saving"), nil)
+		err := c.reply(c.T("flow.saving"), nil)
 		return err
 	}
 	if err := b.endSession(c, s); err != nil {
 		return err
 	}
 	b.cfg.Metrics.Flow(s.Flow, "abandoned")
-	_, err := c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
+	err := c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
 	return err
 }
 
@@ -433,7 +433,7 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 	if lead != "" {
 		text = lead + "\n\n" + text
 	}
-	_, err = c.reply(text, markup)
+	err = c.reply(text, markup)
 	return err
 }
 

@@ -78,7 +78,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	}
 	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: "rasad-" + time.Now().In(domain.Tehran).Format("2006-01-02") + ".xlsx", Bytes: data})
 	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
-	if _, err := b.send.Send(c, c.Chat, doc); err != nil {
+	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		return err
 	}
 	return nil

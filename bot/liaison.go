@@ -150,12 +150,12 @@ func (b *Bot) cmdRequests(c *Ctx, _ string) error {
 		return fmt.Errorf("list pending requests: %w", err)
 	}
 	if len(reqs) == 0 {
-		_, err := c.reply(c.T("admin.no_requests"), nil)
+		err := c.reply(c.T("admin.no_requests"), nil)
 		return err
 	}
 	if len(reqs) > maxListedRequests {
 		text := c.T("admin.more_requests", "shown", c.digits(strconv.Itoa(maxListedRequests)), "total", c.digits(strconv.Itoa(len(reqs))))
-		if _, err := c.reply(text, nil); err != nil {
+		if err := c.reply(text, nil); err != nil {
 			return err
 		}
 		reqs = reqs[:maxListedRequests]
@@ -165,7 +165,7 @@ func (b *Bot) cmdRequests(c *Ctx, _ string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := c.reply(text, kb); err != nil {
+		if err := c.reply(text, kb); err != nil {
 			return err
 		}
 	}
@@ -270,14 +270,14 @@ func (b *Bot) cmdInvite(c *Ctx, _ string) error {
 		return err
 	}
 	if len(agencies) == 0 {
-		_, err := c.reply(c.T("admin.no_agencies"), nil)
+		err := c.reply(c.T("admin.no_agencies"), nil)
 		return err
 	}
 	var rows [][]tgbotapi.InlineKeyboardButton
 	for _, a := range agencies {
 		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(a.Label, b.sign.sign("inv", a.Value))))
 	}
-	_, err = c.reply(c.T("admin.invite_choose"), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	err = c.reply(c.T("admin.invite_choose"), tgbotapi.NewInlineKeyboardMarkup(rows...))
 	return err
 }
 
@@ -305,7 +305,7 @@ func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 		b.log.Warn("answer callback", "err", err)
 	}
 	link := b.cfg.LinkBase + b.api.Self().UserName + "?start=" + inv.Code
-	_, err = c.reply(c.T("admin.invite_link", "agency", agency.Name(c.Lang), "link", link, "expires", c.date(inv.ExpiresAt)), nil)
+	err = c.reply(c.T("admin.invite_link", "agency", agency.Name(c.Lang), "link", link, "expires", c.date(inv.ExpiresAt)), nil)
 	return err
 }
 

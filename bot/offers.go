@@ -169,7 +169,7 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 		return err
 	}
 	if len(markets) == 0 {
-		_, err := c.reply(c.T("market.none"), nil)
+		err := c.reply(c.T("market.none"), nil)
 		return err
 	}
 	for _, m := range markets {
@@ -183,7 +183,7 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
 			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.edit_market"), b.sign.sign("mk", "ed", id)),
 		))
-		if _, err := c.reply(text, kb); err != nil {
+		if err := c.reply(text, kb); err != nil {
 			return err
 		}
 	}
@@ -238,7 +238,7 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
+		err = c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
 		return err
 	case "ex":
 		return b.exportMarket(c, m)
@@ -304,7 +304,7 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 	}
 	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: "market-" + m.Code + ".xlsx", Bytes: buf.Bytes()})
 	doc.Caption = b.marketTitle(c, m)
-	_, err = b.send.Send(c, c.Chat, doc)
+	err = b.send.Send(c, c.Chat, doc)
 	return err
 }
 

@@ -25,7 +25,7 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 		return fmt.Errorf("list records: %w", err)
 	}
 	if total == 0 {
-		_, err := c.reply(c.T("records.none"), nil)
+		err := c.reply(c.T("records.none"), nil)
 		return err
 	}
 	text := c.T("records.title", "from", c.digits(strconv.Itoa(offset+1)), "to", c.digits(strconv.Itoa(offset+len(ps))), "total", c.digits(strconv.Itoa(total)))
@@ -44,7 +44,7 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 	if len(nav) > 0 {
 		rows = append(rows, nav)
 	}
-	_, err = c.reply(text, tgbotapi.NewInlineKeyboardMarkup(rows...))
+	err = c.reply(text, tgbotapi.NewInlineKeyboardMarkup(rows...))
 	return err
 }
 
@@ -91,7 +91,7 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 			),
 			tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.records"), b.sign.sign("rec", "list", "0"))),
 		)
-		_, err := c.reply(b.describePlacement(c, p), kb)
+		err := c.reply(b.describePlacement(c, p), kb)
 		return err
 	case "fix":
 		return b.chooseFieldToCorrect(c, p)
@@ -128,7 +128,7 @@ func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
-	_, err := c.reply(c.T("record.choose_field"), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	err := c.reply(c.T("record.choose_field"), tgbotapi.NewInlineKeyboardMarkup(rows...))
 	return err
 }
 

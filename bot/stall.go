@@ -258,7 +258,7 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 		return fmt.Errorf("list requests: %w", err)
 	}
 	if len(reqs) == 0 {
-		_, err := c.reply(c.T("stall.none"), nil)
+		err := c.reply(c.T("stall.none"), nil)
 		return err
 	}
 	for _, r := range reqs {
@@ -270,7 +270,7 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 			markup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
 				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.cancel_request"), b.sign.sign("st", "x", strconv.FormatInt(r.ID, 10)))))
 		}
-		if _, err := c.reply(b.describeRequest(c, r), markup); err != nil {
+		if err := c.reply(b.describeRequest(c, r), markup); err != nil {
 			return err
 		}
 	}

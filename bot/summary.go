@@ -95,7 +95,7 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 // sendSummary sends a summary and its chart to one chat in lang. The text
 // is what counts as delivered; a chart that fails is logged.
 func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain.Summary) error {
-	if _, err := b.send.Send(ctx, chat, tgbotapi.NewMessage(chat, b.formatSummary(lang, s))); err != nil {
+	if err := b.send.Send(ctx, chat, tgbotapi.NewMessage(chat, b.formatSummary(lang, s))); err != nil {
 		return err
 	}
 	png, err := b.summaryChart(lang, s)
@@ -105,7 +105,7 @@ func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain
 	}
 	photo := tgbotapi.NewPhoto(chat, tgbotapi.FileBytes{Name: "rasad-" + s.Day.Format(time.DateOnly) + ".png", Bytes: png})
 	photo.Caption = b.cat.T(lang, "summary.chart_caption", "date", domain.FormatJalaliLang(s.Day, lang))
-	if _, err := b.send.Send(ctx, chat, photo); err != nil {
+	if err := b.send.Send(ctx, chat, photo); err != nil {
 		b.log.Error("send summary chart", "chat", chat, "err", err)
 	}
 	return nil
@@ -144,7 +144,7 @@ func (b *Bot) setMuted(c *Ctx, muted bool) error {
 	if muted {
 		key = "summary.muted"
 	}
-	_, err := c.reply(c.T(key, "time", c.digits(b.cfg.SummaryAt)), nil)
+	err := c.reply(c.T(key, "time", c.digits(b.cfg.SummaryAt)), nil)
 	return err
 }
 
