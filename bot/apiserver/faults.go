@@ -103,7 +103,7 @@ func cloneMap(m map[string]string) map[string]string {
 func (s *Server) recordCall(method string, req *request) *Call {
 	c := &Call{Method: method, Time: time.Now()}
 	if req != nil {
-		c.Params = req.cloneParams()
+		c.Params = req.params // no longer changed: shared, and copied by Calls
 		if len(req.files) > 0 {
 			c.Files = map[string]string{}
 			for field, up := range req.files {
@@ -138,6 +138,9 @@ func (s *Server) finishCall(c *Call, err error) {
 func (s *Server) delayFor(method string) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.delays) == 0 {
+		return 0
+	}
 	if d, ok := s.delays[strings.ToLower(method)]; ok {
 		return d
 	}
@@ -145,9 +148,12 @@ func (s *Server) delayFor(method string) time.Duration {
 }
 
 func (s *Server) takeFailure(method string) *apiError {
-	key := strings.ToLower(method)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.failures) == 0 {
+		return nil
+	}
+	key := strings.ToLower(method)
 	for i, f := range s.failures {
 		if f.method != "" && f.method != key {
 			continue

@@ -47,7 +47,22 @@ var methods = func() map[string]*method {
 	return m
 }()
 
-func lookupMethod(name string) *method { return methods[strings.ToLower(name)] }
+// methodsByName has the methods under their own names, as bots spell
+// them, to find them without lowering the case.
+var methodsByName = func() map[string]*method {
+	m := map[string]*method{}
+	for _, meth := range methods {
+		m[meth.name] = meth
+	}
+	return m
+}()
+
+func lookupMethod(name string) *method {
+	if m := methodsByName[name]; m != nil {
+		return m
+	}
+	return methods[strings.ToLower(name)]
+}
 
 func (s *Server) getMe(context.Context, *request) (any, error) { return s.bot, nil }
 

@@ -18,7 +18,8 @@ const maxBodyBytes = 52 << 20
 
 // request is a method call's parameters, merged from the query string and the
 // body (url-encoded, multipart or JSON). Values are kept as strings exactly as
-// Telegram sees them: objects such as reply_markup stay JSON text.
+// Telegram sees them: objects such as reply_markup stay JSON text. They
+// are not changed once the call is made, when the Call record takes them.
 type request struct {
 	params map[string]string
 	files  map[string]*upload
@@ -39,9 +40,11 @@ func newRequest() *request {
 // parameters gathered so far plus a 400 error, so the call is still recorded.
 func parseHTTPRequest(w http.ResponseWriter, r *http.Request) (*request, *apiError) {
 	req := newRequest()
-	for k, v := range r.URL.Query() {
-		if len(v) > 0 {
-			req.params[k] = v[0]
+	if r.URL.RawQuery != "" {
+		for k, v := range r.URL.Query() {
+			if len(v) > 0 {
+				req.params[k] = v[0]
+			}
 		}
 	}
 	if r.Body == nil || r.Method == http.MethodGet {
@@ -49,38 +52,100 @@ func parseHTTPRequest(w http.ResponseWriter, r *http.Request) (*request, *apiErr
 	}
 	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	defer body.Close()
-	return req, req.parseBody(r.Header.Get("Content-Type"), body)
+	return req, req.parseBody(r.Header.Get("Content-Type"), body, r.ContentLength)
 }
 
-func (req *request) parseBody(contentType string, body io.Reader) *apiError {
-	ct, ctParams, _ := mime.ParseMediaType(contentType)
-	switch ct {
-	case "multipart/form-data":
+// parseBody reads a body of the given content type; size is its length if
+// known (else <= 0), to read it without growing a buffer.
+func (req *request) parseBody(contentType string, body io.Reader, size int64) *apiError {
+	ct := contentType
+	var ctParams map[string]string
+	if ct != "application/x-www-form-urlencoded" && ct != "application/json" { // as ParseMediaType returns them
+		ct, ctParams, _ = mime.ParseMediaType(contentType)
+	}
+	if ct == "multipart/form-data" {
 		return req.parseMultipart(body, ctParams["boundary"])
-	case "application/json":
-		data, err := io.ReadAll(body)
-		if err != nil {
-			return bodyError(err)
-		}
+	}
+	data, err := readBody(body, size)
+	if err != nil {
+		return bodyError(err)
+	}
+	if ct == "application/json" {
 		return req.parseJSON(data)
-	default: // Telegram treats anything else as a url-encoded form.
-		data, err := io.ReadAll(body)
-		if err != nil {
-			return bodyError(err)
-		}
-		if len(bytes.TrimSpace(data)) == 0 {
+	}
+	// Telegram treats anything else as a url-encoded form.
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if len(req.params) == 0 { // no query string: the fast way
+		if parseForm(req.params, string(data)) {
 			return nil
 		}
-		vals, err := url.ParseQuery(string(data))
+		clear(req.params) // ParseQuery's error follows, with no parameter
+	}
+	vals, err := url.ParseQuery(string(data))
+	if err != nil {
+		return badRequest("can't parse request body: %v", err)
+	}
+	for k, v := range vals {
+		if len(v) > 0 {
+			req.params[k] = v[0]
+		}
+	}
+	return nil
+}
+
+// parseForm is url.ParseQuery keeping the first value of each key in
+// params, which must be empty, without a map of slices. It reports false,
+// having written some keys, where url.ParseQuery reports an error.
+func parseForm(params map[string]string, query string) bool {
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		if strings.Contains(pair, ";") {
+			return false
+		}
+		if pair == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(key)
 		if err != nil {
-			return badRequest("can't parse request body: %v", err)
+			return false
 		}
-		for k, v := range vals {
-			if len(v) > 0 {
-				req.params[k] = v[0]
+		if _, seen := params[key]; seen {
+			// Checked before the value, as ParseQuery checks every one.
+			if _, err := url.QueryUnescape(value); err != nil {
+				return false
 			}
+			continue
 		}
-		return nil
+		if params[key], err = url.QueryUnescape(value); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// readBody is io.ReadAll with room for size bytes (and the EOF) at once.
+func readBody(body io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size >= maxBodyBytes {
+		return io.ReadAll(body)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			rest, err := io.ReadAll(body)
+			return append(b, rest...), err
+		}
 	}
 }
 
@@ -214,13 +279,4 @@ func (req *request) messageID() (int, *apiError) {
 		return 0, badRequest("message identifier is not specified")
 	}
 	return int(n), nil
-}
-
-// cloneParams copies parameters for a Call record.
-func (req *request) cloneParams() map[string]string {
-	out := make(map[string]string, len(req.params))
-	for k, v := range req.params {
-		out[k] = v
-	}
-	return out
 }

@@ -13,6 +13,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -298,12 +299,17 @@ type described struct {
 	description string
 }
 
+var errEncoding = []byte(`{"ok":false,"error_code":500,"description":"Internal Server Error: encoding result"}`)
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status = 500
-		b = []byte(`{"ok":false,"error_code":500,"description":"Internal Server Error: encoding result"}`)
+		status, b = 500, errEncoding
 	}
+	writeBody(w, status, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
@@ -318,12 +324,56 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.Code, env)
 }
 
+// writeResult writes what json.Marshal of envelope{Ok: true, Result: res,
+// Description: …} would, building the envelope itself in a pooled buffer.
 func writeResult(w http.ResponseWriter, res any) {
-	env := envelope{Ok: true, Result: res}
+	desc := ""
 	if d, ok := res.(described); ok {
-		env.Result, env.Description = d.result, d.description
+		res, desc = d.result, d.description
 	}
-	writeJSON(w, http.StatusOK, env)
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		bufPool.Put(buf)
+	}()
+	buf.WriteString(`{"ok":true`)
+	if res != nil { // omitempty
+		buf.WriteString(`,"result":`)
+		if err := encodeJSON(buf, res); err != nil {
+			writeBody(w, 500, errEncoding)
+			return
+		}
+	}
+	if desc != "" {
+		buf.WriteString(`,"description":`)
+		_ = encodeJSON(buf, desc) // a string always encodes
+	}
+	buf.WriteByte('}')
+	writeBody(w, http.StatusOK, buf.Bytes())
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeJSON appends what json.Marshal(v) returns, or nothing on error.
+// Raw updates are appended as they are: json.Marshal made them, so they
+// are already compact and escaped, as Marshal would leave them.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	if raws, ok := v.([]json.RawMessage); ok && raws != nil {
+		buf.WriteByte('[')
+		for i, raw := range raws {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(raw)
+		}
+		buf.WriteByte(']')
+		return nil
+	}
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+	return nil
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {

@@ -428,7 +428,7 @@ func (s *Server) post(ctx context.Context, hookURL, secret string, payload []byt
 // body (tgbotapi.WriteToHTTPResponse), as Telegram does. Its result is lost.
 func (s *Server) runWebhookReply(contentType string, body []byte) {
 	req := newRequest()
-	if err := req.parseBody(contentType, bytes.NewReader(body)); err != nil {
+	if err := req.parseBody(contentType, bytes.NewReader(body), int64(len(body))); err != nil {
 		return
 	}
 	method := req.params["method"]
