@@ -92,6 +92,8 @@ type Reports interface {
 // updates of one chat handled at once cannot both apply.
 type States interface {
 	LoadState(ctx context.Context, key string) (data []byte, version int64, err error)
+	// LoadStates loads several at once (a polled batch's chats).
+	LoadStates(ctx context.Context, keys []string) (data [][]byte, versions []int64, err error)
 	SaveState(ctx context.Context, key string, data []byte, expect int64, ttl time.Duration) (int64, error)
 	DeleteState(ctx context.Context, key string, expect int64) error
 }

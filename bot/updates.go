@@ -26,6 +26,13 @@ type Handler interface {
 	GiveUp(ctx context.Context, u tgbotapi.Update, err error)
 }
 
+// Preparer is a Handler that readies itself for a whole batch at once (it
+// loads every chat's session in one round trip); the batch is handled in
+// the context it returns.
+type Preparer interface {
+	Prepare(ctx context.Context, ups []tgbotapi.Update) context.Context
+}
+
 // Dispatcher handles updates at least once and, through the UpdateLog, at
 // most once: each update is claimed under a lease before it is handled and
 // marked done after, so a redelivered one is skipped and one whose handler
@@ -87,6 +94,9 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 		_, _, err := d.Log.ClaimUpdates(ctx, held, token, d.Lease)
 		return err
 	})
+	if p, ok := d.Handler.(Preparer); ok {
+		ctx = p.Prepare(ctx, ups)
+	}
 
 	var order []int64
 	byChat := map[int64][]int{}

@@ -51,6 +51,14 @@ func (s *Store) LoadState(ctx context.Context, key string) (data []byte, version
 	if err != nil {
 		return nil, 0, fmt.Errorf("redis: load state: %w", err)
 	}
+	if data, version, err = stateOf(vals); err != nil {
+		return nil, 0, fmt.Errorf("redis: load state: %w", err)
+	}
+	return data, version, nil
+}
+
+// stateOf reads the answer to HMGET d v.
+func stateOf(vals []any) (data []byte, version int64, err error) {
 	d, _ := vals[0].(string)
 	v, ok := vals[1].(string)
 	if !ok {
@@ -58,9 +66,30 @@ func (s *Store) LoadState(ctx context.Context, key string) (data []byte, version
 	}
 	version, err = strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return nil, 0, fmt.Errorf("redis: load state: bad version %q", v)
+		return nil, 0, fmt.Errorf("bad version %q", v)
 	}
 	return []byte(d), version, nil
+}
+
+// LoadStates is LoadState for several keys in one round trip.
+func (s *Store) LoadStates(ctx context.Context, keys []string) (data [][]byte, versions []int64, err error) {
+	cmds := make([]*goredis.SliceCmd, len(keys))
+	_, err = s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = p.HMGet(ctx, s.stateKey(key), "d", "v")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis: load states: %w", err)
+	}
+	data, versions = make([][]byte, len(keys)), make([]int64, len(keys))
+	for i, cmd := range cmds {
+		if data[i], versions[i], err = stateOf(cmd.Val()); err != nil {
+			return nil, nil, fmt.Errorf("redis: load states: %w", err)
+		}
+	}
+	return data, versions, nil
 }
 
 // SaveState stores data under key if its version is still expect (0: there

@@ -267,3 +267,28 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Several states load in one call, each as LoadState would give it.
+func TestLoadStates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := redistest.New(t)
+	v1, err := s.SaveState(ctx, "chat:1", []byte("one"), 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, err := s.SaveState(ctx, "chat:3", []byte{}, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, versions, err := s.LoadStates(ctx, []string{"chat:1", "chat:2", "chat:3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data[0]) != "one" || versions[0] != v1 || data[1] != nil || versions[1] != 0 || data[2] == nil || len(data[2]) != 0 || versions[2] != v3 {
+		t.Fatalf("LoadStates = %q %v", data, versions)
+	}
+	if data, versions, err := s.LoadStates(ctx, nil); err != nil || len(data) != 0 || len(versions) != 0 {
+		t.Fatalf("no keys: %q %v %v", data, versions, err)
+	}
+}
