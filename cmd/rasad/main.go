@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/rasad-gov/rasad/domain"
@@ -33,6 +34,13 @@ const usage = `usage:
 `
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The live heap is small (about 10 MB) and every update allocates,
+		// so Go's default collected many times a second under load: the
+		// load benchmark measured a fifth less CPU per update at 400, for
+		// a peak heap of about 60 MB. GOGC in the environment still wins.
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
