@@ -355,6 +355,7 @@ func writeResult(w http.ResponseWriter, res any) {
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // encodeJSON appends what json.Marshal(v) returns, or nothing on error.
+// Messages are encoded without reflection where they can be (encode.go).
 // Raw updates are appended as they are: json.Marshal made them, so they
 // are already compact and escaped, as Marshal would leave them.
 func encodeJSON(buf *bytes.Buffer, v any) error {
@@ -368,6 +369,12 @@ func encodeJSON(buf *bytes.Buffer, v any) error {
 		}
 		buf.WriteByte(']')
 		return nil
+	}
+	if m, ok := v.(*tgbotapi.Message); ok && m != nil {
+		if b, ok := appendMessage(buf.AvailableBuffer(), m); ok {
+			buf.Write(b)
+			return nil
+		}
 	}
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err

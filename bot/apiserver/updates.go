@@ -68,7 +68,7 @@ func (s *Server) enqueueLocked(upd tgbotapi.Update, chatKey int64, cbID string) 
 	id := s.nextUpdateID
 	s.nextUpdateID++
 	upd.UpdateID = id
-	raw, err := json.Marshal(upd)
+	raw, err := marshalUpdate(&upd)
 	if err != nil {
 		panic(fmt.Sprintf("apiserver: marshal update: %v", err)) // plain data, cannot happen
 	}
