@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -89,6 +90,7 @@ type Ctx struct {
 	update       int // id of the update being handled
 	callback     *tgbotapi.CallbackQuery
 	answered     *bool
+	tail         *sync.WaitGroup // see Handle
 	session      *Session
 	stateVersion int64
 }
@@ -124,6 +126,16 @@ func (c *Ctx) answerCallback(text string) error {
 	return c.b.send.Request(c, c.Chat, tgbotapi.NewCallback(c.callback.ID, text))
 }
 
+// beside runs fn beside the rest of the handling, which ends once fn has
+// returned (or runs it now outside an update's handling).
+func (c *Ctx) beside(fn func()) {
+	if c.tail == nil {
+		fn()
+		return
+	}
+	c.tail.Go(fn)
+}
+
 // stale answers a button that no longer applies, or was never ours.
 func (c *Ctx) stale() error { return c.answerCallback(c.T("btn.stale")) }
 
@@ -131,9 +143,14 @@ func (c *Ctx) stale() error { return c.answerCallback(c.T("btn.stale")) }
 // same chat makes it start over against the new state.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	answered := false
+	// Requests whose outcome the reply does not wait for (a pressed
+	// prompt's edit, the press's answer) run beside it; the update is
+	// handled once they are done.
+	var tail sync.WaitGroup
+	defer tail.Wait()
 	var err error
 	for range 3 {
-		err = b.handleOnce(ctx, u, &answered)
+		err = b.handleOnce(ctx, u, &answered, &tail)
 		if !errors.Is(err, errStateChanged) {
 			break
 		}
@@ -153,7 +170,7 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 		if err != nil {
 			text = b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
 		}
-		b.answerLate(ctx, u.CallbackQuery.ID, text)
+		tail.Go(func() { b.answerLate(ctx, u.CallbackQuery.ID, text) })
 	}
 	return err
 }
@@ -168,7 +185,7 @@ func (b *Bot) answerLate(ctx context.Context, id, text string) {
 	}
 }
 
-func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool) error {
+func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool, tail *sync.WaitGroup) error {
 	from, chat := u.SentFrom(), chatOf(u)
 	if from == nil || chat == nil || from.IsBot {
 		return nil // channel posts, polls and the like are not for this bot
@@ -177,7 +194,7 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool)
 	if err != nil {
 		return err
 	}
-	c.callback, c.answered, c.update = u.CallbackQuery, answered, u.UpdateID
+	c.callback, c.answered, c.update, c.tail = u.CallbackQuery, answered, u.UpdateID, tail
 	if !chat.IsPrivate() {
 		return b.refuseGroup(c, u)
 	}
