@@ -152,9 +152,13 @@ func (r *msgRecord) public() Message {
 	if r.tg.Contact != nil {
 		m.Phone = r.tg.Contact.PhoneNumber
 	}
-	if r.tg.ReplyMarkup != nil {
+	if r.tg.ReplyMarkup != nil && len(r.tg.ReplyMarkup.InlineKeyboard) > 0 {
+		m.InlineKeyboard = make([][]Button, 0, len(r.tg.ReplyMarkup.InlineKeyboard))
 		for _, row := range r.tg.ReplyMarkup.InlineKeyboard {
 			var out []Button
+			if len(row) > 0 {
+				out = make([]Button, 0, len(row))
+			}
 			for _, b := range row {
 				btn := Button{Text: b.Text}
 				if b.CallbackData != nil {

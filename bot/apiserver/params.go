@@ -33,7 +33,7 @@ type upload struct {
 }
 
 func newRequest() *request {
-	return &request{params: map[string]string{}, files: map[string]*upload{}}
+	return &request{params: map[string]string{}} // files: made by parseMultipart
 }
 
 // parseHTTPRequest never fails outright: a malformed body yields the
@@ -66,7 +66,13 @@ func (req *request) parseBody(contentType string, body io.Reader, size int64) *a
 	if ct == "multipart/form-data" {
 		return req.parseMultipart(body, ctParams["boundary"])
 	}
-	data, err := readBody(body, size)
+	// The body is read into a pooled buffer: what is kept of it is copied.
+	scratch := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(scratch)
+	data, err := readBody(body, size, *scratch)
+	if cap(data) <= 64<<10 {
+		*scratch = data[:0]
+	}
 	if err != nil {
 		return bodyError(err)
 	}
@@ -127,12 +133,16 @@ func parseForm(params map[string]string, query string) bool {
 	return true
 }
 
-// readBody is io.ReadAll with room for size bytes (and the EOF) at once.
-func readBody(body io.Reader, size int64) ([]byte, error) {
+// readBody is io.ReadAll reading into buf if it has room for size bytes
+// (and the EOF), else into a buffer made with that room.
+func readBody(body io.Reader, size int64, buf []byte) ([]byte, error) {
 	if size <= 0 || size >= maxBodyBytes {
 		return io.ReadAll(body)
 	}
-	b := make([]byte, 0, size+1)
+	b := buf[:0]
+	if int64(cap(b)) <= size {
+		b = make([]byte, 0, size+1)
+	}
 	for {
 		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -179,6 +189,9 @@ func (req *request) parseMultipart(body io.Reader, boundary string) *apiError {
 			continue
 		}
 		if part.FileName() != "" {
+			if req.files == nil {
+				req.files = map[string]*upload{}
+			}
 			req.files[name] = &upload{
 				name:        part.FileName(),
 				contentType: part.Header.Get("Content-Type"),

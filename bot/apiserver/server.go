@@ -108,6 +108,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	queueSig signal // pending update queue or webhook changed
+	hookSig  signal // a webhook was set
 	// stateSig fires at every change of chats, messages or callbacks (for
 	// Changed and for waits that span chats); each chat also has a signal
 	// of its own, so a user waiting on its chat is not woken by the others.

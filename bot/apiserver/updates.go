@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,7 +113,7 @@ func (s *Server) applyOffsetLocked(offset int) {
 		}
 		return
 	}
-	kept := make([]*pendingUpdate, 0, len(s.pending))
+	kept := s.pending[:0] // in place: nobody else holds the slice
 	for _, p := range s.pending {
 		if p.id < offset && !(p.redelivered && !p.delivered) {
 			s.confirmLocked(p)
@@ -120,6 +121,7 @@ func (s *Server) applyOffsetLocked(offset int) {
 		}
 		kept = append(kept, p)
 	}
+	clear(s.pending[len(kept):])
 	s.pending = kept
 }
 
@@ -152,8 +154,8 @@ func (s *Server) getUpdates(ctx context.Context, req *request) (any, error) {
 	limit = min(limit, 100)
 	var timeout time.Duration
 	if v := strings.TrimSpace(req.str("timeout")); v != "" {
-		var secs float64
-		if _, serr := fmt.Sscan(v, &secs); serr != nil {
+		secs, ok := parseSeconds(v)
+		if !ok {
 			return nil, badRequest("invalid timeout specified")
 		}
 		timeout = time.Duration(max(secs, 0) * float64(time.Second))
@@ -222,6 +224,18 @@ func (s *Server) getUpdates(ctx context.Context, req *request) (any, error) {
 	}
 }
 
+// parseSeconds reads getUpdates' timeout as fmt.Sscan does, without its
+// cost for the usual whole number of seconds.
+func parseSeconds(v string) (float64, bool) {
+	if len(v) <= 9 && strings.Trim(v, "0123456789") == "" {
+		n, err := strconv.Atoi(v)
+		return float64(n), err == nil
+	}
+	var secs float64
+	_, err := fmt.Sscan(v, &secs)
+	return secs, err == nil
+}
+
 var secretTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 func (s *Server) setWebhook(_ context.Context, req *request) (any, error) {
@@ -272,6 +286,7 @@ func (s *Server) setWebhook(_ context.Context, req *request) (any, error) {
 		s.pending = nil
 	}
 	s.queueSig.fire() // wakes the dispatcher, and a long poll which now gets 409
+	s.hookSig.fire()
 	return described{true, desc}, nil
 }
 
@@ -325,9 +340,12 @@ func (s *Server) dispatchWebhooks() {
 			s.mu.Unlock()
 			return
 		}
-		wake := s.queueSig.C()
+		// Without a webhook only setWebhook wakes the dispatcher, not
+		// every update a long poll takes.
+		wake := s.hookSig.C()
 		var next time.Time
 		if wh := s.webhook; wh != nil {
+			wake = s.queueSig.C()
 			now := time.Now()
 			busy := map[int64]bool{}
 			for _, p := range s.pending {
