@@ -35,9 +35,7 @@ func (b *Bot) onAgency(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:agency")
 	}
-	if err := c.answerCallback(""); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback("")
 	switch {
 	case len(parts) == 2 && parts[1] == "add":
 		return b.startFlow(c, "agency_add", nil)

@@ -117,13 +117,20 @@ func (c *Ctx) reply(text string, markup any) error {
 	return c.b.send.Send(c, c.Chat, msg)
 }
 
-// answerCallback stops the button's spinner, at most once per update.
-func (c *Ctx) answerCallback(text string) error {
+// answerCallback stops the button's spinner, at most once per update. The
+// answer goes out beside the reply; a failure to send it is only logged
+// (the sender has retried it already), as the press itself was handled.
+func (c *Ctx) answerCallback(text string) {
 	if c.callback == nil || *c.answered {
-		return nil
+		return
 	}
 	*c.answered = true
-	return c.b.send.Request(c, c.Chat, tgbotapi.NewCallback(c.callback.ID, text))
+	id := c.callback.ID
+	c.beside(func() {
+		if err := c.b.send.Request(c, c.Chat, tgbotapi.NewCallback(id, text)); err != nil {
+			c.b.log.Warn("answer callback", "err", err)
+		}
+	})
 }
 
 // beside runs fn beside the rest of the handling, which ends once fn has
@@ -137,7 +144,10 @@ func (c *Ctx) beside(fn func()) {
 }
 
 // stale answers a button that no longer applies, or was never ours.
-func (c *Ctx) stale() error { return c.answerCallback(c.T("btn.stale")) }
+func (c *Ctx) stale() error {
+	c.answerCallback(c.T("btn.stale"))
+	return nil
+}
 
 // Handle handles one update. A state changed by a concurrent update of the
 // same chat makes it start over against the new state.
@@ -206,11 +216,10 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool,
 		// failed afterwards, e.g. sending the next prompt): show where the
 		// flow stands instead of applying it twice.
 		if b.saving(s) {
-			return c.answerCallback(c.T("flow.saving"))
+			c.answerCallback(c.T("flow.saving"))
+			return nil
 		}
-		if err := c.answerCallback(""); err != nil {
-			b.log.Warn("answer callback", "err", err)
-		}
+		c.answerCallback("")
 		return b.prompt(c, b.flows[s.Flow], s, "")
 	}
 	switch {
@@ -251,7 +260,8 @@ func (b *Bot) newCtx(ctx context.Context, from *tgbotapi.User, chat int64) (*Ctx
 // personal data and works in private chats only.
 func (b *Bot) refuseGroup(c *Ctx, u tgbotapi.Update) error {
 	if u.CallbackQuery != nil {
-		return c.answerCallback(c.T("private.only"))
+		c.answerCallback(c.T("private.only"))
+		return nil
 	}
 	if u.Message != nil && u.Message.IsCommand() {
 		err := c.reply(c.T("private.only"), nil)
@@ -389,7 +399,8 @@ func (b *Bot) refuse(c *Ctx, action string) error {
 		b.log.Error("record refusal", "err", err)
 	}
 	if c.callback != nil {
-		return c.answerCallback(c.T("err.forbidden"))
+		c.answerCallback(c.T("err.forbidden"))
+		return nil
 	}
 	err := c.reply(c.T("err.forbidden"), nil)
 	return err

@@ -136,9 +136,7 @@ func (b *Bot) onRoleChoice(c *Ctx, parts []string) error {
 	if len(parts) != 2 || (parts[1] != "liaison" && parts[1] != "stall") {
 		return c.stale()
 	}
-	if err := c.answerCallback(""); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback("")
 	return b.startFlow(c, parts[1], nil)
 }
 
@@ -199,9 +197,7 @@ func (b *Bot) onLanguage(c *Ctx, parts []string) error {
 	if err != nil {
 		return fmt.Errorf("save language: %w", err)
 	}
-	if err := c.answerCallback(c.T("lang.set")); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback(c.T("lang.set"))
 	b.setMenu(c, c.User, c.Lang)
 	err = c.reply(c.T("lang.set"), nil)
 	return err

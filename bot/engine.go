@@ -272,7 +272,7 @@ func (b *Bot) flowMessage(c *Ctx, s *Session, m *tgbotapi.Message) error {
 		}
 		return b.prompt(c, f, s, lead)
 	}
-	return b.answer(c, f, s, value)
+	return b.answer(c, f, s, value, nil)
 }
 
 // matchChoice lets people type a choice's label (or its number) instead of
@@ -291,8 +291,9 @@ func (b *Bot) matchChoice(c *Ctx, st Step, s *Session, text string) (string, err
 	return "", domain.Invalid("choice.unknown")
 }
 
-// answer keeps value for the current step and moves on.
-func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string) error {
+// answer keeps value for the current step and moves on; saved, if set,
+// runs once the answer is kept, before the next prompt goes out.
+func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string, saved func()) error {
 	st := f.Steps[s.Step]
 	if st.Check != nil {
 		switch err := st.Check(c, s, value); {
@@ -313,6 +314,9 @@ func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string) error {
 	}
 	if err := b.saveSession(c, s); err != nil {
 		return err
+	}
+	if saved != nil {
+		saved()
 	}
 	if st.Input == InputContact {
 		// The share-contact keyboard must go before the next prompt's
@@ -361,7 +365,8 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 		return c.stale()
 	}
 	if b.saving(s) {
-		return c.answerCallback(c.T("flow.saving"))
+		c.answerCallback(c.T("flow.saving"))
+		return nil
 	}
 	f := b.flows[s.Flow]
 	act, arg := parts[3], parts[4]
@@ -379,11 +384,7 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 		if !ok {
 			return c.stale()
 		}
-		if err := b.answer(c, f, s, ch.Value); err != nil {
-			return err
-		}
-		b.closeKeyboard(c, q, ch.Label)
-		return nil
+		return b.answer(c, f, s, ch.Value, func() { b.pressed(c, q, ch.Label) })
 	case "s": // a shortcut under a text step
 		i, err := strconv.Atoi(arg)
 		if err != nil || f.review(s) || i < 0 || i >= len(f.Steps[s.Step].Shortcuts) {
@@ -398,11 +399,7 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 			}
 			return b.prompt(c, f, s, lead)
 		}
-		if err := b.answer(c, f, s, value); err != nil {
-			return err
-		}
-		b.closeKeyboard(c, q, c.T(st.Shortcuts[i].Label))
-		return nil
+		return b.answer(c, f, s, value, func() { b.pressed(c, q, c.T(st.Shortcuts[i].Label)) })
 	case "b":
 		b.closeKeyboard(c, q, "")
 		return b.back(c, f, s)
@@ -437,9 +434,7 @@ func (b *Bot) confirm(c *Ctx, q *tgbotapi.CallbackQuery, f *Flow, s *Session) er
 	if err := b.saveSession(c, s); err != nil {
 		return err
 	}
-	if err := c.answerCallback(c.T("flow.saving")); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback(c.T("flow.saving"))
 	b.closeKeyboard(c, q, "")
 	err := f.Submit(c, s)
 	if err == nil {
@@ -611,6 +606,13 @@ func (b *Bot) show(c *Ctx, s *Session, st Step, v string) (string, error) {
 		}
 	}
 	return c.digits(v), nil
+}
+
+// pressed acknowledges a press whose answer was kept: the spinner stops
+// and the prompt shows the choice, both beside the next prompt.
+func (b *Bot) pressed(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
+	c.answerCallback("")
+	b.closeKeyboard(c, q, chosen)
 }
 
 // closeKeyboard takes the buttons off a pressed prompt so old prompts don't

@@ -221,7 +221,8 @@ func (b *Bot) onLiaisonDecision(c *Ctx, q *tgbotapi.CallbackQuery, parts []strin
 		// Another admin (or a double tap) decided first.
 		status := c.T("liaison.status." + string(r.Status))
 		b.closeKeyboard(c, q, status)
-		return c.answerCallback(c.T("admin.already_decided", "status", status))
+		c.answerCallback(c.T("admin.already_decided", "status", status))
+		return nil
 	case domain.IsKind(err, domain.KindNotFound):
 		return c.stale()
 	case err != nil:
@@ -229,9 +230,7 @@ func (b *Bot) onLiaisonDecision(c *Ctx, q *tgbotapi.CallbackQuery, parts []strin
 	}
 	// Decided: the rest only tells people, and never fails the decision.
 	status := c.T("liaison.status." + string(r.Status))
-	if err := c.answerCallback(status); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback(status)
 	b.closeKeyboard(c, q, status)
 	if !b.cfg.EditMessages {
 		b.tell(c, c.Chat, c.T("admin.decided", "id", c.digits(strconv.FormatInt(r.ID, 10)), "status", status), nil)
@@ -301,9 +300,7 @@ func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 	if err := b.store.CreateInvite(c, inv); err != nil {
 		return fmt.Errorf("create invite: %w", err)
 	}
-	if err := c.answerCallback(""); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback("")
 	link := b.cfg.LinkBase + b.api.Self().UserName + "?start=" + inv.Code
 	err = c.reply(c.T("admin.invite_link", "agency", agency.Name(c.Lang), "link", link, "expires", c.date(inv.ExpiresAt)), nil)
 	return err

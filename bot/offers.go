@@ -29,9 +29,7 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 	case domain.IsKind(err, domain.KindForbidden):
 		return b.refuse(c, "button:offer-of-another")
 	case domain.CodeOf(err) == "stall.expired":
-		if err := c.answerCallback(c.T("stall.offer_expired")); err != nil {
-			b.log.Warn("answer callback", "err", err)
-		}
+		c.answerCallback(c.T("stall.offer_expired"))
 		b.reallocate(c, r.MarketID, true)
 		return nil
 	case domain.IsKind(err, domain.KindConflict), domain.IsKind(err, domain.KindNotFound):
@@ -40,9 +38,7 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 		return err
 	}
 	// Answered: from here on only telling and passing the stall on.
-	if err := c.answerCallback(c.T("stall.answer." + parts[1])); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback(c.T("stall.answer." + parts[1]))
 	b.closeKeyboard(c, c.callback, c.T("stall.answer."+parts[1]))
 	if accept {
 		b.tell(c, c.Chat, b.describeRequest(c, r), nil)
@@ -228,9 +224,7 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.answerCallback(""); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback("")
 	switch parts[1] {
 	case "al":
 		offered := b.reallocate(c, m.ID, false)

@@ -196,9 +196,7 @@ func (b *Bot) onRegisterAnother(c *Ctx) error {
 	if !c.User.Has(domain.RoleLiaison) {
 		return b.refuse(c, "button:register")
 	}
-	if err := c.answerCallback(""); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback("")
 	return b.startFlow(c, "placement", nil)
 }
 

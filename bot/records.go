@@ -62,9 +62,7 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 		return c.stale()
 	}
 	if parts[1] == "list" {
-		if err := c.answerCallback(""); err != nil {
-			b.log.Warn("answer callback", "err", err)
-		}
+		c.answerCallback("")
 		return b.listRecords(c, int(n))
 	}
 	p, err := b.store.Placement(c, n)
@@ -76,11 +74,10 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	case p.AgencyID != c.User.LiaisonAgency():
 		return b.refuse(c, "record:of-agency-"+strconv.FormatInt(p.AgencyID, 10)+":"+strconv.FormatInt(p.ID, 10))
 	case p.Withdrawn():
-		return c.answerCallback(c.T("record.withdrawn"))
+		c.answerCallback(c.T("record.withdrawn"))
+		return nil
 	}
-	if err := c.answerCallback(""); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback("")
 	id := strconv.FormatInt(p.ID, 10)
 	switch parts[1] {
 	case "open":

@@ -299,9 +299,7 @@ func (b *Bot) onStallCancel(c *Ctx, parts []string) error {
 	case err != nil:
 		return err
 	}
-	if err := c.answerCallback(c.T("stall.cancelled")); err != nil {
-		b.log.Warn("answer callback", "err", err)
-	}
+	c.answerCallback(c.T("stall.cancelled"))
 	b.closeKeyboard(c, c.callback, c.T("stall.cancelled"))
 	b.tell(c, c.Chat, c.T("stall.cancelled"), nil)
 	return nil
