@@ -98,10 +98,9 @@ func (s *Server) newBotMessageLocked(ch *chatState, req *request, kind string) (
 			return nil, badRequest("message to be replied not found")
 		}
 	}
-	bot := s.bot
 	ch.nextMsgID++
 	rec.tg.MessageID = ch.nextMsgID
-	rec.tg.From = &bot
+	rec.tg.From = &s.bot // never changed: shared
 	rec.tg.Chat = ch.chat
 	rec.tg.Date = int(time.Now().Unix())
 	return rec, nil

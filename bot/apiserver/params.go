@@ -115,22 +115,63 @@ func parseForm(params map[string]string, query string) bool {
 			continue
 		}
 		key, value, _ := strings.Cut(pair, "=")
-		key, err := url.QueryUnescape(key)
-		if err != nil {
+		key, ok := unescapeQuery(key)
+		if !ok {
 			return false
 		}
-		if _, seen := params[key]; seen {
-			// Checked before the value, as ParseQuery checks every one.
-			if _, err := url.QueryUnescape(value); err != nil {
-				return false
-			}
-			continue
+		value, ok = unescapeQuery(value)
+		if !ok {
+			return false // checked for every pair, as ParseQuery does
 		}
-		if params[key], err = url.QueryUnescape(value); err != nil {
-			return false
+		if _, seen := params[key]; !seen {
+			params[key] = value
 		}
 	}
 	return true
+}
+
+// unescapeQuery is url.QueryUnescape in one pass, into a string of the
+// exact size; ok is false where QueryUnescape fails.
+func unescapeQuery(s string) (string, bool) {
+	i := strings.IndexAny(s, "%+")
+	if i < 0 {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(max(len(s)-2*strings.Count(s[i:], "%"), 0)) // exact when valid
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '%':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			hi, lo := unhex(s[i+1]), unhex(s[i+2])
+			if hi > 15 || lo > 15 {
+				return "", false
+			}
+			b.WriteByte(hi<<4 | lo)
+			i += 2
+		case '+':
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
+}
+
+// unhex is the value of a hex digit, or 255.
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 255
 }
 
 // readBody is io.ReadAll reading into buf if it has room for size bytes

@@ -13,7 +13,7 @@ import (
 )
 
 type userState struct {
-	info  tgbotapi.User // replaced, never mutated, once handed out
+	info  *tgbotapi.User // shared by the user's messages: replaced, never mutated
 	phone string
 }
 
@@ -77,7 +77,7 @@ func (s *Server) User(id int64, firstName string) *User {
 		if s.chats[id] != nil {
 			panic(fmt.Sprintf("apiserver: id %d is already used by a group", id))
 		}
-		s.users[id] = &userState{info: tgbotapi.User{ID: id, FirstName: firstName}}
+		s.users[id] = &userState{info: &tgbotapi.User{ID: id, FirstName: firstName}}
 		s.chats[id] = newChatState(&tgbotapi.Chat{ID: id, Type: "private", FirstName: firstName})
 	}
 	return &User{s: s, id: id}
@@ -107,7 +107,7 @@ func (u *User) Chat() *Chat { return &Chat{s: u.s, id: u.id} }
 func (u *User) Info() tgbotapi.User {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
-	return u.s.users[u.id].info
+	return *u.s.users[u.id].info
 }
 
 // SetPhone sets the number shared when the user taps a request_contact
@@ -124,9 +124,9 @@ func (u *User) SetLanguageCode(code string) {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
 	st := u.s.users[u.id]
-	info := st.info
+	info := *st.info
 	info.LanguageCode = code
-	st.info = info
+	st.info = &info
 }
 
 // Block makes the bot's sends to this user fail with 403 "Forbidden: bot
@@ -245,13 +245,12 @@ func (s *Server) userSend(userID, chatID int64, kind string, fill func(*tgbotapi
 	case ch.left:
 		return 0, fmt.Errorf("apiserver: the bot has left chat %d", chatID)
 	}
-	from := us.info
 	if ch.chat.Type == "private" {
 		ch.started = true
 	}
 	ch.nextMsgID++
 	rec := &msgRecord{kind: kind, tg: tgbotapi.Message{
-		MessageID: ch.nextMsgID, From: &from, Date: int(time.Now().Unix()), Chat: ch.chat,
+		MessageID: ch.nextMsgID, From: us.info, Date: int(time.Now().Unix()), Chat: ch.chat,
 	}}
 	fill(&rec.tg, rec)
 	s.addMessageLocked(ch, rec, nil)
@@ -328,10 +327,9 @@ func (s *Server) pressLocked(userID int64, ch *chatState, rec *msgRecord, btn tg
 	for id == "" || s.callbacks[id] != nil {
 		id = strconv.FormatUint(rand.Uint64(), 10)
 	}
-	from := s.users[userID].info
 	cq := &tgbotapi.CallbackQuery{
 		ID:           id,
-		From:         &from,
+		From:         s.users[userID].info,
 		Message:      rec.snapshot(),
 		ChatInstance: strconv.FormatInt(ch.chat.ID*7919+int64(s.bot.ID), 10),
 		Data:         *btn.CallbackData,
