@@ -183,6 +183,7 @@ type result struct {
 	botCPU, genCPU      float64 // seconds during the measured phase
 	pgCPU, redisCPU     float64 // Postgres backends of the scenario's database; the whole Redis server
 	busy                float64 // share of the machine's CPUs busy during the measured phase
+	stolen              float64 // share of it the hypervisor gave to other machines (steal)
 	rssMB               []float64
 	pgTxPerUpd          float64 // NaN when unknown
 	redisCmdPerUpd      float64
@@ -358,6 +359,7 @@ func runScenario(ctx context.Context, opt options, sc scenario, bin string, tx *
 	res.redisCPU = sumDelta(before.redis, after.redis)
 	res.genCPU = after.gen - before.gen
 	res.busy = after.machine.busySince(before.machine)
+	res.stolen = after.machine.stolenSince(before.machine)
 	if before.metrics != nil && after.metrics != nil {
 		d := func(name string) float64 { return after.metrics[name] - before.metrics[name] }
 		res.handleMs = d("rasad_update_handling_seconds_sum") / d("rasad_update_handling_seconds_count") * 1000
@@ -546,7 +548,9 @@ func portOf(rawURL string) int {
 }
 
 // machineTimes is the first line of /proc/stat: all CPUs' time by state.
-type machineTimes struct{ total, idle float64 }
+// steal is time the hypervisor gave this machine's CPUs to others: on a
+// shared host it makes the same run slower, and is reported beside it.
+type machineTimes struct{ total, idle, steal float64 }
 
 func machineCPU() machineTimes {
 	b, err := os.ReadFile("/proc/stat")
@@ -558,11 +562,24 @@ func machineCPU() machineTimes {
 	for i, f := range strings.Fields(line)[1:] {
 		v, _ := strconv.ParseFloat(f, 64)
 		m.total += v
-		if i == 3 || i == 4 { // idle, iowait
+		switch i {
+		case 3, 4: // idle, iowait
 			m.idle += v
+		case 7:
+			m.steal += v
 		}
 	}
 	return m
+}
+
+// stolenSince is the share of the machine's CPU time the hypervisor
+// took since before.
+func (m machineTimes) stolenSince(before machineTimes) float64 {
+	total := m.total - before.total
+	if total <= 0 {
+		return math.NaN()
+	}
+	return (m.steal - before.steal) / total
 }
 
 func (m machineTimes) busySince(before machineTimes) float64 {
@@ -601,12 +618,12 @@ func printReport(w *os.File, opt options, results []result) {
 		// What the machine's busy CPUs did that none of the measured
 		// processes did: other work on the host (and Postgres' own
 		// background processes) competing for the same CPUs.
-		others := max(r.busy*secs*float64(runtime.NumCPU())-r.botCPU-r.genCPU-r.pgCPU-r.redisCPU, 0)
+		others := max((r.busy-r.stolen)*secs*float64(runtime.NumCPU())-r.botCPU-r.genCPU-r.pgCPU-r.redisCPU, 0)
 		fmt.Fprintf(w, row, r.sc.name, r.updates, perSec(r.updates), p50, p95, p99, num(r.handleMs, 1), perSec(r.placements), perK, r.genCPU,
 			rssColumn(r.rssMB), num(r.pgTxPerUpd, 1), num(r.redisCmdPerUpd, 1), pct(r.busy), num(others, 2), correctness(r))
 		if r.wall > 0 {
-			notes = append(notes, fmt.Sprintf("%s: warm-up user alone: p50 %.1f ms; %.1f s measured; CPU s in it: bot %.2f, generator %.2f, Postgres backends %.2f, Redis %.2f, others %.2f; TIME_WAIT sockets to the Bot API server: %d, to the webhook: %d; replica log: %d warnings, %d errors",
-				r.sc.name, r.alone, secs, r.botCPU, r.genCPU, r.pgCPU, r.redisCPU, others, r.timeWait, r.hookTimeWait, r.warns, r.errs))
+			notes = append(notes, fmt.Sprintf("%s: warm-up user alone: p50 %.1f ms; %.1f s measured; CPU s in it: bot %.2f, generator %.2f, Postgres backends %.2f, Redis %.2f, others %.2f; stolen by the host: %s of the CPUs; TIME_WAIT sockets to the Bot API server: %d, to the webhook: %d; replica log: %d warnings, %d errors",
+				r.sc.name, r.alone, secs, r.botCPU, r.genCPU, r.pgCPU, r.redisCPU, others, pct(r.stolen), r.timeWait, r.hookTimeWait, r.warns, r.errs))
 		}
 		if r.handled > 0 {
 			notes = append(notes, fmt.Sprintf("%s: the bot's /metrics: %.0f updates handled, %.2f Bot API requests per update", r.sc.name, r.handled, r.apiCalls/r.handled))
@@ -628,7 +645,7 @@ func printReport(w *os.File, opt options, results []result) {
 	fmt.Fprintln(w, "bot hdl ms: the bot's own mean time from taking an update up to having handled it (rasad_update_handling_seconds);")
 	fmt.Fprintln(w, "bot CPU and RSS from /proc (CPU summed over replicas, RSS peak per replica); gen = this process (Bot API server, proxy, users);")
 	fmt.Fprintln(w, "PG tx/upd and Redis cmd/upd count the warm-up too; Redis counts every client of the server;")
-	fmt.Fprintln(w, "CPUs busy = the whole machine (/proc/stat); others = busy CPU time not spent by the bot, generator, its Postgres backends or Redis.")
+	fmt.Fprintln(w, "CPUs busy = the whole machine (/proc/stat); others = busy CPU time not spent by the bot, generator, its Postgres backends, Redis or the host (steal).")
 	for _, n := range notes {
 		fmt.Fprintln(w, "  "+n)
 	}
