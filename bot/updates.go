@@ -15,6 +15,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/domain"
 )
 
 // Handler handles one update. It returns an error only for failures worth
@@ -189,28 +191,70 @@ func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update) bool 
 // false only when ctx ended before the update could be handled.
 func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 	defer d.track(u)()
-	id := int64(u.UpdateID)
-	hctx := context.WithoutCancel(ctx)
-	token := d.token()
+	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token()}
 	if chat := chatKey(u); d.Locks != nil && chat != 0 {
 		// Held across retries, so a later update of the chat cannot be
 		// applied while this one waits to be tried again.
-		lock := "chat:" + strconv.FormatInt(chat, 10)
-		if !d.lockChat(ctx, lock, token) {
+		c.lock = "chat:" + strconv.FormatInt(chat, 10)
+		if !d.lockChat(ctx, c) {
 			return false
 		}
-		stop := d.keepAlive(hctx, func(ctx context.Context) error {
-			_, err := d.Locks.Acquire(ctx, lock, token, d.Lease)
+		hctx := context.WithoutCancel(ctx)
+		c.stopLock = sync.OnceFunc(d.keepAlive(hctx, func(ctx context.Context) error {
+			_, err := d.Locks.Acquire(ctx, c.lock, c.token, d.Lease)
 			return err
-		})
+		}))
 		defer func() {
-			stop()
-			if err := d.Locks.Release(hctx, lock, token); err != nil {
-				d.Logger.Warn("release chat lock", "update", u.UpdateID, "err", err)
+			c.stopLock()
+			if c.locked {
+				if err := d.Locks.Release(hctx, c.lock, c.token); err != nil {
+					d.Logger.Warn("release chat lock", "update", u.UpdateID, "err", err)
+				}
 			}
 		}()
 	}
-	return d.retry(ctx, u, func(hctx context.Context) error { return d.attempt(hctx, u, id, token) })
+	return d.retry(ctx, u, func(hctx context.Context) error { return d.attempt(hctx, u, c) })
+}
+
+// claim is one handling's hold on one update, and on its chat's lock when
+// replicas share the chats.
+type claim struct {
+	d     *Dispatcher
+	ids   []int64
+	token string
+
+	lock     string // the chat's lock, or ""
+	locked   bool   // the lock is held
+	stopLock func()
+	// taken is the claim's state as the lock was taken with it, for the
+	// first attempt; later attempts claim on their own.
+	taken *[2]bool // claimed, done
+}
+
+func (c *claim) claim(ctx context.Context) (claimed, done bool, err error) {
+	if t := c.taken; t != nil {
+		c.taken = nil
+		return t[0], t[1], nil
+	}
+	cl, dn, err := c.d.Log.ClaimUpdates(ctx, c.ids, c.token, c.d.Lease)
+	if err != nil {
+		return false, false, err
+	}
+	return cl[0], dn[0], nil
+}
+
+// finish marks the update done, letting go of the chat's lock in the same
+// round trip.
+func (c *claim) finish(ctx context.Context) error {
+	if !c.locked {
+		return c.d.Log.FinishUpdates(ctx, c.ids, c.token, c.d.Keep)
+	}
+	c.stopLock() // a renewal after the release would take the lock again
+	err := c.d.Locks.FinishAndUnlock(ctx, c.lock, c.ids[0], c.token, c.d.Keep)
+	if err == nil || domain.IsKind(err, domain.KindConflict) {
+		c.locked = false
+	}
+	return err
 }
 
 // retry runs try until it succeeds or the update is given up (true), or
@@ -274,51 +318,51 @@ func (d *Dispatcher) giveUp(ctx context.Context, u tgbotapi.Update, err error) {
 
 // attempt claims one update, handles it and marks it done, or releases the
 // claim after a failure so a redelivery elsewhere can try it.
-func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, id int64, token string) (err error) {
-	ids := []int64{id}
-	claimed, done, err := d.Log.ClaimUpdates(ctx, ids, token, d.Lease)
+func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, c *claim) (err error) {
+	claimed, done, err := c.claim(ctx)
 	switch {
 	case err != nil:
 		return fmt.Errorf("claim update: %w", err)
-	case done[0]:
+	case done:
 		return errDone
-	case !claimed[0]:
+	case !claimed:
 		return errBusy
 	}
 	hctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
 	stop := d.keepAlive(hctx, func(ctx context.Context) error {
-		_, _, err := d.Log.ClaimUpdates(ctx, ids, token, d.Lease)
+		_, _, err := d.Log.ClaimUpdates(ctx, c.ids, c.token, d.Lease)
 		return err
 	})
 	err = d.handle(hctx, u)
 	stop()
 	if err != nil && !errors.Is(err, errPanic) {
-		if rerr := d.Log.ReleaseUpdates(ctx, ids, token); rerr != nil {
-			d.Logger.Warn("release update", "update", id, "err", rerr)
+		if rerr := d.Log.ReleaseUpdates(ctx, c.ids, c.token); rerr != nil {
+			d.Logger.Warn("release update", "update", u.UpdateID, "err", rerr)
 		}
 		return err
 	}
-	if ferr := d.Log.FinishUpdates(ctx, ids, token, d.Keep); ferr != nil {
+	if ferr := c.finish(ctx); ferr != nil {
 		// Handled but not recorded: a redelivery would be taken up again,
 		// and shows the flow's current step rather than applying twice
 		// when the session's last change was this update's.
-		d.Logger.Warn("finish update", "update", id, "err", ferr)
+		d.Logger.Warn("finish update", "update", u.UpdateID, "err", ferr)
 	}
 	return err
 }
 
 // lockChat waits for the chat's lock while another handling (here or on
 // another replica) has an earlier update of the chat, or Redis is away for
-// a moment; false means ctx ended first.
-func (d *Dispatcher) lockChat(ctx context.Context, name, token string) bool {
+// a moment, and claims the update with it; false means ctx ended first.
+func (d *Dispatcher) lockChat(ctx context.Context, c *claim) bool {
 	wait := 5 * time.Millisecond
 	for {
-		held, err := d.Locks.Acquire(ctx, name, token, d.Lease)
+		locked, claimed, done, err := d.Locks.LockAndClaim(ctx, c.lock, c.ids[0], c.token, d.Lease)
 		if err != nil && ctx.Err() == nil {
 			d.Logger.Warn("lock chat", "err", err)
 		}
-		if held {
+		if locked {
+			c.locked, c.taken = true, &[2]bool{claimed, done}
 			return true
 		}
 		if sleep(ctx, wait) != nil {

@@ -2,10 +2,13 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rasad-gov/rasad/domain"
 )
 
 // Leases: a named lock held by one owner at a time until it releases it or
@@ -47,6 +50,61 @@ func (s *Store) Acquire(ctx context.Context, name, owner string, lease time.Dura
 		return false, fmt.Errorf("redis: acquire %s: %w", name, err)
 	}
 	return n == 1, nil
+}
+
+// KEYS lock, update key; ARGV owner, its claim value, lease ms. Takes (or
+// renews) the lock and then claims the update; -1 if another owner holds
+// the lock (nothing else done), else claim's answer.
+var lockClaimScript = goredis.NewScript(claimLua + `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then
+	return -1
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return claim(KEYS[2], ARGV[2], ARGV[3])
+`)
+
+// KEYS lock, update key; ARGV owner, its claim value, keep ms. Marks the
+// update done and releases the lock if owner holds it; 1 if another owner
+// had claimed the update.
+var finishUnlockScript = goredis.NewScript(finishLua + `
+local taken = finish(KEYS[2], ARGV[2], ARGV[3])
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('DEL', KEYS[1])
+end
+return taken
+`)
+
+// LockAndClaim is the start of handling one update of a chat (a webhook
+// delivery) in one round trip: it takes lock for owner, or renews it, and
+// once held claims update id for owner as ClaimUpdates does. locked is
+// false while another owner holds the lock; then nothing else was done.
+func (s *Store) LockAndClaim(ctx context.Context, lock string, id int64, owner string, lease time.Duration) (locked, claimed, done bool, err error) {
+	if owner == "" || lease < time.Millisecond {
+		return false, false, false, fmt.Errorf("redis: lock and claim %s: owner and a lease of at least 1ms are required", lock)
+	}
+	r, err := lockClaimScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKeys([]int64{id})[0]}, owner, claimValue(owner), lease.Milliseconds()).Int64()
+	if err != nil {
+		return false, false, false, fmt.Errorf("redis: lock and claim %s: %w", lock, err)
+	}
+	return r >= 0, r == 1, r == 2, nil
+}
+
+// FinishAndUnlock is the end of handling one update of a chat in one round
+// trip: FinishUpdates for id, then Release of lock. Its Conflict
+// "update.taken" is FinishUpdates'.
+func (s *Store) FinishAndUnlock(ctx context.Context, lock string, id int64, owner string, keep time.Duration) error {
+	if keep < time.Millisecond {
+		return errors.New("redis: finish and unlock: keep must be at least 1ms")
+	}
+	taken, err := finishUnlockScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKeys([]int64{id})[0]}, owner, claimValue(owner), keep.Milliseconds()).Int64()
+	if err != nil {
+		return fmt.Errorf("redis: finish and unlock %s: %w", lock, err)
+	}
+	if taken > 0 {
+		return domain.Conflict("update.taken")
+	}
+	return nil
 }
 
 // Release lets go of lock name if owner holds it.

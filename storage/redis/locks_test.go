@@ -68,3 +68,49 @@ func TestLockRace(t *testing.T) {
 		t.Fatalf("%d owners hold the lock", won.Load())
 	}
 }
+
+// A webhook delivery takes its chat's lock and its claim in one call and
+// gives both back in one call; a held lock stops the claim from happening.
+func TestLockAndClaim(t *testing.T) {
+	t.Parallel()
+	s := redistest.New(t)
+	ctx := context.Background()
+	locked, claimed, done, err := s.LockAndClaim(ctx, "chat:1", 5, "a", time.Minute)
+	if err != nil || !locked || !claimed || done {
+		t.Fatalf("a: locked %v claimed %v done %v err %v", locked, claimed, done, err)
+	}
+	// b waits for the chat, and its update 6 is not claimed meanwhile.
+	if locked, claimed, _, _ := s.LockAndClaim(ctx, "chat:1", 6, "b", time.Minute); locked || claimed {
+		t.Fatalf("b took a held chat: locked %v claimed %v", locked, claimed)
+	}
+	if c, _, _ := s.ClaimUpdates(ctx, []int64{6}, "c", time.Minute); !c[0] {
+		t.Fatal("b's refused attempt claimed update 6")
+	}
+	if err := s.ReleaseUpdates(ctx, []int64{6}, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishAndUnlock(ctx, "chat:1", 5, "a", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// The chat is free and update 5 done: b gets the chat, and a
+	// redelivery of 5 is seen as done.
+	locked, claimed, done, err = s.LockAndClaim(ctx, "chat:1", 5, "b", time.Minute)
+	if err != nil || !locked || claimed || !done {
+		t.Fatalf("b after a: locked %v claimed %v done %v err %v", locked, claimed, done, err)
+	}
+	// Finishing an update another owner claimed says so; the lock is
+	// released only by its owner.
+	if _, _, err := s.ClaimUpdates(ctx, []int64{7}, "c", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	wantConflict(t, s.FinishAndUnlock(ctx, "chat:1", 7, "a", time.Hour), "update.taken")
+	if held, _ := s.Acquire(ctx, "chat:1", "a", time.Minute); held {
+		t.Fatal("a's finish released b's lock")
+	}
+	if err := s.FinishAndUnlock(ctx, "chat:1", 8, "b", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := s.Acquire(ctx, "chat:1", "a", time.Minute); !held {
+		t.Fatal("b's finish did not release its lock")
+	}
+}

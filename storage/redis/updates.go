@@ -19,38 +19,53 @@ import (
 // whole getUpdates batch in one round trip each, instead of two per update.
 const updateDone = "done"
 
-// KEYS update keys; ARGV claim value, lease in ms. For each key: 1 if the
+// claimLua claims update key for claim value owner for lease ms: 1 if the
 // caller holds the claim now (new, or already theirs: the lease is
 // renewed), 2 if the update was handled, 0 if someone else holds it.
-var claimScript = goredis.NewScript(`
-local out = {}
-for i, key in ipairs(KEYS) do
+const claimLua = `
+local function claim(key, owner, lease)
 	local v = redis.call('GET', key)
 	if not v then
-		redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
-		out[i] = 1
+		redis.call('SET', key, owner, 'PX', lease)
+		return 1
 	elseif v == 'done' then
-		out[i] = 2
-	elseif v == ARGV[1] then
-		redis.call('PEXPIRE', key, ARGV[2])
-		out[i] = 1
-	else
-		out[i] = 0
+		return 2
+	elseif v == owner then
+		redis.call('PEXPIRE', key, lease)
+		return 1
 	end
+	return 0
+end
+`
+
+// finishLua marks update key done for keep ms whoever holds it; 1 if
+// another owner held it.
+const finishLua = `
+local function finish(key, owner, keep)
+	local v = redis.call('GET', key)
+	redis.call('SET', key, 'done', 'PX', keep)
+	if v and v ~= owner and v ~= 'done' then
+		return 1
+	end
+	return 0
+end
+`
+
+// KEYS update keys; ARGV claim value, lease in ms. claim's answer per key.
+var claimScript = goredis.NewScript(claimLua + `
+local out = {}
+for i, key in ipairs(KEYS) do
+	out[i] = claim(key, ARGV[1], ARGV[2])
 end
 return out
 `)
 
-// KEYS update keys; ARGV claim value, keep in ms. Marks each update done
-// whoever holds it; returns how many another owner held.
-var finishScript = goredis.NewScript(`
+// KEYS update keys; ARGV claim value, keep in ms. Marks each update done;
+// returns how many another owner held.
+var finishScript = goredis.NewScript(finishLua + `
 local taken = 0
 for _, key in ipairs(KEYS) do
-	local v = redis.call('GET', key)
-	redis.call('SET', key, 'done', 'PX', ARGV[2])
-	if v and v ~= ARGV[1] and v ~= 'done' then
-		taken = taken + 1
-	end
+	taken = taken + finish(key, ARGV[1], ARGV[2])
 end
 return taken
 `)
