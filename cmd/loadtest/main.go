@@ -7,6 +7,7 @@
 //	go run ./cmd/loadtest -users 10 -rounds 3 -scenarios webhook3
 //	go run ./cmd/loadtest -rounds 10 -cpuprofile gen.prof   # then: go tool pprof -top gen.prof
 //	go run ./cmd/loadtest -db-params pool_max_conns=16 -env GOGC=200   # try a setting
+//	go run ./cmd/loadtest -rounds 10 -repeat 3     # each scenario 3 times: the host's steal varies
 //
 // Each scenario gets a fresh database and Redis prefix, runs `rasad migrate`
 // and `rasad import agencies`, grants the users the liaison role by SQL,
@@ -42,6 +43,7 @@ import (
 
 type options struct {
 	users, rounds   int
+	repeat          int
 	scenarios       []string
 	bin             string
 	dbAdmin         string
@@ -90,6 +92,7 @@ func parseFlags(args []string) (options, error) {
 	var list string
 	fs.IntVar(&opt.users, "users", 50, "simulated liaisons, all at once")
 	fs.IntVar(&opt.rounds, "rounds", 1, "placements each user registers, one after another")
+	fs.IntVar(&opt.repeat, "repeat", 1, "run the scenarios this many times, each a row: on a shared host the CPU the host steals varies from run to run")
 	fs.StringVar(&list, "scenarios", "polling1,webhook1,webhook3", "comma-separated: polling1, webhook1, webhook3")
 	fs.StringVar(&opt.bin, "bin", "", "rasad binary to run (default: go build ./cmd/rasad into a temporary directory)")
 	fs.StringVar(&opt.dbAdmin, "db-admin", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "Postgres URL whose role may create databases")
@@ -111,8 +114,8 @@ func parseFlags(args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return opt, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if opt.users < 1 || opt.rounds < 1 {
-		return opt, errors.New("-users and -rounds must be at least 1")
+	if opt.users < 1 || opt.rounds < 1 || opt.repeat < 1 {
+		return opt, errors.New("-users, -rounds and -repeat must be at least 1")
 	}
 	for name := range strings.SplitSeq(list, ",") {
 		name = strings.TrimSpace(name)
@@ -156,13 +159,16 @@ func run(ctx context.Context, opt options) error {
 	defer rs.close()
 
 	var results []result
-	for _, name := range opt.scenarios {
-		sc := scenarios[slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == name })]
-		fmt.Fprintf(os.Stderr, "running %s: %d users x %d rounds ...\n", sc.name, opt.users, opt.rounds)
-		res := runScenario(ctx, opt, sc, bin, &tx, rs)
-		results = append(results, res)
-		if ctx.Err() != nil {
-			break
+run:
+	for rep := range opt.repeat {
+		for _, name := range opt.scenarios {
+			sc := scenarios[slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == name })]
+			fmt.Fprintf(os.Stderr, "running %s (%d of %d): %d users x %d rounds ...\n", sc.name, rep+1, opt.repeat, opt.users, opt.rounds)
+			res := runScenario(ctx, opt, sc, bin, &tx, rs)
+			results = append(results, res)
+			if ctx.Err() != nil {
+				break run
+			}
 		}
 	}
 	printReport(os.Stdout, opt, results)
@@ -597,10 +603,10 @@ func printReport(w *os.File, opt options, results []result) {
 	fmt.Fprintf(w, "machine: %d CPUs (%s), %s/%s, %s; %d users x %d rounds per scenario\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), opt.users, opt.rounds)
 
-	const head = "%-9s %7s %7s %7s %7s %7s %7s %6s %9s %6s %8s %6s %7s %5s %6s  %s\n"
-	const row = "%-9s %7d %7.1f %7.1f %7.1f %7.1f %7s %6.2f %9.3f %6.2f %8s %6s %7s %5s %6s  %s\n"
-	fmt.Fprintf(w, head, "", "", "", "", "", "", "bot", "", "bot CPU", "gen", "bot peak", "PG", "Redis", "CPUs", "others", "")
-	fmt.Fprintf(w, head, "scenario", "updates", "upd/s", "p50 ms", "p95 ms", "p99 ms", "hdl ms", "plc/s", "s/1k upd", "CPU s", "RSS MB", "tx/upd", "cmd/upd", "busy", "CPU s", "placements in DB (correctness)")
+	const head = "%-9s %7s %7s %7s %7s %7s %7s %6s %9s %6s %8s %6s %7s %5s %6s %6s  %s\n"
+	const row = "%-9s %7d %7.1f %7.1f %7.1f %7.1f %7s %6.2f %9.3f %6.2f %8s %6s %7s %5s %6s %6s  %s\n"
+	fmt.Fprintf(w, head, "", "", "", "", "", "", "bot", "", "bot CPU", "gen", "bot peak", "PG", "Redis", "CPUs", "others", "host", "")
+	fmt.Fprintf(w, head, "scenario", "updates", "upd/s", "p50 ms", "p95 ms", "p99 ms", "hdl ms", "plc/s", "s/1k upd", "CPU s", "RSS MB", "tx/upd", "cmd/upd", "busy", "CPU s", "stole", "placements in DB (correctness)")
 	var notes []string
 	for _, r := range results {
 		secs := r.wall.Seconds()
@@ -620,10 +626,10 @@ func printReport(w *os.File, opt options, results []result) {
 		// background processes) competing for the same CPUs.
 		others := max((r.busy-r.stolen)*secs*float64(runtime.NumCPU())-r.botCPU-r.genCPU-r.pgCPU-r.redisCPU, 0)
 		fmt.Fprintf(w, row, r.sc.name, r.updates, perSec(r.updates), p50, p95, p99, num(r.handleMs, 1), perSec(r.placements), perK, r.genCPU,
-			rssColumn(r.rssMB), num(r.pgTxPerUpd, 1), num(r.redisCmdPerUpd, 1), pct(r.busy), num(others, 2), correctness(r))
+			rssColumn(r.rssMB), num(r.pgTxPerUpd, 1), num(r.redisCmdPerUpd, 1), pct(r.busy), num(others, 2), pct(r.stolen), correctness(r))
 		if r.wall > 0 {
-			notes = append(notes, fmt.Sprintf("%s: warm-up user alone: p50 %.1f ms; %.1f s measured; CPU s in it: bot %.2f, generator %.2f, Postgres backends %.2f, Redis %.2f, others %.2f; stolen by the host: %s of the CPUs; TIME_WAIT sockets to the Bot API server: %d, to the webhook: %d; replica log: %d warnings, %d errors",
-				r.sc.name, r.alone, secs, r.botCPU, r.genCPU, r.pgCPU, r.redisCPU, others, pct(r.stolen), r.timeWait, r.hookTimeWait, r.warns, r.errs))
+			notes = append(notes, fmt.Sprintf("%s: warm-up user alone: p50 %.1f ms; %.1f s measured; CPU s in it: bot %.2f, generator %.2f, Postgres backends %.2f, Redis %.2f, others %.2f; TIME_WAIT sockets to the Bot API server: %d, to the webhook: %d; replica log: %d warnings, %d errors",
+				r.sc.name, r.alone, secs, r.botCPU, r.genCPU, r.pgCPU, r.redisCPU, others, r.timeWait, r.hookTimeWait, r.warns, r.errs))
 		}
 		if r.handled > 0 {
 			notes = append(notes, fmt.Sprintf("%s: the bot's /metrics: %.0f updates handled, %.2f Bot API requests per update", r.sc.name, r.handled, r.apiCalls/r.handled))
@@ -645,7 +651,8 @@ func printReport(w *os.File, opt options, results []result) {
 	fmt.Fprintln(w, "bot hdl ms: the bot's own mean time from taking an update up to having handled it (rasad_update_handling_seconds);")
 	fmt.Fprintln(w, "bot CPU and RSS from /proc (CPU summed over replicas, RSS peak per replica); gen = this process (Bot API server, proxy, users);")
 	fmt.Fprintln(w, "PG tx/upd and Redis cmd/upd count the warm-up too; Redis counts every client of the server;")
-	fmt.Fprintln(w, "CPUs busy = the whole machine (/proc/stat); others = busy CPU time not spent by the bot, generator, its Postgres backends, Redis or the host (steal).")
+	fmt.Fprintln(w, "CPUs busy = the whole machine (/proc/stat); others = busy CPU time not spent by the bot, generator, its Postgres backends, Redis or the host;")
+	fmt.Fprintln(w, "host stole = share of the CPUs' time the hypervisor gave to other machines (steal): the same run is slower the more it steals.")
 	for _, n := range notes {
 		fmt.Fprintln(w, "  "+n)
 	}
