@@ -67,7 +67,7 @@ func TestCatalogueFillsPlaceholdersAndRecordsMissing(t *testing.T) {
 }
 
 func TestSignerRefusesForgedData(t *testing.T) {
-	s := signer{key: []byte("k1")}
+	s := newSigner([]byte("k1"))
 	data := s.sign("lr", "a", "42")
 	parts, ok := s.verify(data)
 	if !ok || !slices.Equal(parts, []string{"lr", "a", "42"}) {
@@ -77,7 +77,7 @@ func TestSignerRefusesForgedData(t *testing.T) {
 		"lr|a|43" + data[len("lr|a|42"):],               // another record, same signature
 		"lr|a|42",                                       // no signature
 		data[:len(data)-1] + "A",                        // signature changed
-		signer{key: []byte("k2")}.sign("lr", "a", "42"), // another deployment's key
+		newSigner([]byte("k2")).sign("lr", "a", "42"), // another deployment's key
 		"",
 		"~",
 	}
@@ -94,7 +94,7 @@ func TestSignerPanicsOverTelegramLimit(t *testing.T) {
 			t.Error("sign of a 55-byte payload did not panic")
 		}
 	}()
-	signer{key: []byte("k")}.sign("f", "ABCDEFGH", "1", "c", "0123456789012345678901234567890123456789")
+	newSigner([]byte("k")).sign("f", "ABCDEFGH", "1", "c", "0123456789012345678901234567890123456789")
 }
 
 // Every error code a parser in domain can return reaches the user as its own
@@ -114,6 +114,29 @@ func TestCatalogueHasSentenceForEveryDomainCode(t *testing.T) {
 	for _, code := range codes {
 		if !c.Has("err." + code) {
 			t.Errorf("no sentence for %q", code)
+		}
+	}
+}
+
+func TestFill(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		args []string
+		want string
+	}{
+		{"no names", []string{"a", "1"}, "no names"},
+		{"{a} and {b}", []string{"a", "1", "b", "2"}, "1 and 2"},
+		{"{a}{a}", []string{"a", "x"}, "xx"},
+		{"{a}", []string{"a", ""}, ""},
+		{"{a}-", []string{"a", ""}, "-"},
+		{"keep {unknown} and {a}", []string{"a", "1"}, "keep {unknown} and 1"},
+		{"value {a} is not searched", []string{"a", "{b}", "b", "no"}, "value {b} is not searched"},
+		{"open { and {a", []string{"a", "1"}, "open { and {a"},
+		{"first wins {a}", []string{"a", "1", "a", "2"}, "first wins 1"},
+		{"نام: {name}", []string{"name", "علی"}, "نام: علی"},
+	} {
+		if got := fill(tc.s, tc.args); got != tc.want {
+			t.Errorf("fill(%q, %q) = %q, want %q", tc.s, tc.args, got, tc.want)
 		}
 	}
 }
