@@ -58,7 +58,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 	if err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: signer{cfg.Secret}, log: log}
+	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log}
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 		b.cfg.Metrics = cfg.Metrics

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // Callback data is signed so a client cannot forge a button the bot never
@@ -15,7 +17,13 @@ import (
 
 const sigLen = 11 // base64url of 8 bytes, unpadded
 
-type signer struct{ key []byte }
+// signer signs with a pool of keyed HMACs: every prompt signs a button per
+// choice, and a new HMAC per button was a twentieth of a reply's allocations.
+type signer struct{ macs *sync.Pool }
+
+func newSigner(key []byte) signer {
+	return signer{&sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
 
 func (s signer) sign(parts ...string) string {
 	payload := strings.Join(parts, "|")
@@ -28,9 +36,12 @@ func (s signer) sign(parts ...string) string {
 }
 
 func (s signer) mac(payload string) string {
-	m := hmac.New(sha256.New, s.key)
+	m := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:8])
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0])[:8])
 }
 
 // verify returns the payload's parts, or ok=false for data the bot did not sign.
