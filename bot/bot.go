@@ -44,6 +44,7 @@ type Bot struct {
 	flows    map[string]*Flow
 	commands []command
 	log      *slog.Logger
+	acks     sync.WaitGroup // see Ctx.beside
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.
@@ -90,7 +91,6 @@ type Ctx struct {
 	update       int // id of the update being handled
 	callback     *tgbotapi.CallbackQuery
 	answered     *bool
-	tail         *sync.WaitGroup // see Handle
 	session      *Session
 	stateVersion int64
 }
@@ -126,21 +126,39 @@ func (c *Ctx) answerCallback(text string) {
 	}
 	*c.answered = true
 	id := c.callback.ID
-	c.beside(func() {
-		if err := c.b.send.Request(c, c.Chat, tgbotapi.NewCallback(id, text)); err != nil {
+	c.beside(func(ctx context.Context) {
+		if err := c.b.send.Request(ctx, c.Chat, tgbotapi.NewCallback(id, text)); err != nil {
 			c.b.log.Warn("answer callback", "err", err)
 		}
 	})
 }
 
-// beside runs fn beside the rest of the handling, which ends once fn has
-// returned (or runs it now outside an update's handling).
-func (c *Ctx) beside(fn func()) {
-	if c.tail == nil {
-		fn()
-		return
+// beside sends an acknowledgement (a press's answer, a pressed prompt's
+// edit) on its own, without holding the update's handling: what the update
+// changed is kept and replied to already, and nothing waits on these.
+// Shutdown waits for them (Bot.Wait).
+func (c *Ctx) beside(send func(ctx context.Context)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c), ackTimeout)
+	c.b.acks.Go(func() {
+		defer cancel()
+		send(ctx)
+	})
+}
+
+// ackTimeout bounds an acknowledgement, retries included.
+const ackTimeout = 30 * time.Second
+
+// Wait blocks until the acknowledgements sent beside handled updates are
+// out, or ctx ends: at shutdown, after the update loop stopped.
+func (b *Bot) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { b.acks.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	c.tail.Go(fn)
 }
 
 // stale answers a button that no longer applies, or was never ours.
@@ -153,14 +171,9 @@ func (c *Ctx) stale() error {
 // same chat makes it start over against the new state.
 func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 	answered := false
-	// Requests whose outcome the reply does not wait for (a pressed
-	// prompt's edit, the press's answer) run beside it; the update is
-	// handled once they are done.
-	var tail sync.WaitGroup
-	defer tail.Wait()
 	var err error
 	for range 3 {
-		err = b.handleOnce(ctx, u, &answered, &tail)
+		err = b.handleOnce(ctx, u, &answered)
 		if !errors.Is(err, errStateChanged) {
 			break
 		}
@@ -180,7 +193,7 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 		if err != nil {
 			text = b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
 		}
-		tail.Go(func() { b.answerLate(ctx, u.CallbackQuery.ID, text) })
+		b.acks.Go(func() { b.answerLate(ctx, u.CallbackQuery.ID, text) })
 	}
 	return err
 }
@@ -195,7 +208,7 @@ func (b *Bot) answerLate(ctx context.Context, id, text string) {
 	}
 }
 
-func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool, tail *sync.WaitGroup) error {
+func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool) error {
 	from, chat := u.SentFrom(), chatOf(u)
 	if from == nil || chat == nil || from.IsBot {
 		return nil // channel posts, polls and the like are not for this bot
@@ -204,7 +217,7 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool,
 	if err != nil {
 		return err
 	}
-	c.callback, c.answered, c.update, c.tail = u.CallbackQuery, answered, u.UpdateID, tail
+	c.callback, c.answered, c.update = u.CallbackQuery, answered, u.UpdateID
 	if !chat.IsPrivate() {
 		return b.refuseGroup(c, u)
 	}

@@ -618,7 +618,7 @@ func (b *Bot) pressed(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
 // closeKeyboard takes the buttons off a pressed prompt so old prompts don't
 // invite more taps, noting the choice. Where the platform edits keyboards
 // unreliably (Bale) it does nothing: versioned buttons are refused anyway.
-// The edit goes out beside the reply, which does not wait for it.
+// The edit goes out beside the handling, which does not wait for it.
 func (b *Bot) closeKeyboard(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
 	if !b.cfg.EditMessages || q.Message == nil {
 		return
@@ -630,8 +630,8 @@ func (b *Bot) closeKeyboard(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
 	} else {
 		edit = tgbotapi.NewEditMessageReplyMarkup(c.Chat, q.Message.MessageID, tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}})
 	}
-	c.beside(func() {
-		if err := b.send.Request(c, c.Chat, edit); err != nil {
+	c.beside(func(ctx context.Context) {
+		if err := b.send.Request(ctx, c.Chat, edit); err != nil {
 			b.log.Debug("close keyboard", "err", err)
 		}
 	})

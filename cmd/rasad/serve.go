@@ -98,9 +98,18 @@ func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db 
 	}
 	defer stopInternal()
 	if cfg.Mode == "webhook" {
-		return serveWebhook(ctx, cfg, log, b, rs, api, owner)
+		err = serveWebhook(ctx, cfg, log, b, rs, api, owner)
+	} else {
+		err = poll(ctx, cfg, log, b, rs, api, owner)
 	}
-	return poll(ctx, cfg, log, b, rs, api, owner)
+	// Presses' answers and prompts' edits go out after their updates were
+	// handled; give them a moment.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if werr := b.Wait(wctx); werr != nil {
+		log.Warn("acknowledgements still unsent at shutdown", "err", werr)
+	}
+	return err
 }
 
 // readyz answers 200 while Postgres and Redis answer, 503 naming the one
