@@ -150,16 +150,7 @@ const ackTimeout = 30 * time.Second
 
 // Wait blocks until the acknowledgements sent beside handled updates are
 // out, or ctx ends: at shutdown, after the update loop stopped.
-func (b *Bot) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { b.acks.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (b *Bot) Wait(ctx context.Context) error { return waitGroup(ctx, &b.acks) }
 
 // stale answers a button that no longer applies, or was never ours.
 func (c *Ctx) stale() error {

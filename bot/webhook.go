@@ -86,9 +86,12 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // Wait blocks until every update received has been handled, or ctx ends,
 // for a graceful shutdown after the HTTP server stopped taking requests.
-func (w *Webhook) Wait(ctx context.Context) error {
+func (w *Webhook) Wait(ctx context.Context) error { return waitGroup(ctx, &w.wg) }
+
+// waitGroup waits for wg, or for ctx to end first.
+func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
-	go func() { w.wg.Wait(); close(done) }()
+	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
