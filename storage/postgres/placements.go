@@ -202,27 +202,22 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 	if err := checkNew(p); err != nil {
 		return domain.Placement{}, fmt.Errorf("postgres: create placement: %w", err)
 	}
-	var (
-		out domain.Placement
-		dup *domain.Duplicate
-	)
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	// The usual case, a new code, is one statement on its own: it writes
+	// the placement and its audit row together or nothing, without the
+	// round trips of BEGIN and COMMIT. A code already held is looked into
+	// in a transaction below.
+	out, err := insertPlacement(ctx, db.pool, p, now)
+	if err == nil {
+		return out, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return domain.Placement{}, wrap("create placement", agencyNotFound(err))
+	}
+	var dup *domain.Duplicate
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		for try := 1; ; try++ {
-			// The audit row is written by the same statement, only if the
-			// placement was.
 			var err error
-			out, err = scanPlacement(tx.QueryRow(ctx, `
-				WITH ins AS (
-					INSERT INTO placements (`+insertColumns+`, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)
-					`+onePerYear+`
-					RETURNING *
-				), audit AS (
-					INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
-					SELECT id, 'created', liaison_id, created_at FROM ins
-				)
-				SELECT `+placementColumns+` FROM ins`,
-				append(placementArgs(p), now)...))
+			out, err = insertPlacement(ctx, tx, p, now)
 			if err == nil {
 				return nil
 			}
@@ -255,6 +250,23 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 		return domain.Placement{}, domain.DuplicateErr(*dup)
 	}
 	return out, nil
+}
+
+// insertPlacement stores p with its "created" audit row in one statement,
+// or returns pgx.ErrNoRows if its national code is held this program year.
+func insertPlacement(ctx context.Context, q querier, p domain.Placement, now time.Time) (domain.Placement, error) {
+	return scanPlacement(q.QueryRow(ctx, `
+		WITH ins AS (
+			INSERT INTO placements (`+insertColumns+`, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)
+			`+onePerYear+`
+			RETURNING *
+		), audit AS (
+			INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
+			SELECT id, 'created', liaison_id, created_at FROM ins
+		)
+		SELECT `+placementColumns+` FROM ins`,
+		append(placementArgs(p), now)...))
 }
 
 // Placement returns placement id, withdrawn or not, or a NotFound
