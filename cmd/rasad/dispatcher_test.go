@@ -153,3 +153,29 @@ func TestDispatcherBatchHandlesOnce(t *testing.T) {
 		t.Fatalf("One after the batch: %d calls, want 4", h.calls.Load())
 	}
 }
+
+// Two updates of one chat in one polled batch: the batch's sessions are
+// loaded once, before either is handled, and the second update must see
+// what the first saved, not the session as it was loaded.
+func TestBatchSecondUpdateOfAChatSeesTheFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	p := h.liaison(6200, "L", "labour")
+	h.procs[0].stop(t)
+	p.send("/register")
+	p.send(string(validCode(t, 78)))
+
+	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	b := must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
+	ups := must[[]tgbotapi.Update](t)(api.Updates(ctx, 0, 100, 0))
+	if len(ups) != 2 {
+		t.Fatalf("got %d updates, want the command and the code", len(ups))
+	}
+	d := newDispatcher(b, h.rs, h.log, "batch-test")
+	if first := d.Batch(ctx, ups); first != -1 {
+		t.Fatalf("first unhandled = %d", first)
+	}
+	p.expect(h.T("placement.nationalid.prompt"))
+	p.expect(h.T("placement.name.prompt"))
+}
