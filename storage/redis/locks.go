@@ -83,7 +83,7 @@ func (s *Store) LockAndClaim(ctx context.Context, lock string, id int64, owner s
 	if owner == "" || lease < time.Millisecond {
 		return false, false, false, fmt.Errorf("redis: lock and claim %s: owner and a lease of at least 1ms are required", lock)
 	}
-	r, err := lockClaimScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKeys([]int64{id})[0]}, owner, claimValue(owner), lease.Milliseconds()).Int64()
+	r, err := lockClaimScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKey(id)}, owner, claimValue(owner), lease.Milliseconds()).Int64()
 	if err != nil {
 		return false, false, false, fmt.Errorf("redis: lock and claim %s: %w", lock, err)
 	}
@@ -97,7 +97,7 @@ func (s *Store) FinishAndUnlock(ctx context.Context, lock string, id int64, owne
 	if keep < time.Millisecond {
 		return errors.New("redis: finish and unlock: keep must be at least 1ms")
 	}
-	taken, err := finishUnlockScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKeys([]int64{id})[0]}, owner, claimValue(owner), keep.Milliseconds()).Int64()
+	taken, err := finishUnlockScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKey(id)}, owner, claimValue(owner), keep.Milliseconds()).Int64()
 	if err != nil {
 		return fmt.Errorf("redis: finish and unlock %s: %w", lock, err)
 	}

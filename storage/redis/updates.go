@@ -80,10 +80,12 @@ end
 return 0
 `)
 
+func (s *Store) updateKey(id int64) string { return s.prefix + "upd:" + strconv.FormatInt(id, 10) }
+
 func (s *Store) updateKeys(ids []int64) []string {
 	keys := make([]string, len(ids))
 	for i, id := range ids {
-		keys[i] = s.prefix + "upd:" + strconv.FormatInt(id, 10)
+		keys[i] = s.updateKey(id)
 	}
 	return keys
 }
