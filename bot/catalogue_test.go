@@ -74,9 +74,9 @@ func TestSignerRefusesForgedData(t *testing.T) {
 		t.Fatalf("verify(%q) = %v, %v", data, parts, ok)
 	}
 	forged := []string{
-		"lr|a|43" + data[len("lr|a|42"):],               // another record, same signature
-		"lr|a|42",                                       // no signature
-		data[:len(data)-1] + "A",                        // signature changed
+		"lr|a|43" + data[len("lr|a|42"):],             // another record, same signature
+		"lr|a|42",                                     // no signature
+		data[:len(data)-1] + "A",                      // signature changed
 		newSigner([]byte("k2")).sign("lr", "a", "42"), // another deployment's key
 		"",
 		"~",

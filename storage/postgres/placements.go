@@ -27,6 +27,13 @@ const (
 	// onePerYear is the conflict target naming placements_one_per_year.
 	onePerYear = `ON CONFLICT (national_id, program_year) WHERE withdrawn_at IS NULL DO NOTHING`
 
+	// auditCreated, after a CTE "ins" that inserts placements, writes each
+	// one's "created" audit row in the same statement.
+	auditCreated = `audit AS (
+		INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
+		SELECT id, 'created', liaison_id, created_at FROM ins
+	)`
+
 	// constraintOnePerYear is the index's name as a unique violation reports it.
 	constraintOnePerYear = "placements_one_per_year"
 
@@ -261,10 +268,7 @@ func insertPlacement(ctx context.Context, q querier, p domain.Placement, now tim
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)
 			`+onePerYear+`
 			RETURNING *
-		), audit AS (
-			INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
-			SELECT id, 'created', liaison_id, created_at FROM ins
-		)
+		), `+auditCreated+`
 		SELECT `+placementColumns+` FROM ins`,
 		append(placementArgs(p), now)...))
 }
@@ -686,10 +690,7 @@ func bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.
 				ORDER BY national_id, program_year, ord
 				`+onePerYear+`
 				RETURNING *
-			), audit AS (
-				INSERT INTO placement_changes (placement_id, field, changed_by, changed_at)
-				SELECT id, 'created', liaison_id, created_at FROM ins
-			)
+			), `+auditCreated+`
 			SELECT `+placementColumns+` FROM ins`,
 			now, pending)
 		if err != nil {
