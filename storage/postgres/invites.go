@@ -134,7 +134,7 @@ func (db *DB) RedeemInvite(ctx context.Context, code string, r domain.LiaisonReq
 			Role: domain.RoleLiaison, AgencyID: r.AgencyID, GrantedBy: by, GrantedAt: now,
 		})
 	})
-	db.changedUsers(r.UserID)
+	db.changedUser(r.UserID)
 	if domain.CodeOf(err) == "invite.used" {
 		return out, err
 	}

@@ -64,7 +64,7 @@ func (db *DB) CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest)
 		}
 		return err
 	})
-	db.changedUsers(r.UserID)
+	db.changedUser(r.UserID)
 	if err != nil {
 		return domain.LiaisonRequest{}, wrap("create liaison request", err)
 	}
@@ -160,9 +160,7 @@ func (db *DB) DecideLiaisonRequest(ctx context.Context, id int64, approve bool, 
 			Role: domain.RoleLiaison, AgencyID: out.AgencyID, GrantedBy: by, GrantedAt: now,
 		})
 	})
-	if out.UserID != 0 {
-		db.changedUsers(out.UserID)
-	}
+	db.changedUser(out.UserID) // 0 when nothing was decided: harmless
 	if domain.CodeOf(err) == "liaison.decided" {
 		return out, err
 	}

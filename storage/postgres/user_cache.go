@@ -86,13 +86,9 @@ func (c *userCache) reset(live bool) {
 	clear(c.users)
 }
 
-// changedUsers is called after a write to users or their roles commits: the
-// writing process forgets at once, the others when notified.
-func (db *DB) changedUsers(ids ...int64) {
-	for _, id := range ids {
-		db.users.forget(id)
-	}
-}
+// changedUser is called after a write to user id or their roles commits:
+// the writing process forgets at once, the others when notified.
+func (db *DB) changedUser(id int64) { db.users.forget(id) }
 
 // CacheUsers keeps users in memory while listening for their changes on a
 // connection of its own, reconnecting after a failure, until ctx ends. It

@@ -20,7 +20,7 @@ func (db *DB) UpsertUser(ctx context.Context, u domain.User) error {
 	if err := upsertUser(ctx, db.pool, u.ID, u.FullName, string(u.Phone), u.Language); err != nil {
 		return fmt.Errorf("postgres: upsert user: %w", err)
 	}
-	db.changedUsers(u.ID)
+	db.changedUser(u.ID)
 	return nil
 }
 
@@ -141,7 +141,7 @@ func (db *DB) GrantRole(ctx context.Context, userID int64, g domain.Grant) error
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		return grantRole(ctx, tx, userID, g)
 	})
-	db.changedUsers(userID)
+	db.changedUser(userID)
 	return wrap("grant "+string(g.Role), err)
 }
 
@@ -182,7 +182,7 @@ func (db *DB) RevokeRole(ctx context.Context, userID int64, r domain.Role) error
 	if err != nil {
 		return fmt.Errorf("postgres: revoke %s: %w", r, err)
 	}
-	db.changedUsers(userID)
+	db.changedUser(userID)
 	if tag.RowsAffected() == 0 {
 		return domain.NotFound("role.notheld")
 	}
@@ -206,7 +206,7 @@ func (db *DB) updateUser(ctx context.Context, op string, id int64, sql string, v
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	db.changedUsers(id)
+	db.changedUser(id)
 	if tag.RowsAffected() == 0 {
 		return domain.NotFound("user.notfound")
 	}
