@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -55,7 +56,8 @@ type Dispatcher struct {
 	// are in flight.
 	Metrics Metrics
 
-	workers workers
+	workers  workers
+	settling sync.WaitGroup // the last batch's marking in the update log
 }
 
 // workers runs a batch's chats on goroutines kept from one batch to the
@@ -107,15 +109,27 @@ func (d *Dispatcher) metrics() Metrics {
 //
 // The whole batch is claimed in one call and marked done in one call after
 // it was handled, so the update log costs two Redis round trips per batch
-// rather than two per update.
+// rather than two per update. Neither is waited for on its own: the
+// sessions are loaded while the claim is made, and the marking runs while
+// the poller asks for the next batch (Settle waits for it). Polled batches
+// are handled one after another, so every round trip between two of them
+// is time no update is handled in.
 func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnhandled int) {
+	d.Settle() // the previous batch's marks land before this batch claims
 	hctx := context.WithoutCancel(ctx)
 	token := d.token()
 	ids := make([]int64, len(ups))
 	for i, u := range ups {
 		ids[i] = int64(u.UpdateID)
 	}
+	prepared := make(chan context.Context, 1)
+	if p, ok := d.Handler.(Preparer); ok {
+		go func() { prepared <- p.Prepare(ctx, ups) }()
+	} else {
+		prepared <- ctx
+	}
 	claimed, done, err := d.Log.ClaimUpdates(hctx, ids, token, d.Lease)
+	ctx = <-prepared
 	if err != nil {
 		// Redis away for a moment: each update claims on its own, with
 		// retries.
@@ -132,9 +146,6 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 		_, _, err := d.Log.ClaimUpdates(ctx, held, token, d.Lease)
 		return err
 	})
-	if p, ok := d.Handler.(Preparer); ok {
-		ctx = p.Prepare(ctx, ups)
-	}
 
 	var order []int64
 	byChat := map[int64][]int{}
@@ -181,21 +192,30 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 		})
 	}
 	wg.Wait()
-	stop()
-	if err := d.Log.FinishUpdates(hctx, finished, token, d.Keep); err != nil {
-		// Handled but not recorded: a redelivery would be taken up again,
-		// and shows the flow's current step rather than applying twice
-		// when the session's last change was this update's.
-		d.Logger.Warn("finish updates", "err", err)
-	}
-	if len(finished) < len(held) {
-		left := slices.DeleteFunc(slices.Clone(held), func(id int64) bool { return slices.Contains(finished, id) })
-		if err := d.Log.ReleaseUpdates(hctx, left, token); err != nil {
-			d.Logger.Warn("release updates", "err", err)
+	d.settling.Go(func() {
+		// The claims are renewed until they are marked, so a slow Redis
+		// cannot let them lapse in between.
+		defer stop()
+		if err := d.Log.FinishUpdates(hctx, finished, token, d.Keep); err != nil {
+			// Handled but not recorded: a redelivery would be taken up
+			// again, and shows the flow's current step rather than
+			// applying twice when the session's last change was this
+			// update's.
+			d.Logger.Warn("finish updates", "err", err)
 		}
-	}
+		if len(finished) < len(held) {
+			left := slices.DeleteFunc(slices.Clone(held), func(id int64) bool { return slices.Contains(finished, id) })
+			if err := d.Log.ReleaseUpdates(hctx, left, token); err != nil {
+				d.Logger.Warn("release updates", "err", err)
+			}
+		}
+	})
 	return firstUnhandled
 }
+
+// Settle waits until the last batch's updates are marked done (or
+// released) in the update log.
+func (d *Dispatcher) Settle() { d.settling.Wait() }
 
 // token names one handling (or one batch) in claims and chat locks: two
 // deliveries of one update, or two updates of one chat, arriving at the
@@ -228,6 +248,7 @@ func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update) bool 
 // One handles a single update with claim, retries and give-up. It returns
 // false only when ctx ended before the update could be handled.
 func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
+	d.Settle()
 	defer d.track(u)()
 	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token()}
 	if chat := chatKey(u); d.Locks != nil && chat != 0 {
@@ -492,23 +513,61 @@ const (
 	pollerLease = 6 * time.Second
 )
 
-// lead holds or takes the polling lease; false means another replica polls.
-func (p *Poller) lead(ctx context.Context, standing *atomic.Bool) bool {
-	if p.Locks == nil {
-		return true
-	}
-	held, err := p.Locks.Acquire(ctx, pollerLock, p.Owner, pollerLease)
+// leadership is this replica's hold on the polling lease. It is renewed on
+// a timer apart from the loop, so a long poll or a slow batch cannot let it
+// lapse, and the loop asks it without a round trip to Redis per batch.
+type leadership struct {
+	p       *Poller
+	until   atomic.Int64  // unix nanoseconds the lease is held to; 0 when another replica holds it
+	gained  chan struct{} // signalled when this replica takes the lease
+	standby bool          // told the log it stands by; only the renewing goroutine touches it
+}
+
+func (l *leadership) leading() bool { return time.Now().UnixNano() < l.until.Load() }
+
+// renew holds or takes the lease. A failure to reach Redis keeps what was
+// held until it runs out, as it does in Redis.
+func (l *leadership) renew(ctx context.Context) {
+	start := time.Now()
+	held, err := l.p.Locks.Acquire(ctx, pollerLock, l.p.Owner, pollerLease)
 	if err != nil {
-		p.Logger.Warn("polling lease", "err", err)
-		return false
+		if ctx.Err() == nil {
+			l.p.Logger.Warn("polling lease", "err", err)
+		}
+		return
 	}
-	switch was := standing.Swap(!held); {
-	case !held && !was:
-		p.Logger.Warn("another process is polling for updates; this one stands by and takes over if it stops")
-	case held && was:
-		p.Logger.Info("taking over polling for updates")
+	if !held {
+		l.until.Store(0)
+		if !l.standby {
+			l.standby = true
+			l.p.Logger.Warn("another process is polling for updates; this one stands by and takes over if it stops")
+		}
+		return
 	}
-	return held
+	// Counted from before the request: Redis started the lease no earlier.
+	l.until.Store(start.Add(pollerLease).UnixNano())
+	if l.standby {
+		l.standby = false
+		l.p.Logger.Info("taking over polling for updates")
+	}
+	select {
+	case l.gained <- struct{}{}:
+	default:
+	}
+}
+
+// hold renews the lease every third of its length until ctx ends.
+func (l *leadership) hold(ctx context.Context) {
+	t := time.NewTicker(pollerLease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.renew(ctx)
+		}
+	}
 }
 
 // Run polls until ctx ends, then confirms what it handled and returns.
@@ -521,41 +580,27 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	offset, confirmed := 0, 0
 	backoff := time.Second
-	var standing atomic.Bool
-	if p.Locks != nil {
-		// Renewed apart from the loop: a long poll or a slow batch must not
-		// let the lease lapse while this replica still polls.
-		renewed := make(chan struct{})
+	lead := &leadership{p: p, gained: make(chan struct{}, 1)}
+	if p.Locks == nil {
+		lead.until.Store(math.MaxInt64)
+	} else {
+		lead.renew(ctx)
 		rctx, stop := context.WithCancel(ctx)
-		go func() {
-			defer close(renewed)
-			t := time.NewTicker(pollerLease / 3)
-			defer t.Stop()
-			for {
-				select {
-				case <-rctx.Done():
-					return
-				case <-t.C:
-					if !standing.Load() {
-						if _, err := p.Locks.Acquire(rctx, pollerLock, p.Owner, pollerLease); err != nil && rctx.Err() == nil {
-							p.Logger.Warn("renew polling lease", "err", err)
-						}
-					}
-				}
-			}
-		}()
+		var renewing sync.WaitGroup
+		renewing.Go(func() { lead.hold(rctx) })
 		defer func() {
 			stop()
-			<-renewed
+			renewing.Wait()
 			if err := p.Locks.Release(context.WithoutCancel(ctx), pollerLock, p.Owner); err != nil {
 				p.Logger.Warn("release polling lease", "err", err)
 			}
 		}()
 	}
 	for ctx.Err() == nil {
-		if !p.lead(ctx, &standing) {
-			if sleep(ctx, 2*time.Second) != nil {
-				break
+		if !lead.leading() {
+			select {
+			case <-lead.gained:
+			case <-ctx.Done():
 			}
 			continue
 		}
@@ -583,6 +628,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		offset = ups[len(ups)-1].UpdateID + 1
 	}
+	p.Dispatcher.Settle()
 	if offset != confirmed {
 		// Confirm the last batch so a restart does not see it again.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
