@@ -9,6 +9,8 @@
 //	<prefix>stateseq     counter that versions are drawn from; no TTL
 //	<prefix>upd:<id>     string "o:<owner>" while claimed (TTL = lease),
 //	                     "done" once handled (TTL = keep)
+//	<prefix>inbox        hash {update id: update JSON}: polled updates
+//	                     accepted and not yet finished; no TTL
 package redis
 
 import (

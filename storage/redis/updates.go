@@ -1,9 +1,11 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -60,14 +62,35 @@ end
 return out
 `)
 
-// KEYS update keys; ARGV claim value, keep in ms. Marks each update done;
+// KEYS the inbox, then update keys; ARGV claim value, keep in ms, then the
+// updates' ids. Marks each update done and takes it out of the inbox;
 // returns how many another owner held.
 var finishScript = goredis.NewScript(finishLua + `
 local taken = 0
-for _, key in ipairs(KEYS) do
-	taken = taken + finish(key, ARGV[1], ARGV[2])
+for i = 2, #KEYS do
+	taken = taken + finish(KEYS[i], ARGV[1], ARGV[2])
+	redis.call('HDEL', KEYS[1], ARGV[i + 1])
 end
 return taken
+`)
+
+// KEYS the inbox, then update keys; ARGV claim value, lease in ms, then
+// each update's id and body. Claims each update as claimScript does and
+// keeps its body in the inbox until it is finished; one already handled
+// leaves the inbox.
+var acceptScript = goredis.NewScript(claimLua + `
+local out = {}
+for i = 2, #KEYS do
+	local r = claim(KEYS[i], ARGV[1], ARGV[2])
+	local id, body = ARGV[2 * i - 1], ARGV[2 * i]
+	if r == 2 then
+		redis.call('HDEL', KEYS[1], id)
+	else
+		redis.call('HSET', KEYS[1], id, body)
+	end
+	out[i - 1] = r
+end
+return out
 `)
 
 // KEYS update keys; ARGV claim value. Deletes each key the caller holds.
@@ -92,6 +115,20 @@ func (s *Store) updateKeys(ids []int64) []string {
 
 func claimValue(owner string) string { return "o:" + owner }
 
+func (s *Store) inboxKey() string { return s.prefix + "inbox" }
+
+// claimAnswers turns the scripts' answers per update into claimed and done.
+func claimAnswers(rs []int64, n int) (claimed, done []bool, err error) {
+	if len(rs) != n {
+		return nil, nil, fmt.Errorf("%d answers for %d updates", len(rs), n)
+	}
+	claimed, done = make([]bool, n), make([]bool, n)
+	for i, r := range rs {
+		claimed[i], done[i] = r == 1, r == 2
+	}
+	return claimed, done, nil
+}
+
 // ClaimUpdates claims updates ids for owner (one running copy of the bot,
 // or one handling) for lease, so an update delivered twice is handled
 // once. For the i-th id:
@@ -112,14 +149,69 @@ func (s *Store) ClaimUpdates(ctx context.Context, ids []int64, owner string, lea
 	if err != nil {
 		return nil, nil, fmt.Errorf("redis: claim updates: %w", err)
 	}
-	if len(rs) != len(ids) {
-		return nil, nil, fmt.Errorf("redis: claim updates: %d answers for %d updates", len(rs), len(ids))
-	}
-	claimed, done = make([]bool, len(ids)), make([]bool, len(ids))
-	for i, r := range rs {
-		claimed[i], done[i] = r == 1, r == 2
+	if claimed, done, err = claimAnswers(rs, len(ids)); err != nil {
+		return nil, nil, fmt.Errorf("redis: claim updates: %w", err)
 	}
 	return claimed, done, nil
+}
+
+// AcceptUpdates claims polled updates as ClaimUpdates does and keeps each
+// one's body (its JSON) in the inbox until FinishUpdates, so the poller
+// may confirm them to the Bot API server before they are handled: a
+// process that dies with them unhandled leaves them to InboxUpdates.
+func (s *Store) AcceptUpdates(ctx context.Context, ids []int64, bodies [][]byte, owner string, lease time.Duration) (claimed, done []bool, err error) {
+	if owner == "" || lease < time.Millisecond {
+		return nil, nil, errors.New("redis: accept updates: owner and a lease of at least 1ms are required")
+	}
+	if len(ids) != len(bodies) {
+		return nil, nil, fmt.Errorf("redis: accept updates: %d ids for %d bodies", len(ids), len(bodies))
+	}
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	keys := make([]string, 0, len(ids)+1)
+	keys = append(append(keys, s.inboxKey()), s.updateKeys(ids)...)
+	args := make([]any, 0, 2+2*len(ids))
+	args = append(args, claimValue(owner), lease.Milliseconds())
+	for i, id := range ids {
+		args = append(args, id, bodies[i])
+	}
+	rs, err := acceptScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis: accept updates: %w", err)
+	}
+	if claimed, done, err = claimAnswers(rs, len(ids)); err != nil {
+		return nil, nil, fmt.Errorf("redis: accept updates: %w", err)
+	}
+	return claimed, done, nil
+}
+
+// InboxUpdates returns the bodies of accepted updates not yet finished,
+// oldest first: left by a process that stopped or died before handling
+// them, or being handled now.
+func (s *Store) InboxUpdates(ctx context.Context) ([][]byte, error) {
+	all, err := s.rdb.HGetAll(ctx, s.inboxKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: inbox updates: %w", err)
+	}
+	type entry struct {
+		id   int64
+		body string
+	}
+	entries := make([]entry, 0, len(all))
+	for field, body := range all {
+		id, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("redis: inbox updates: field %q is not an update id", field)
+		}
+		entries = append(entries, entry{id, body})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	bodies := make([][]byte, len(entries))
+	for i, e := range entries {
+		bodies[i] = []byte(e.body)
+	}
+	return bodies, nil
 }
 
 // FinishUpdates records that updates ids were handled, for keep (24h in
@@ -137,7 +229,14 @@ func (s *Store) FinishUpdates(ctx context.Context, ids []int64, owner string, ke
 	if len(ids) == 0 {
 		return nil
 	}
-	taken, err := finishScript.Run(ctx, s.rdb, s.updateKeys(ids), claimValue(owner), keep.Milliseconds()).Int64()
+	keys := make([]string, 0, len(ids)+1)
+	keys = append(append(keys, s.inboxKey()), s.updateKeys(ids)...)
+	args := make([]any, 0, 2+len(ids))
+	args = append(args, claimValue(owner), keep.Milliseconds())
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	taken, err := finishScript.Run(ctx, s.rdb, keys, args...).Int64()
 	if err != nil {
 		return fmt.Errorf("redis: finish updates: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/redis"
 	"github.com/rasad-gov/rasad/storage/redis/redistest"
 )
@@ -217,5 +218,74 @@ func TestClaimBatch(t *testing.T) {
 	}
 	if c, d, err := s.ClaimUpdates(ctx, nil, "a", time.Minute); err != nil || c != nil || d != nil {
 		t.Fatalf("empty batch: %v %v %v", c, d, err)
+	}
+}
+
+// Accepted updates stay in the inbox, oldest first, until finished; one
+// accepted again after it was handled leaves it; a released one stays for
+// the next process.
+func TestAcceptKeepsUpdatesUntilFinished(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := redistest.New(t)
+	bodies := func(ids ...int64) [][]byte {
+		out := make([][]byte, len(ids))
+		for i, id := range ids {
+			out[i] = []byte(`{"update_id":` + strconv.FormatInt(id, 10) + `}`)
+		}
+		return out
+	}
+	inbox := func(want ...int64) {
+		t.Helper()
+		got, err := s.InboxUpdates(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := bodies(want...); len(got) != len(w) {
+			t.Fatalf("inbox holds %q, want %q", got, w)
+		} else {
+			for i := range w {
+				if string(got[i]) != string(w[i]) {
+					t.Fatalf("inbox holds %q, want %q", got, w)
+				}
+			}
+		}
+	}
+
+	claimed, done, err := s.AcceptUpdates(ctx, []int64{12, 9, 100}, bodies(12, 9, 100), "a", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !claimed[0] || !claimed[1] || !claimed[2] || done[0] || done[1] || done[2] {
+		t.Fatalf("accepting free updates: claimed %v, done %v", claimed, done)
+	}
+	inbox(9, 12, 100) // by id, not by the order accepted
+
+	if err := s.FinishUpdates(ctx, []int64{12}, "a", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseUpdates(ctx, []int64{100}, "a"); err != nil {
+		t.Fatal(err)
+	}
+	inbox(9, 100)
+
+	// Polled again (the offset was never confirmed): the handled one is
+	// dropped from the inbox, the held one is not another's to take.
+	claimed, done, err = s.AcceptUpdates(ctx, []int64{9, 12, 100}, bodies(9, 12, 100), "b", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claimed[0] || done[0] || claimed[1] || !done[1] || !claimed[2] {
+		t.Fatalf("accepting again: claimed %v, done %v; want 9 held by a, 12 done, 100 free", claimed, done)
+	}
+	inbox(9, 100)
+	// b finishing 9 while a held it is reported, and done all the same.
+	if err := s.FinishUpdates(ctx, []int64{9, 100}, "b", time.Hour); !domain.IsKind(err, domain.KindConflict) {
+		t.Fatalf("finishing another's update: %v, want a conflict", err)
+	}
+	inbox()
+
+	if _, _, err := s.AcceptUpdates(ctx, []int64{1}, nil, "a", time.Minute); err == nil {
+		t.Fatal("accepted an update without its body")
 	}
 }
