@@ -27,11 +27,18 @@ type API interface {
 	// Call sends a method the library lacks, or lacks fields of.
 	Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error)
 	// Updates long-polls for updates from offset on.
-	Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]tgbotapi.Update, error)
+	Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]Polled, error)
 	// Download fetches a file the user sent, refusing files larger than max bytes.
 	Download(ctx context.Context, fileID string, max int64) ([]byte, error)
 	// Self is the bot's own user, read at connect time.
 	Self() tgbotapi.User
+}
+
+// Polled is an update as getUpdates returned it: decoded, and its JSON as
+// the server sent it, which the poller keeps in Redis until it is handled.
+type Polled struct {
+	tgbotapi.Update
+	Raw json.RawMessage
 }
 
 // APIError is a refusal by the Bot API server, in the bot's own terms.
@@ -110,15 +117,29 @@ func (t *Telegram) Call(ctx context.Context, method string, params tgbotapi.Para
 	return resp.Result, nil
 }
 
-func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]tgbotapi.Update, error) {
-	cfg := tgbotapi.NewUpdate(offset)
-	cfg.Limit = limit
-	cfg.Timeout = int(timeout / time.Second)
-	ups, err := t.with(ctx).GetUpdates(cfg)
+// Updates asks for getUpdates through MakeRequest, as the library's
+// GetUpdates would, but keeps each update's JSON beside the decoded update.
+func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]Polled, error) {
+	params := tgbotapi.Params{}
+	params.AddNonZero("offset", offset)
+	params.AddNonZero("limit", limit)
+	params.AddNonZero("timeout", int(timeout/time.Second))
+	resp, err := t.with(ctx).MakeRequest("getUpdates", params)
 	if err != nil {
 		return nil, t.translate(err)
 	}
-	return ups, nil
+	var raws []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &raws); err != nil {
+		return nil, fmt.Errorf("decode updates: %w", err)
+	}
+	ps := make([]Polled, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &ps[i].Update); err != nil {
+			return nil, fmt.Errorf("decode update: %w", err)
+		}
+		ps[i].Raw = raw
+	}
+	return ps, nil
 }
 
 func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]byte, error) {

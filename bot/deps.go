@@ -106,6 +106,16 @@ type UpdateLog interface {
 	ReleaseUpdates(ctx context.Context, ids []int64, owner string) error
 }
 
+// Inbox keeps polled updates in Redis from when they are accepted (claimed
+// like ClaimUpdates) until UpdateLog.FinishUpdates, so a batch can be
+// confirmed to the Bot API server before it is handled without a crash
+// losing it.
+type Inbox interface {
+	AcceptUpdates(ctx context.Context, ids []int64, bodies [][]byte, owner string, lease time.Duration) (claimed, done []bool, err error)
+	// InboxUpdates is every update accepted and not finished, oldest first.
+	InboxUpdates(ctx context.Context) ([][]byte, error)
+}
+
 // Locks are leases in Redis: one per chat while an update of it is handled,
 // so replicas take a chat's updates one at a time, and one for polling. A
 // chat's lease is taken together with the update's claim, and given back

@@ -168,10 +168,11 @@ func TestBatchSecondUpdateOfAChatSeesTheFirst(t *testing.T) {
 
 	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 	b := must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
-	ups := must[[]tgbotapi.Update](t)(api.Updates(ctx, 0, 100, 0))
-	if len(ups) != 2 {
-		t.Fatalf("got %d updates, want the command and the code", len(ups))
+	polled := must[[]bot.Polled](t)(api.Updates(ctx, 0, 100, 0))
+	if len(polled) != 2 {
+		t.Fatalf("got %d updates, want the command and the code", len(polled))
 	}
+	ups := []tgbotapi.Update{polled[0].Update, polled[1].Update}
 	d := newDispatcher(b, h.rs, h.log, "batch-test")
 	if first := d.Batch(ctx, ups); first != -1 {
 		t.Fatalf("first unhandled = %d", first)

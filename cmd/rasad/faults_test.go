@@ -324,27 +324,65 @@ func TestKilledMidFlowContinues(t *testing.T) {
 	p.expectNothing(300 * time.Millisecond)
 }
 
+// Killed after a batch was confirmed to the Bot API server but before its
+// update was handled: the update waits in the inbox in Redis, and the next
+// process takes it up once the dead one's claim lapses, once.
+func TestKilledAfterConfirmTakesUpInbox(t *testing.T) {
+	t.Parallel()
+	h, dbURL := subprocessHarness(t)
+	first, p := answeringProcess(t, h, dbURL, 11005, "Reza")
+
+	h.srv.SetDelay("sendMessage", time.Minute) // the reply never leaves
+	p.send("/start")
+	eventually(t, "the update confirmed with its reply under way", func() bool {
+		return h.srv.Pending() == 0 && replyUnderWay(h)
+	})
+	first.cmd.Process.Kill()
+	first.cmd.Wait()
+	h.srv.SetDelay("sendMessage", 0)
+
+	startProcess(t, h, dbURL)
+	m, err := p.Next(30 * time.Second) // the dead process's claim lapses first
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Text != h.T("start.welcome") {
+		t.Fatalf("after the restart: %q, want the welcome", m.Text)
+	}
+	p.expectNothing(time.Second)
+}
+
+// answeringProcess starts a bot process and sees it answer a person.
+func answeringProcess(t *testing.T, h *harness, dbURL string, id int64, name string) (*process, person) {
+	t.Helper()
+	proc := startProcess(t, h, dbURL)
+	p := h.person(id, name)
+	p.send("/help")
+	p.expect(strings.Split(h.T("help.common"), "\n")[0])
+	return proc, p
+}
+
+// replyUnderWay says whether a sendMessage call is being answered now.
+func replyUnderWay(h *harness) bool {
+	for _, c := range h.srv.Calls("sendMessage") {
+		if !c.Done {
+			return true
+		}
+	}
+	return false
+}
+
 // SIGTERM while an update is being handled: the reply still goes out, the
 // update's offset is confirmed, the process exits cleanly, and the next
 // process does not handle it again.
 func TestSIGTERMFinishesInFlightUpdate(t *testing.T) {
 	t.Parallel()
 	h, dbURL := subprocessHarness(t)
-	first := startProcess(t, h, dbURL)
-	p := h.person(11004, "Ali")
-	p.send("/help")
-	p.expect(strings.Split(h.T("help.common"), "\n")[0])
+	first, p := answeringProcess(t, h, dbURL, 11004, "Ali")
 
 	h.srv.SetDelay("sendMessage", 1500*time.Millisecond)
 	p.send("/start")
-	eventually(t, "the reply to be under way", func() bool {
-		for _, c := range h.srv.Calls("sendMessage") {
-			if !c.Done {
-				return true
-			}
-		}
-		return false
-	})
+	eventually(t, "the reply to be under way", func() bool { return replyUnderWay(h) })
 	first.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- first.cmd.Wait() }()

@@ -184,6 +184,13 @@ func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
 	// Redelivered once the server had its early answer, while it is still
 	// being handled.
 	eventually(t, "the redelivery", func() bool { return h.srv.Redeliver(name) == nil })
+	expectAppliedInOrder(t, h, p)
+}
+
+// expectAppliedInOrder expects the replies to a name and then a position,
+// each once, sent while replies were slowed down.
+func expectAppliedInOrder(t *testing.T, h *harness, p person) {
+	t.Helper()
 	p.expect(h.T("liaison.position.prompt"))
 	review := p.expect(h.T("liaison.review"))
 	h.srv.SetDelay("sendMessage", 0)
@@ -191,4 +198,25 @@ func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
 		t.Errorf("answers applied out of order:\n%s", review.Text)
 	}
 	p.expectNothing(600 * time.Millisecond)
+}
+
+// Polling hands each batch to per-chat lanes and asks for the next batch at
+// once: a chat's next update, and a redelivery of the one being handled,
+// arrive while it is still under way; each is applied once, in order.
+func TestPollingSlowHandlingKeepsOrder(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	p := h.person(10021, "Slow")
+	toNameStep(h, p)
+
+	h.srv.SetDelay("sendMessage", 400*time.Millisecond)
+	name := p.send("نرگس رحیمی")
+	eventually(t, "the name confirmed while its reply is under way", func() bool {
+		return h.srv.Pending() == 0 && replyUnderWay(h)
+	})
+	p.send("کارشناس ارشد")
+	if err := h.srv.Redeliver(name); err != nil {
+		t.Fatal(err)
+	}
+	expectAppliedInOrder(t, h, p)
 }

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot"
 	"github.com/rasad-gov/rasad/bot/apiserver"
 	"github.com/rasad-gov/rasad/domain"
@@ -54,7 +52,7 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 		must[string](t)(p.Press(reviews[i].ID, h.T("btn.confirm")))
 	}
 	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	ups := must[[]tgbotapi.Update](t)(api.Updates(ctx, 0, 100, 0))
+	ups := must[[]bot.Polled](t)(api.Updates(ctx, 0, 100, 0))
 	if len(ups) != n {
 		t.Fatalf("got %d updates, want %d confirms", len(ups), n)
 	}
@@ -63,14 +61,14 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 	for i, u := range ups {
 		wg.Go(func() {
 			<-start
-			if err := replicas[i%2].Handle(ctx, u); err != nil {
+			if err := replicas[i%2].Handle(ctx, u.Update); err != nil {
 				t.Errorf("replica %d: %v", i%2, err)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	must[[]tgbotapi.Update](t)(api.Updates(ctx, ups[len(ups)-1].UpdateID+1, 1, 0))
+	must[[]bot.Polled](t)(api.Updates(ctx, ups[len(ups)-1].UpdateID+1, 1, 0))
 
 	held := must[domain.Placement](t)(h.db.PlacementByNationalID(ctx, 1405, code))
 	var winner domain.Agency

@@ -290,20 +290,20 @@ func TestConfirmRaceAcrossReplicas(t *testing.T) {
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 	}
 	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	ups := must[[]tgbotapi.Update](t)(api.Updates(ctx, 0, 10, 0))
+	ups := must[[]bot.Polled](t)(api.Updates(ctx, 0, 10, 0))
 	if len(ups) != 2 {
 		t.Fatalf("got %d updates, want the two taps", len(ups))
 	}
 	var wg sync.WaitGroup
 	for i, u := range ups {
 		wg.Go(func() {
-			if err := replicas[i].Handle(ctx, u); err != nil {
+			if err := replicas[i].Handle(ctx, u.Update); err != nil {
 				t.Errorf("replica %d: %v", i, err)
 			}
 		})
 	}
 	wg.Wait()
-	must[[]tgbotapi.Update](t)(api.Updates(ctx, ups[1].UpdateID+1, 1, 0))
+	must[[]bot.Polled](t)(api.Updates(ctx, ups[1].UpdateID+1, 1, 0))
 
 	var answers []string
 	for _, id := range ids {

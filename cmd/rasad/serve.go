@@ -235,6 +235,7 @@ func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *red
 		Logger:     log,
 		Locks:      rs,
 		Owner:      owner,
+		Inbox:      rs,
 	}
 	log.Info("polling for updates")
 	err := poller.Run(ctx)
