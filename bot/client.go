@@ -128,8 +128,8 @@ func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.
 	if err != nil {
 		return nil, t.translate(err)
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(resp.Result, &raws); err != nil {
+	raws, err := splitArray(resp.Result)
+	if err != nil {
 		return nil, fmt.Errorf("decode updates: %w", err)
 	}
 	ps := make([]Polled, len(raws))
@@ -172,6 +172,88 @@ func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]by
 		return nil, ErrFileTooLarge
 	}
 	return data, nil
+}
+
+// splitArray returns the elements of a JSON array as slices of data. The
+// library has checked data is valid JSON already, so this only finds where
+// each element ends: json.Unmarshal into []json.RawMessage would scan it
+// twice more and copy every element, which the load benchmark's profile
+// put at a third of decoding a batch.
+func splitArray(data []byte) ([]json.RawMessage, error) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return nil, errors.New("not a JSON array")
+	}
+	var out []json.RawMessage
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return out, nil
+	}
+	for i < len(data) {
+		end, err := valueEnd(data, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, data[i:end:end])
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			break
+		}
+		switch data[i] {
+		case ']':
+			return out, nil
+		case ',':
+			i = skipSpace(data, i+1)
+		default:
+			return nil, fmt.Errorf("unexpected %q after an array element", data[i])
+		}
+	}
+	return nil, errors.New("unterminated JSON array")
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd is the index just past the JSON value starting at data[i].
+func valueEnd(data []byte, i int) (int, error) {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(data) {
+				return 0, errors.New("unterminated JSON string")
+			}
+			if depth == 0 {
+				return i + 1, nil
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i, nil // the end of a bare number or literal
+			}
+			if depth--; depth == 0 {
+				return i + 1, nil
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i, nil
+			}
+		}
+	}
+	if depth == 0 {
+		return i, nil
+	}
+	return 0, errors.New("unterminated JSON value")
 }
 
 // ErrFileTooLarge is returned by Download for files over the limit.

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -27,4 +28,61 @@ func TestNetworkErrorsDoNotCarryTheToken(t *testing.T) {
 	if errors.As(err, &ae) {
 		t.Errorf("a network failure was taken for an API refusal: %v", err)
 	}
+}
+
+// splitArray finds the same elements json.Unmarshal does, without copying.
+func TestSplitArray(t *testing.T) {
+	for _, in := range []string{
+		`[]`, ` [ ] `, `[{"update_id":1}]`,
+		`[{"update_id":1,"message":{"text":"a \"quoted\" ]} text","entities":[{"offset":0}]}},{"update_id":2}]`,
+		"[ 1 , \"two\" ,\n[3,[4]] ,{\"5\":\"\\\\\"}, true, null ]",
+		`[{"text":"سلام، دنیا \u0041"}]`,
+	} {
+		var want []json.RawMessage
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		got, err := splitArray([]byte(in))
+		if err != nil {
+			t.Fatalf("splitArray(%s): %v", in, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("splitArray(%s) = %q, want %q", in, got, want)
+		}
+		for i := range want {
+			if string(got[i]) != string(want[i]) {
+				t.Errorf("splitArray(%s)[%d] = %s, want %s", in, i, got[i], want[i])
+			}
+		}
+	}
+	for _, in := range []string{``, `{}`, `[{"a":1}`, `[{"a":"1}]`, `[1 2]`} {
+		if got, err := splitArray([]byte(in)); err == nil {
+			t.Errorf("splitArray(%s) = %q, want an error", in, got)
+		}
+	}
+}
+
+// Any JSON array json.Unmarshal accepts is split into the same elements.
+func FuzzSplitArray(f *testing.F) {
+	for _, seed := range []string{`[]`, `[{"update_id":1,"message":{"text":"]}\""}}]`, `[1,"a",[2],{"b":null}]`, "[\n{\"a\":\"\\\\\"}\t]"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want []json.RawMessage
+		if json.Unmarshal(data, &want) != nil || want == nil {
+			return
+		}
+		got, err := splitArray(data)
+		if err != nil {
+			t.Fatalf("splitArray(%q): %v", data, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("splitArray(%q) = %q, want %q", data, got, want)
+		}
+		for i := range want {
+			if string(got[i]) != string(want[i]) {
+				t.Fatalf("splitArray(%q)[%d] = %q, want %q", data, i, got[i], want[i])
+			}
+		}
+	})
 }
