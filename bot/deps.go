@@ -118,12 +118,13 @@ type Inbox interface {
 
 // Locks are leases in Redis: one per chat while an update of it is handled,
 // so replicas take a chat's updates one at a time, and one for polling. A
-// chat's lease is taken together with the update's claim, and given back
-// together with marking it done, in one round trip each.
+// chat's lease is taken together with the update's claim and the reading
+// of the chat's session (States' key), and given back together with marking
+// the update done, in one round trip each.
 type Locks interface {
 	Acquire(ctx context.Context, name, owner string, lease time.Duration) (bool, error)
 	Release(ctx context.Context, name, owner string) error
-	LockAndClaim(ctx context.Context, name string, id int64, owner string, lease time.Duration) (locked, claimed, done bool, err error)
+	LockAndClaim(ctx context.Context, name string, id int64, owner string, lease time.Duration, state string) (locked, claimed, done bool, data []byte, version int64, err error)
 	FinishAndUnlock(ctx context.Context, name string, id int64, owner string, keep time.Duration) error
 }
 

@@ -251,9 +251,14 @@ func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 	if chat := chatKey(u); d.Locks != nil && chat != 0 {
 		// Held across retries, so a later update of the chat cannot be
 		// applied while this one waits to be tried again.
-		c.lock = "chat:" + strconv.FormatInt(chat, 10)
+		c.chat, c.lock = chat, "chat:"+strconv.FormatInt(chat, 10)
 		if !d.lockChat(ctx, c) {
 			return false
+		}
+		if c.session != nil {
+			// The first attempt starts from the session read with the
+			// lock; a retry reads it again.
+			ctx = context.WithValue(ctx, prefetchKey{}, &prefetched{states: map[int64]prefetchedState{chat: *c.session}})
 		}
 		hctx := context.WithoutCancel(ctx)
 		c.stopLock = sync.OnceFunc(d.keepAlive(hctx, func(ctx context.Context) error {
@@ -279,8 +284,10 @@ type claim struct {
 	ids   []int64
 	token string
 
-	lock     string // the chat's lock, or ""
-	locked   bool   // the lock is held
+	chat     int64
+	lock     string           // the chat's lock, or ""
+	locked   bool             // the lock is held
+	session  *prefetchedState // the chat's session, read with the lock
 	stopLock func()
 	// taken is the claim's state as the lock was taken with it, for the
 	// first attempt; later attempts claim on their own.
@@ -413,12 +420,15 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, c *claim) (
 func (d *Dispatcher) lockChat(ctx context.Context, c *claim) bool {
 	wait := 5 * time.Millisecond
 	for {
-		locked, claimed, done, err := d.Locks.LockAndClaim(ctx, c.lock, c.ids[0], c.token, d.Lease)
+		locked, claimed, done, data, version, err := d.Locks.LockAndClaim(ctx, c.lock, c.ids[0], c.token, d.Lease, stateKey(c.chat))
 		if err != nil && ctx.Err() == nil {
 			d.Logger.Warn("lock chat", "err", err)
 		}
 		if locked {
 			c.locked, c.taken = true, &[2]bool{claimed, done}
+			if claimed {
+				c.session = &prefetchedState{data, version}
+			}
 			return true
 		}
 		if sleep(ctx, wait) != nil {

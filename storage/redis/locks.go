@@ -52,16 +52,23 @@ func (s *Store) Acquire(ctx context.Context, name, owner string, lease time.Dura
 	return n == 1, nil
 }
 
-// KEYS lock, update key; ARGV owner, its claim value, lease ms. Takes (or
-// renews) the lock and then claims the update; -1 if another owner holds
-// the lock (nothing else done), else claim's answer.
+// KEYS lock, update key[, state]; ARGV owner, its claim value, lease ms.
+// Takes (or renews) the lock and then claims the update; {-1} if another
+// owner holds the lock (nothing else done), else {claim's answer}, followed
+// by the state's data and version when the update was claimed and a state
+// key was given.
 var lockClaimScript = goredis.NewScript(claimLua + `
 local v = redis.call('GET', KEYS[1])
 if v and v ~= ARGV[1] then
-	return -1
+	return {-1}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-return claim(KEYS[2], ARGV[2], ARGV[3])
+local r = claim(KEYS[2], ARGV[2], ARGV[3])
+if r ~= 1 or #KEYS < 3 then
+	return {r}
+end
+local st = redis.call('HMGET', KEYS[3], 'd', 'v')
+return {r, st[1], st[2]}
 `)
 
 // KEYS lock, update key; ARGV owner, its claim value, keep ms. Marks the
@@ -79,15 +86,29 @@ return taken
 // delivery) in one round trip: it takes lock for owner, or renews it, and
 // once held claims update id for owner as ClaimUpdates does. locked is
 // false while another owner holds the lock; then nothing else was done.
-func (s *Store) LockAndClaim(ctx context.Context, lock string, id int64, owner string, lease time.Duration) (locked, claimed, done bool, err error) {
+//
+// Once the update is claimed it also reads state (a key as LoadState
+// takes; "" for none): whoever changes a chat's state holds its lock, so
+// what is read under the lock is what the handling starts from.
+func (s *Store) LockAndClaim(ctx context.Context, lock string, id int64, owner string, lease time.Duration, state string) (locked, claimed, done bool, data []byte, version int64, err error) {
 	if owner == "" || lease < time.Millisecond {
-		return false, false, false, fmt.Errorf("redis: lock and claim %s: owner and a lease of at least 1ms are required", lock)
+		return false, false, false, nil, 0, fmt.Errorf("redis: lock and claim %s: owner and a lease of at least 1ms are required", lock)
 	}
-	r, err := lockClaimScript.Run(ctx, s.rdb, []string{s.lockKey(lock), s.updateKey(id)}, owner, claimValue(owner), lease.Milliseconds()).Int64()
+	keys := []string{s.lockKey(lock), s.updateKey(id)}
+	if state != "" {
+		keys = append(keys, s.stateKey(state))
+	}
+	rs, err := lockClaimScript.Run(ctx, s.rdb, keys, owner, claimValue(owner), lease.Milliseconds()).Slice()
 	if err != nil {
-		return false, false, false, fmt.Errorf("redis: lock and claim %s: %w", lock, err)
+		return false, false, false, nil, 0, fmt.Errorf("redis: lock and claim %s: %w", lock, err)
 	}
-	return r >= 0, r == 1, r == 2, nil
+	r, _ := rs[0].(int64)
+	if len(rs) == 3 {
+		if data, version, err = stateOf(rs[1:]); err != nil {
+			return false, false, false, nil, 0, fmt.Errorf("redis: lock and claim %s: %w", lock, err)
+		}
+	}
+	return r >= 0, r == 1, r == 2, data, version, nil
 }
 
 // FinishAndUnlock is the end of handling one update of a chat in one round

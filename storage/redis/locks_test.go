@@ -75,12 +75,17 @@ func TestLockAndClaim(t *testing.T) {
 	t.Parallel()
 	s := redistest.New(t)
 	ctx := context.Background()
-	locked, claimed, done, err := s.LockAndClaim(ctx, "chat:1", 5, "a", time.Minute)
-	if err != nil || !locked || !claimed || done {
-		t.Fatalf("a: locked %v claimed %v done %v err %v", locked, claimed, done, err)
+	// The chat's state is read with the claim: none yet.
+	locked, claimed, done, data, version, err := s.LockAndClaim(ctx, "chat:1", 5, "a", time.Minute, "chat-state:1")
+	if err != nil || !locked || !claimed || done || data != nil || version != 0 {
+		t.Fatalf("a: locked %v claimed %v done %v state %q v%d err %v", locked, claimed, done, data, version, err)
+	}
+	saved, err := s.SaveState(ctx, "chat-state:1", []byte("step 2"), 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
 	}
 	// b waits for the chat, and its update 6 is not claimed meanwhile.
-	if locked, claimed, _, _ := s.LockAndClaim(ctx, "chat:1", 6, "b", time.Minute); locked || claimed {
+	if locked, claimed, _, data, _, _ := s.LockAndClaim(ctx, "chat:1", 6, "b", time.Minute, "chat-state:1"); locked || claimed || data != nil {
 		t.Fatalf("b took a held chat: locked %v claimed %v", locked, claimed)
 	}
 	if c, _, _ := s.ClaimUpdates(ctx, []int64{6}, "c", time.Minute); !c[0] {
@@ -94,9 +99,14 @@ func TestLockAndClaim(t *testing.T) {
 	}
 	// The chat is free and update 5 done: b gets the chat, and a
 	// redelivery of 5 is seen as done.
-	locked, claimed, done, err = s.LockAndClaim(ctx, "chat:1", 5, "b", time.Minute)
+	locked, claimed, done, _, _, err = s.LockAndClaim(ctx, "chat:1", 5, "b", time.Minute, "chat-state:1")
 	if err != nil || !locked || claimed || !done {
 		t.Fatalf("b after a: locked %v claimed %v done %v err %v", locked, claimed, done, err)
+	}
+	// b's next update starts from the state a saved.
+	_, claimed, _, data, version, err = s.LockAndClaim(ctx, "chat:1", 9, "b", time.Minute, "chat-state:1")
+	if err != nil || !claimed || string(data) != "step 2" || version != saved {
+		t.Fatalf("b's update 9: claimed %v state %q v%d (saved v%d) err %v", claimed, data, version, saved, err)
 	}
 	// Finishing an update another owner claimed says so; the lock is
 	// released only by its owner.
