@@ -55,6 +55,44 @@ type Dispatcher struct {
 
 	workers  workers
 	settling sync.WaitGroup // the last batch's marking in the update log
+	chats    chatGate       // chats whose update this process handles now, with Locks
+}
+
+// chatGate lets one handling of a chat at a time into its section in this
+// process; the Redis lock does the same across processes, but waiting for
+// it means polling Redis.
+type chatGate struct {
+	mu   sync.Mutex
+	busy map[int64]chan struct{} // closed when the chat is left
+}
+
+// enter waits until no other handling here holds chat, then holds it;
+// false if ctx ended first.
+func (g *chatGate) enter(ctx context.Context, chat int64) (leave func(), ok bool) {
+	for {
+		g.mu.Lock()
+		left, busy := g.busy[chat]
+		if !busy {
+			if g.busy == nil {
+				g.busy = map[int64]chan struct{}{}
+			}
+			mine := make(chan struct{})
+			g.busy[chat] = mine
+			g.mu.Unlock()
+			return func() {
+				g.mu.Lock()
+				delete(g.busy, chat)
+				g.mu.Unlock()
+				close(mine)
+			}, true
+		}
+		g.mu.Unlock()
+		select {
+		case <-left:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 }
 
 // workers runs a batch's chats on goroutines kept from one batch to the
@@ -244,11 +282,22 @@ func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update) bool 
 
 // One handles a single update with claim, retries and give-up. It returns
 // false only when ctx ended before the update could be handled.
-func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
+func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool { return d.Deliver(ctx, u, nil) }
+
+// Deliver is One that calls handled (when not nil) as soon as the update
+// was handled, before it is marked done and its chat's lock given back: a
+// webhook answers the server then, and the chat's next update, handed to
+// this process, waits here for the lock instead of polling Redis for it.
+func (d *Dispatcher) Deliver(ctx context.Context, u tgbotapi.Update, handled func()) bool {
 	d.Settle()
 	defer d.track(u)()
-	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token()}
+	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token(), handled: handled}
 	if chat := chatKey(u); d.Locks != nil && chat != 0 {
+		leave, ok := d.chats.enter(ctx, chat)
+		if !ok {
+			return false
+		}
+		defer leave() // after the Redis lock is given back, below
 		// Held across retries, so a later update of the chat cannot be
 		// applied while this one waits to be tried again.
 		c.chat, c.lock = chat, "chat:"+strconv.FormatInt(chat, 10)
@@ -284,6 +333,7 @@ type claim struct {
 	ids   []int64
 	token string
 
+	handled  func() // called once the update was handled, or nil
 	chat     int64
 	lock     string           // the chat's lock, or ""
 	locked   bool             // the lock is held
@@ -404,6 +454,9 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, c *claim) (
 			d.Logger.Warn("release update", "update", u.UpdateID, "err", rerr)
 		}
 		return err
+	}
+	if c.handled != nil {
+		c.handled()
 	}
 	if ferr := c.finish(ctx); ferr != nil {
 		// Handled but not recorded: a redelivery would be taken up again,

@@ -65,19 +65,23 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "bad request", http.StatusBadRequest)
 		return
 	}
-	done := make(chan struct{})
+	// Answered once the update was handled, without waiting for it to be
+	// marked done: the server sends a chat's next update only after the
+	// answer, and the next one waits here for the chat anyway.
+	handled := make(chan struct{})
+	answer := sync.OnceFunc(func() { close(handled) })
 	w.wg.Go(func() {
-		defer close(done)
+		defer answer()
 		// Detached from the request: the update is handled even after the
 		// server was answered, until the process stops.
-		if !w.Dispatcher.One(w.Life, u) {
+		if !w.Dispatcher.Deliver(w.Life, u, answer) {
 			w.Logger.Error("update received but not handled before shutdown", "update", u.UpdateID)
 		}
 	})
 	t := time.NewTimer(w.MaxWait)
 	defer t.Stop()
 	select {
-	case <-done:
+	case <-handled:
 	case <-t.C:
 	case <-r.Context().Done():
 	}
