@@ -45,6 +45,7 @@ type Bot struct {
 	commands []command
 	log      *slog.Logger
 	acks     sync.WaitGroup // see Ctx.beside
+	ackers   workers        // run them
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.
@@ -139,7 +140,9 @@ func (c *Ctx) answerCallback(text string) {
 // Shutdown waits for them (Bot.Wait).
 func (c *Ctx) beside(send func(ctx context.Context)) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c), ackTimeout)
-	c.b.acks.Go(func() {
+	c.b.acks.Add(1)
+	c.b.ackers.run(func() {
+		defer c.b.acks.Done()
 		defer cancel()
 		send(ctx)
 	})

@@ -70,7 +70,9 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	// answer, and the next one waits here for the chat anyway.
 	handled := make(chan struct{})
 	answer := sync.OnceFunc(func() { close(handled) })
-	w.wg.Go(func() {
+	w.wg.Add(1)
+	w.Dispatcher.workers.run(func() {
+		defer w.wg.Done()
 		defer answer()
 		// Detached from the request: the update is handled even after the
 		// server was answered, until the process stops.
