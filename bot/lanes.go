@@ -19,6 +19,8 @@ type lanes struct {
 	inbox Inbox
 	token string // every claim the lanes make
 
+	renewing sync.Mutex // held by a renewal of the claims, and by a release
+
 	mu      sync.Mutex
 	chats   map[int64]*lane    // chats with updates queued or being handled
 	held    map[int64]struct{} // claimed here and not yet finished or released
@@ -172,7 +174,12 @@ func (l *lanes) run(chat int64, ln *lane) {
 	}
 }
 
+// release gives back the claim of an update left for the next process.
+// It waits for a renewal under way, which would otherwise take the claim
+// again after it was given back.
 func (l *lanes) release(id int64) {
+	l.renewing.Lock()
+	defer l.renewing.Unlock()
 	l.mu.Lock()
 	delete(l.held, id)
 	l.mu.Unlock()
@@ -223,18 +230,24 @@ func (l *lanes) renew() {
 			return
 		case <-t.C:
 		}
-		l.mu.Lock()
-		ids := make([]int64, 0, len(l.held))
-		for id := range l.held {
-			ids = append(ids, id)
-		}
-		l.mu.Unlock()
-		if len(ids) == 0 {
-			continue
-		}
-		if _, _, err := l.d.Log.ClaimUpdates(context.Background(), ids, l.token, l.d.Lease); err != nil {
-			l.d.Logger.Warn("renew update claims", "err", err)
-		}
+		l.renewOnce()
+	}
+}
+
+func (l *lanes) renewOnce() {
+	l.renewing.Lock()
+	defer l.renewing.Unlock()
+	l.mu.Lock()
+	ids := make([]int64, 0, len(l.held))
+	for id := range l.held {
+		ids = append(ids, id)
+	}
+	l.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if _, _, err := l.d.Log.ClaimUpdates(context.Background(), ids, l.token, l.d.Lease); err != nil {
+		l.d.Logger.Warn("renew update claims", "err", err)
 	}
 }
 

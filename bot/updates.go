@@ -230,8 +230,8 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 	wg.Wait()
 	d.settling.Go(func() {
 		// The claims are renewed until they are marked, so a slow Redis
-		// cannot let them lapse in between.
-		defer stop()
+		// cannot let them lapse in between, and not after: a renewal
+		// would take a released claim again.
 		if err := d.Log.FinishUpdates(hctx, finished, token, d.Keep); err != nil {
 			// Handled but not recorded: a redelivery would be taken up
 			// again, and shows the flow's current step rather than
@@ -239,6 +239,7 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 			// update's.
 			d.Logger.Warn("finish updates", "err", err)
 		}
+		stop()
 		if len(finished) < len(held) {
 			left := slices.DeleteFunc(slices.Clone(held), func(id int64) bool { return slices.Contains(finished, id) })
 			if err := d.Log.ReleaseUpdates(hctx, left, token); err != nil {
