@@ -26,8 +26,7 @@ func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
 			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign("ag", "ren", strconv.FormatInt(a.ID, 10)))))
 	}
 	rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.add_agency"), b.sign.sign("ag", "add"))))
-	err = c.reply(sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...))
-	return err
+	return c.reply(sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...))
 }
 
 // onAgency handles "ag|add" and "ag|ren|<id>".

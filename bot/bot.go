@@ -271,8 +271,7 @@ func (b *Bot) refuseGroup(c *Ctx, u tgbotapi.Update) error {
 		return nil
 	}
 	if u.Message != nil && u.Message.IsCommand() {
-		err := c.reply(c.T("private.only"), nil)
-		return err
+		return c.reply(c.T("private.only"), nil)
 	}
 	return nil
 }
@@ -284,8 +283,7 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
 		// A filled sheet sent mid-form: the form is not lost, and the
 		// liaison learns how to send the file.
-		err := c.reply(c.T("bulk.flow_open"), nil)
-		return err
+		return c.reply(c.T("bulk.flow_open"), nil)
 	}
 	if c.session != nil {
 		return b.flowMessage(c, c.session, m)
@@ -293,8 +291,7 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	if m.Document != nil {
 		return b.onDocument(c, m.Document)
 	}
-	err := c.reply(c.T("help.unknown"), nil)
-	return err
+	return c.reply(c.T("help.unknown"), nil)
 }
 
 func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
@@ -337,8 +334,7 @@ func (b *Bot) replyError(c *Ctx, err error) error {
 	if ierr != nil {
 		return ierr
 	}
-	rerr := c.reply(sentence, tgbotapi.NewRemoveKeyboard(false))
-	return rerr
+	return c.reply(sentence, tgbotapi.NewRemoveKeyboard(false))
 }
 
 // errorSentence is the catalogue sentence for a domain error: its code's
@@ -409,6 +405,5 @@ func (b *Bot) refuse(c *Ctx, action string) error {
 		c.answerCallback(c.T("err.forbidden"))
 		return nil
 	}
-	err := c.reply(c.T("err.forbidden"), nil)
-	return err
+	return c.reply(c.T("err.forbidden"), nil)
 }

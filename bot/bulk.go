@@ -263,26 +263,22 @@ func (b *Bot) cmdTemplate(c *Ctx, _ string) error {
 // onDocument registers the placements of an uploaded spreadsheet.
 func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	if !c.User.Has(domain.RoleLiaison) {
-		err := c.reply(c.T("help.unknown"), nil)
-		return err
+		return c.reply(c.T("help.unknown"), nil)
 	}
 	if d.FileSize > maxBulkBytes {
-		err := c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
-		return err
+		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
 	b.chatAction(c, tgbotapi.ChatUploadDocument)
 	data, err := b.api.Download(c, d.FileID, maxBulkBytes)
 	if errors.Is(err, ErrFileTooLarge) {
-		err := c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
-		return err
+		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
 	if err != nil {
 		return fmt.Errorf("download sheet: %w", err)
 	}
 	result, summary, err := b.importSheet(c, data)
 	if sentence, ok := b.sheetError(c, err); ok {
-		err := c.reply(sentence, nil)
-		return err
+		return c.reply(sentence, nil)
 	}
 	if err != nil {
 		return err

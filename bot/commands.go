@@ -55,8 +55,7 @@ func (b *Bot) runCommand(c *Ctx, name, args string) error {
 		}
 		return cmd.Run(c, args)
 	}
-	err := c.reply(c.T("help.unknown_command"), nil)
-	return err
+	return c.reply(c.T("help.unknown_command"), nil)
 }
 
 // menu is the command list user sees in their client's menu.
@@ -121,15 +120,13 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 	}
 	b.setMenu(c, c.User, c.Lang)
 	if len(c.User.Grants) > 0 {
-		err := c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), tgbotapi.NewRemoveKeyboard(false))
-		return err
+		return c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), tgbotapi.NewRemoveKeyboard(false))
 	}
 	kb := tgbotapi.NewInlineKeyboardMarkup(
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.vendor"), b.sign.sign("role", "stall"))),
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
 	)
-	err := c.reply(c.T("start.welcome"), kb)
-	return err
+	return c.reply(c.T("start.welcome"), kb)
 }
 
 func (b *Bot) onRoleChoice(c *Ctx, parts []string) error {
@@ -162,14 +159,12 @@ func (b *Bot) cmdHelp(c *Ctx, _ string) error {
 		}
 		return b.prompt(c, b.flows[c.session.Flow], c.session, "")
 	}
-	err := c.reply(text, nil)
-	return err
+	return c.reply(text, nil)
 }
 
 func (b *Bot) cmdCancel(c *Ctx, _ string) error {
 	if c.session == nil {
-		err := c.reply(c.T("flow.nothing_to_cancel"), tgbotapi.NewRemoveKeyboard(false))
-		return err
+		return c.reply(c.T("flow.nothing_to_cancel"), tgbotapi.NewRemoveKeyboard(false))
 	}
 	return b.cancelFlow(c, c.session)
 }
@@ -179,8 +174,7 @@ func (b *Bot) cmdLanguage(c *Ctx, _ string) error {
 	for _, lang := range Languages {
 		row = append(row, tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "lang.name"), b.sign.sign("lang", lang)))
 	}
-	err := c.reply(c.T("lang.choose"), tgbotapi.NewInlineKeyboardMarkup(row))
-	return err
+	return c.reply(c.T("lang.choose"), tgbotapi.NewInlineKeyboardMarkup(row))
 }
 
 func (b *Bot) onLanguage(c *Ctx, parts []string) error {
@@ -199,6 +193,5 @@ func (b *Bot) onLanguage(c *Ctx, parts []string) error {
 	}
 	c.answerCallback(c.T("lang.set"))
 	b.setMenu(c, c.User, c.Lang)
-	err = c.reply(c.T("lang.set"), nil)
-	return err
+	return c.reply(c.T("lang.set"), nil)
 }

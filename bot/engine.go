@@ -156,8 +156,7 @@ func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
 // corrected), asking field first and then going to the review.
 func (b *Bot) startFlowAt(c *Ctx, name string, data, answers map[string]string, field string) error {
 	if c.session != nil && b.saving(c.session) {
-		err := c.reply(c.T("flow.saving"), nil)
-		return err
+		return c.reply(c.T("flow.saving"), nil)
 	}
 	f := b.flows[name]
 	s := newSession(name, b.now())
@@ -220,8 +219,7 @@ func (b *Bot) saving(s *Session) bool {
 func (b *Bot) flowMessage(c *Ctx, s *Session, m *tgbotapi.Message) error {
 	f := b.flows[s.Flow]
 	if b.saving(s) {
-		err := c.reply(c.T("flow.saving"), nil)
-		return err
+		return c.reply(c.T("flow.saving"), nil)
 	}
 	text := m.Text
 	// Reply keyboards type their labels; take them as the buttons they are.
@@ -347,15 +345,13 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 	if b.saving(s) {
 		// Saving is under way (maybe on another replica): "nothing was
 		// saved" would be untrue.
-		err := c.reply(c.T("flow.saving"), nil)
-		return err
+		return c.reply(c.T("flow.saving"), nil)
 	}
 	if err := b.endSession(c, s); err != nil {
 		return err
 	}
 	b.cfg.Metrics.Flow(s.Flow, "abandoned")
-	err := c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
-	return err
+	return c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
 }
 
 // flowCallback handles a button of a flow: "f|<session>|<seq>|<action>|<arg>".
@@ -495,8 +491,7 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 	if lead != "" {
 		text = lead + "\n\n" + text
 	}
-	err = c.reply(text, markup)
-	return err
+	return c.reply(text, markup)
 }
 
 func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {

@@ -150,8 +150,7 @@ func (b *Bot) cmdRequests(c *Ctx, _ string) error {
 		return fmt.Errorf("list pending requests: %w", err)
 	}
 	if len(reqs) == 0 {
-		err := c.reply(c.T("admin.no_requests"), nil)
-		return err
+		return c.reply(c.T("admin.no_requests"), nil)
 	}
 	if len(reqs) > maxListedRequests {
 		text := c.T("admin.more_requests", "shown", c.digits(strconv.Itoa(maxListedRequests)), "total", c.digits(strconv.Itoa(len(reqs))))
@@ -269,15 +268,13 @@ func (b *Bot) cmdInvite(c *Ctx, _ string) error {
 		return err
 	}
 	if len(agencies) == 0 {
-		err := c.reply(c.T("admin.no_agencies"), nil)
-		return err
+		return c.reply(c.T("admin.no_agencies"), nil)
 	}
 	var rows [][]tgbotapi.InlineKeyboardButton
 	for _, a := range agencies {
 		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(a.Label, b.sign.sign("inv", a.Value))))
 	}
-	err = c.reply(c.T("admin.invite_choose"), tgbotapi.NewInlineKeyboardMarkup(rows...))
-	return err
+	return c.reply(c.T("admin.invite_choose"), tgbotapi.NewInlineKeyboardMarkup(rows...))
 }
 
 func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
@@ -302,8 +299,7 @@ func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 	}
 	c.answerCallback("")
 	link := b.cfg.LinkBase + b.api.Self().UserName + "?start=" + inv.Code
-	err = c.reply(c.T("admin.invite_link", "agency", agency.Name(c.Lang), "link", link, "expires", c.date(inv.ExpiresAt)), nil)
-	return err
+	return c.reply(c.T("admin.invite_link", "agency", agency.Name(c.Lang), "link", link, "expires", c.date(inv.ExpiresAt)), nil)
 }
 
 // startInvite begins sign-up from an invite link's /start payload.

@@ -165,8 +165,7 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 		return err
 	}
 	if len(markets) == 0 {
-		err := c.reply(c.T("market.none"), nil)
-		return err
+		return c.reply(c.T("market.none"), nil)
 	}
 	for _, m := range markets {
 		text, err := b.marketSummary(c, m)
@@ -232,8 +231,7 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 		if err != nil {
 			return err
 		}
-		err = c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
-		return err
+		return c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
 	case "ex":
 		return b.exportMarket(c, m)
 	case "ed":

@@ -25,8 +25,7 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 		return fmt.Errorf("list records: %w", err)
 	}
 	if total == 0 {
-		err := c.reply(c.T("records.none"), nil)
-		return err
+		return c.reply(c.T("records.none"), nil)
 	}
 	text := c.T("records.title", "from", c.digits(strconv.Itoa(offset+1)), "to", c.digits(strconv.Itoa(offset+len(ps))), "total", c.digits(strconv.Itoa(total)))
 	var rows [][]tgbotapi.InlineKeyboardButton
@@ -44,8 +43,7 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 	if len(nav) > 0 {
 		rows = append(rows, nav)
 	}
-	err = c.reply(text, tgbotapi.NewInlineKeyboardMarkup(rows...))
-	return err
+	return c.reply(text, tgbotapi.NewInlineKeyboardMarkup(rows...))
 }
 
 // onRecord handles "rec|list|<offset>", "rec|open|<id>", "rec|fix|<id>",
@@ -88,8 +86,7 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 			),
 			tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.records"), b.sign.sign("rec", "list", "0"))),
 		)
-		err := c.reply(b.describePlacement(c, p), kb)
-		return err
+		return c.reply(b.describePlacement(c, p), kb)
 	case "fix":
 		return b.chooseFieldToCorrect(c, p)
 	case "field":
@@ -125,8 +122,7 @@ func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
-	err := c.reply(c.T("record.choose_field"), tgbotapi.NewInlineKeyboardMarkup(rows...))
-	return err
+	return c.reply(c.T("record.choose_field"), tgbotapi.NewInlineKeyboardMarkup(rows...))
 }
 
 // withdrawFlow takes a record back, with the reason kept in the audit trail.

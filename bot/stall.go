@@ -258,8 +258,7 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 		return fmt.Errorf("list requests: %w", err)
 	}
 	if len(reqs) == 0 {
-		err := c.reply(c.T("stall.none"), nil)
-		return err
+		return c.reply(c.T("stall.none"), nil)
 	}
 	for _, r := range reqs {
 		var markup any

@@ -144,8 +144,7 @@ func (b *Bot) setMuted(c *Ctx, muted bool) error {
 	if muted {
 		key = "summary.muted"
 	}
-	err := c.reply(c.T(key, "time", c.digits(b.cfg.SummaryAt)), nil)
-	return err
+	return c.reply(c.T(key, "time", c.digits(b.cfg.SummaryAt)), nil)
 }
 
 // summaryMaxAttempts is how often a failing delivery is tried before the
