@@ -80,23 +80,17 @@ func (l *lanes) accept(ctx context.Context, ps []Polled) bool {
 	// Sessions are loaded while the batch is accepted, for chats with
 	// nothing in their lane: a busy lane's session will have changed by
 	// the time its turn comes.
-	prepared := make(chan context.Context, 1)
-	if pr, ok := l.d.Handler.(Preparer); ok {
-		var idle []tgbotapi.Update
-		l.mu.Lock()
-		for _, p := range ps {
-			if _, busy := l.chats[chatKey(p.Update)]; !busy {
-				idle = append(idle, p.Update)
-			}
+	var idle []tgbotapi.Update
+	l.mu.Lock()
+	for _, p := range ps {
+		if _, busy := l.chats[chatKey(p.Update)]; !busy {
+			idle = append(idle, p.Update)
 		}
-		l.mu.Unlock()
-		go func() { prepared <- pr.Prepare(ctx, idle) }()
-	} else {
-		prepared <- ctx
 	}
-	hctx := context.WithoutCancel(ctx)
-	claimed, done, err := l.inbox.AcceptUpdates(hctx, ids, bodies, l.token, l.d.Lease)
-	bctx := <-prepared
+	l.mu.Unlock()
+	prepared := l.d.prepare(ctx, idle)
+	claimed, done, err := l.inbox.AcceptUpdates(context.WithoutCancel(ctx), ids, bodies, l.token, l.d.Lease)
+	bctx := prepared()
 	if err != nil {
 		l.d.Logger.Warn("accept updates", "err", err)
 		return false

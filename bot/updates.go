@@ -158,14 +158,9 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 	for i, u := range ups {
 		ids[i] = int64(u.UpdateID)
 	}
-	prepared := make(chan context.Context, 1)
-	if p, ok := d.Handler.(Preparer); ok {
-		go func() { prepared <- p.Prepare(ctx, ups) }()
-	} else {
-		prepared <- ctx
-	}
+	prepared := d.prepare(ctx, ups)
 	claimed, done, err := d.Log.ClaimUpdates(hctx, ids, token, d.Lease)
-	ctx = <-prepared
+	ctx = prepared()
 	if err != nil {
 		// Redis away for a moment: each update claims on its own, with
 		// retries.
@@ -248,6 +243,19 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 		}
 	})
 	return firstUnhandled
+}
+
+// prepare starts readying the handler for ups (a Preparer loads their
+// sessions) while the caller claims them; the returned func waits for it
+// and gives the context to handle them in.
+func (d *Dispatcher) prepare(ctx context.Context, ups []tgbotapi.Update) (wait func() context.Context) {
+	p, ok := d.Handler.(Preparer)
+	if !ok || len(ups) == 0 {
+		return func() context.Context { return ctx }
+	}
+	prepared := make(chan context.Context, 1)
+	go func() { prepared <- p.Prepare(ctx, ups) }()
+	return func() context.Context { return <-prepared }
 }
 
 // Settle waits until the last batch's updates are marked done (or
