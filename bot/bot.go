@@ -138,13 +138,17 @@ func (c *Ctx) answerCallback(text string) {
 // edit) on its own, without holding the update's handling: what the update
 // changed is kept and replied to already, and nothing waits on these.
 // Shutdown waits for them (Bot.Wait).
-func (c *Ctx) beside(send func(ctx context.Context)) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c), ackTimeout)
-	c.b.acks.Add(1)
-	c.b.ackers.run(func() {
-		defer c.b.acks.Done()
+func (c *Ctx) beside(send func(ctx context.Context)) { c.b.aside(c, send) }
+
+// aside runs send on a kept worker, on a context of its own that outlives
+// ctx's cancellation by up to ackTimeout; Wait waits for it.
+func (b *Bot) aside(ctx context.Context, send func(ctx context.Context)) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+	b.acks.Add(1)
+	b.ackers.run(func() {
+		defer b.acks.Done()
 		defer cancel()
-		send(ctx)
+		send(sctx)
 	})
 }
 
@@ -187,7 +191,8 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 		if err != nil {
 			text = b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
 		}
-		b.acks.Go(func() { b.answerLate(ctx, u.CallbackQuery.ID, text) })
+		id := u.CallbackQuery.ID
+		b.aside(ctx, func(ctx context.Context) { b.answerLate(ctx, id, text) })
 	}
 	return err
 }
