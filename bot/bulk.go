@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,33 +21,47 @@ import (
 // against the rest of the file and then by Postgres, and answered with a
 // status of its own.
 
-// rowStatus is what became of one row.
-type rowStatus struct {
-	kind rowKind
-	text string
-}
-
+// rowKind is what became of one row.
 type rowKind int
 
 const (
-	rowSaved rowKind = iota
-	rowDuplicate
+	rowSaved     rowKind = iota
+	rowOwn               // already this agency's record: nothing to do
+	rowDuplicate         // another agency's record, or a repeat in the file
 	rowInvalid
+	rowExample // the template's example row, left in
 )
 
-// bulkSummary counts the outcomes.
-type bulkSummary struct{ saved, duplicates, invalid int }
+// RowResult is what became of one row of an imported sheet.
+type RowResult struct {
+	Row  int // its row number in the sheet
+	Kind rowKind
+	Text string // the sentence saying so, in the import's language
+}
+
+// Failed reports whether the row was neither saved nor already the
+// importing agency's record.
+func (r RowResult) Failed() bool { return r.Kind == rowDuplicate || r.Kind == rowInvalid }
+
+// ImportReport is what an import did, row by row, with the sheet as read.
+type ImportReport struct {
+	Rows                       []RowResult
+	Saved, Duplicates, Invalid int
+	sheet                      string
+	header                     []string
+	cells                      [][]string
+}
 
 // columnsFor maps each header cell to a placement field: by its Persian or
 // English label or its key, so a sheet from either language's template, or
-// with columns moved, is read. Unknown columns are ignored; missing ones are
-// returned.
-func (b *Bot) columnsFor(header []string) (fields []int, missing []string) {
+// with columns moved, is read. Unknown columns are ignored; the labels of
+// required columns that are missing are returned.
+func (b *Bot) columnsFor(header []string, lang string) (fields []int, missing []string) {
 	byName := map[string]int{}
-	for i, f := range placementFields {
-		byName[headerKey(f.key)] = i
-		for _, lang := range Languages {
-			byName[headerKey(b.cat.T(lang, "placement."+f.key+".label"))] = i
+	for i, f := range domain.PlacementFields {
+		byName[headerKey(f.Key)] = i
+		for _, l := range Languages {
+			byName[headerKey(b.cat.T(l, "placement."+f.Key+".label"))] = i
 		}
 	}
 	fields = make([]int, len(header))
@@ -57,16 +72,12 @@ func (b *Bot) columnsFor(header []string) (fields []int, missing []string) {
 			fields[col], found[i] = i, true
 		}
 	}
-	for i, f := range placementFields {
-		if !found[i] && f.key != "mobile" && f.key != "amount" && f.key != "district" {
-			missing = append(missing, b.cat.T(b.cfg.DefaultLanguage, "placement."+f.key+".label"))
+	for i, f := range domain.PlacementFields {
+		if !found[i] && !f.SheetOptional() {
+			missing = append(missing, b.cat.T(lang, "placement."+f.Key+".label"))
 		}
 	}
 	return fields, missing
-}
-
-func headerKey(s string) string {
-	return strings.ToLower(strings.ReplaceAll(domain.Normalize(s), "\u200c", " "))
 }
 
 // parseRow reads one row into a placement, or the sentences saying all that
@@ -77,6 +88,7 @@ func (b *Bot) parseRow(lang string, fields []int, cells []string, now time.Time)
 		p        domain.Placement
 		problems []string
 		failed   = map[string]bool{}
+		given    = map[string]bool{}
 	)
 	bad := func(key string, err error) {
 		failed[key] = true
@@ -86,30 +98,25 @@ func (b *Bot) parseRow(lang string, fields []int, cells []string, now time.Time)
 		if i < 0 || col >= len(cells) {
 			continue
 		}
-		f := placementFields[i]
+		f := domain.PlacementFields[i]
 		cell := domain.Normalize(cells[col])
 		if cell == "" {
 			continue
 		}
-		var (
-			v   string
-			err error
-		)
-		if f.choices != nil {
-			var ok bool
-			if v, ok = b.matchCell(f, cell); !ok {
-				err = domain.Invalid(f.key + ".unknown")
-			}
-		} else {
-			v, err = f.parse(now, cell)
-		}
+		v, err := b.cellValue(f, cell)
 		if err != nil {
-			bad(f.key, err)
+			bad(f.Key, err)
 			continue
 		}
 		// Every field read is set, even one the flow would skip, so Check
 		// can say an amount was given without funding.
-		f.set(&p, v)
+		f.Set(&p, v)
+		given[f.Key] = true
+	}
+	for _, f := range domain.PlacementFields {
+		if !given[f.Key] && !failed[f.Key] && f.Default != "" {
+			f.Set(&p, f.Default)
+		}
 	}
 	for _, err := range p.Check(now) {
 		if !failed[fieldOfCode(domain.CodeOf(err))] {
@@ -130,51 +137,32 @@ func fieldOfCode(code string) string {
 	return prefix
 }
 
-// matchCell finds the choice a cell names: its value, or its label in any
-// language ("زن", "female", "Female").
-func (b *Bot) matchCell(f placementField, cell string) (string, bool) {
-	key := headerKey(cell)
-	if f.key == "district" {
-		if n, err := domain.ParseDistrict(cell); err == nil {
-			return strconv.Itoa(n), true
-		}
-		return "", false
-	}
-	for _, lang := range Languages {
-		for _, ch := range f.choices(b.cat, lang) {
-			if key == headerKey(ch.Value) || key == headerKey(ch.Label) {
-				return ch.Value, true
-			}
-		}
-	}
-	return "", false
-}
-
 // checkRows parses every row and removes in-file duplicates, returning the
-// placements to store (with the row each came from) and the statuses known
+// placements to store (with the row each came from) and the results known
 // before storing.
-func (b *Bot) checkRows(lang string, fields []int, rows []sheetRow, now time.Time) ([]domain.Placement, []int, []rowStatus) {
-	statuses := make([]rowStatus, len(rows))
+func (b *Bot) checkRows(lang string, fields []int, rows []sheetRow, now time.Time) ([]domain.Placement, []int, []RowResult) {
+	results := make([]RowResult, len(rows))
 	var (
 		valid  []domain.Placement
 		origin []int
 		first  = map[domain.NationalID]int{}
 	)
 	for i, r := range rows {
+		results[i].Row = r.number
 		p, problems := b.parseRow(lang, fields, r.cells, now)
 		if len(problems) > 0 {
-			statuses[i] = rowStatus{rowInvalid, strings.Join(problems, "؛ ")}
+			results[i].Kind, results[i].Text = rowInvalid, strings.Join(problems, "؛ ")
 			continue
 		}
 		if prev, dup := first[p.NationalID]; dup {
-			statuses[i] = rowStatus{rowDuplicate, b.cat.T(lang, "bulk.dup_in_file", "row", digitsIn(lang, strconv.Itoa(prev)))}
+			results[i].Kind, results[i].Text = rowDuplicate, b.cat.T(lang, "bulk.dup_in_file", "row", digitsIn(lang, strconv.Itoa(prev)))
 			continue
 		}
 		first[p.NationalID] = r.number
 		valid = append(valid, p)
 		origin = append(origin, i)
 	}
-	return valid, origin, statuses
+	return valid, origin, results
 }
 
 // sheetRow is one data row as read, with its row number in the sheet.
@@ -183,15 +171,8 @@ type sheetRow struct {
 	cells  []string
 }
 
-func digitsIn(lang, s string) string {
-	if lang == "fa" {
-		return domain.PersianDigits(s)
-	}
-	return s
-}
-
-func (s bulkSummary) String() string {
-	return fmt.Sprintf("%d saved, %d duplicates, %d invalid", s.saved, s.duplicates, s.invalid)
+func (r ImportReport) String() string {
+	return fmt.Sprintf("%d saved, %d duplicates, %d invalid", r.Saved, r.Duplicates, r.Invalid)
 }
 
 // Bulk limits: a province agency registers at most a few thousand a month;
@@ -201,18 +182,15 @@ const (
 	maxBulkBytes = 5 << 20
 )
 
-// exampleCode is the national code of the template's example row; a row
-// still carrying it is the example left in, not a person.
-var exampleCode, _ = domain.CompleteNationalID("001234567")
-
-// placementSheet is the template's and the result's sheet in lang.
+// placementSheet is the template's sheet in lang.
 func (b *Bot) placementSheet(lang string) xlsx.Sheet {
 	s := xlsx.Sheet{Name: b.cat.T(lang, "bulk.sheet"), RTL: lang == "fa"}
-	for _, f := range placementFields {
-		col := xlsx.Column{Header: b.cat.T(lang, "placement."+f.key+".label"), Format: xlsx.Text,
-			Note: b.cat.T(lang, "placement."+f.key+".prompt")}
-		if f.choices != nil {
-			for _, ch := range f.choices(b.cat, lang) {
+	for _, f := range domain.PlacementFields {
+		col := b.fieldColumn(f, lang)
+		col.Format = xlsx.Text // what is typed stays as typed
+		col.Note = b.cat.T(lang, "placement."+f.Key+".prompt")
+		if f.Choices != nil {
+			for _, ch := range b.fieldChoices(f, lang) {
 				col.Choices = append(col.Choices, ch.Label)
 			}
 		}
@@ -221,30 +199,27 @@ func (b *Bot) placementSheet(lang string) xlsx.Sheet {
 	return s
 }
 
-// exampleRow fills the template's example in lang, shown as users type.
+// exampleRow fills the template's example in lang, as a sheet shows each
+// value (fieldCell).
 func (b *Bot) exampleRow(lang string) []string {
 	now := b.now()
-	ex := domain.Placement{NationalID: exampleCode, FullName: b.cat.T(lang, "bulk.example_name"),
-		Gender: domain.GenderFemale, BirthYear: domain.ProgramYear(now) - 30, Sector: domain.SectorServices,
-		Activity: b.cat.T(lang, "bulk.example_activity"), Employer: b.cat.T(lang, "bulk.example_employer"),
-		Kind: domain.KindHomeBusiness, Support: domain.SupportFinancing, Funding: domain.FundingQardHasan,
-		FundingAmount: 300_000_000, County: domain.TehranCounty, Area: domain.AreaUrban, District: 15,
-		StartDate: domain.StartOfDay(now)}
-	a := answersFromPlacement(ex)
-	row := make([]string, len(placementFields))
-	for i, f := range placementFields {
-		v := a[f.key]
-		switch {
-		case f.choices != nil:
-			if ch, ok := findChoice(f.choices(b.cat, lang), v); ok {
-				v = ch.Label
-			}
-		case f.key == "startdate":
-			v = domain.FormatJalaliNumeric(ex.StartDate)
-		case f.key == "mobile":
-			v = ""
+	values := map[string]string{}
+	for _, f := range domain.PlacementFields {
+		if f.Example != nil {
+			values[f.Key] = f.Example(now)
 		}
-		row[i] = v
+	}
+	row := make([]string, len(domain.PlacementFields))
+	for i, f := range domain.PlacementFields {
+		switch {
+		case f.Example == nil && !f.Optional:
+			row[i] = b.cat.T(lang, "bulk.example_"+f.Key)
+		case f.Skipped(values):
+		default:
+			if v := b.fieldCell(f, values[f.Key], lang); v != nil {
+				row[i] = fmt.Sprint(v)
+			}
+		}
 	}
 	return row
 }
@@ -276,16 +251,22 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	if err != nil {
 		return fmt.Errorf("download sheet: %w", err)
 	}
-	result, summary, err := b.importSheet(c, data)
-	if sentence, ok := b.sheetError(c, err); ok {
+	report, err := b.ImportPlacements(c, c.Lang, c.User.LiaisonAgency(), c.User.ID, data)
+	if sentence, ok := b.SheetError(c.Lang, err); ok {
 		return c.reply(sentence, nil)
 	}
 	if err != nil {
 		return err
 	}
 	// Saved: the result is best effort, the summary says what happened.
-	text := c.T("bulk.summary", "saved", c.digits(strconv.Itoa(summary.saved)),
-		"duplicates", c.digits(strconv.Itoa(summary.duplicates)), "invalid", c.digits(strconv.Itoa(summary.invalid)))
+	text := c.T("bulk.summary", "saved", c.digits(strconv.Itoa(report.Saved)),
+		"duplicates", c.digits(strconv.Itoa(report.Duplicates)), "invalid", c.digits(strconv.Itoa(report.Invalid)))
+	result, err := b.resultSheet(c.Lang, report)
+	if err != nil {
+		b.log.Error("write import result", "err", err)
+		b.tell(c, c.Chat, text, nil)
+		return nil
+	}
 	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.result_file"), Bytes: result})
 	doc.Caption = text
 	if err := b.send.Send(c, c.Chat, doc); err != nil {
@@ -295,20 +276,23 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	return nil
 }
 
-// sheetError turns a refused file into a sentence.
-func (b *Bot) sheetError(c *Ctx, err error) (string, bool) {
+// SheetError is the sentence in lang for a file ImportPlacements refused
+// as a whole, or ok=false for any other error.
+func (b *Bot) SheetError(lang string, err error) (sentence string, ok bool) {
 	var missing *missingColumnsError
 	switch {
+	case err == nil:
+		return "", false
 	case errors.Is(err, xlsx.ErrNotSpreadsheet):
-		return c.T("bulk.not_spreadsheet"), true
+		return b.cat.T(lang, "bulk.not_spreadsheet"), true
 	case errors.Is(err, xlsx.ErrNoHeader):
-		return c.T("bulk.no_header"), true
+		return b.cat.T(lang, "bulk.no_header"), true
 	case errors.Is(err, xlsx.ErrTooManyColumns):
-		return c.T("bulk.too_many_columns"), true
+		return b.cat.T(lang, "bulk.too_many_columns"), true
 	case errors.Is(err, xlsx.ErrTooManyRows):
-		return c.T("bulk.too_many_rows", "max", c.digits(strconv.Itoa(maxBulkRows))), true
+		return b.cat.T(lang, "bulk.too_many_rows", "max", digitsIn(lang, strconv.Itoa(maxBulkRows))), true
 	case errors.As(err, &missing):
-		return c.T("bulk.wrong_columns", "columns", strings.Join(missing.columns, "، ")), true
+		return b.cat.T(lang, "bulk.wrong_columns", "columns", strings.Join(missing.columns, "، ")), true
 	}
 	return "", false
 }
@@ -319,110 +303,123 @@ func (e *missingColumnsError) Error() string {
 	return "sheet lacks columns: " + strings.Join(e.columns, ", ")
 }
 
-// importSheet reads, checks, de-duplicates and stores the rows of an
-// uploaded workbook for the user's agency, and returns the same sheet with
-// a status column.
-func (b *Bot) importSheet(c *Ctx, data []byte) ([]byte, bulkSummary, error) {
+// ImportPlacements reads, checks, de-duplicates and stores the rows of a
+// workbook filled from the template, for agency agencyID as registered by
+// liaisonID (0: from the command line), and says what became of each row,
+// in lang. A file refused as a whole is an error SheetError words.
+func (b *Bot) ImportPlacements(ctx context.Context, lang string, agencyID, liaisonID int64, data []byte) (ImportReport, error) {
 	table, err := xlsx.Read(data, maxBulkRows)
 	if err != nil {
-		return nil, bulkSummary{}, err
+		return ImportReport{}, err
 	}
 	defer table.Close()
-	fields, missing := b.columnsFor(table.Header)
+	fields, missing := b.columnsFor(table.Header, lang)
 	if len(missing) > 0 {
-		return nil, bulkSummary{}, &missingColumnsError{missing}
+		return ImportReport{}, &missingColumnsError{missing}
 	}
 	rows := make([]sheetRow, 0, table.Count)
 	for n, cells := range table.Rows() {
 		rows = append(rows, sheetRow{number: n, cells: cells})
 	}
 	if err := table.Err(); err != nil {
-		return nil, bulkSummary{}, fmt.Errorf("read sheet: %w", err)
+		return ImportReport{}, fmt.Errorf("read sheet: %w", err)
 	}
-	now := b.now()
-	statuses, summary, err := b.registerRows(c, fields, rows, now)
+	report, err := b.registerRows(ctx, lang, agencyID, liaisonID, fields, rows, b.now())
 	if err != nil {
-		return nil, bulkSummary{}, err
+		return ImportReport{}, err
 	}
+	report.sheet, report.header = table.Name, table.Header
+	report.cells = make([][]string, len(rows))
+	for i, r := range rows {
+		report.cells[i] = r.cells
+	}
+	return report, nil
+}
+
+// resultSheet is the imported sheet with a status column, in lang.
+func (b *Bot) resultSheet(lang string, r ImportReport) ([]byte, error) {
+	kinds := map[rowKind]xlsx.Kind{rowSaved: xlsx.OK, rowOwn: xlsx.Duplicate, rowDuplicate: xlsx.Duplicate,
+		rowInvalid: xlsx.Invalid, rowExample: xlsx.Plain}
 	var out bytes.Buffer
-	err = xlsx.WriteResult(&out, xlsx.Sheet{Name: table.Name, RTL: c.Lang == "fa"}, table.Header, c.T("bulk.status"),
+	err := xlsx.WriteResult(&out, xlsx.Sheet{Name: r.sheet, RTL: lang == "fa"}, r.header, b.cat.T(lang, "bulk.status"),
 		func(yield func([]string, xlsx.Status) bool) {
-			for i, r := range rows {
-				if !yield(r.cells, statuses[i]) {
+			for i, row := range r.Rows {
+				if !yield(r.cells[i], xlsx.Status{Text: row.Text, Kind: kinds[row.Kind]}) {
 					return
 				}
 			}
 		})
 	if err != nil {
-		return nil, summary, fmt.Errorf("write result: %w", err)
+		return nil, fmt.Errorf("write result: %w", err)
 	}
-	return out.Bytes(), summary, nil
+	return out.Bytes(), nil
 }
 
-// registerRows checks every row and stores the good ones, returning each
-// row's status.
-func (b *Bot) registerRows(c *Ctx, fields []int, rows []sheetRow, now time.Time) ([]xlsx.Status, bulkSummary, error) {
-	codeCol := slices.Index(fields, 0) // national code is placementFields[0]
-	var example []bool
-	for _, r := range rows {
-		example = append(example, codeCol >= 0 && codeCol < len(r.cells) && domain.Normalize(r.cells[codeCol]) == string(exampleCode))
+// registerRows checks every row and stores the good ones for agencyID,
+// saying what became of each.
+func (b *Bot) registerRows(ctx context.Context, lang string, agencyID, liaisonID int64, fields []int, rows []sheetRow, now time.Time) (ImportReport, error) {
+	codeCol := slices.Index(fields, slices.IndexFunc(domain.PlacementFields,
+		func(f domain.PlacementField) bool { return f.Key == domain.FieldNationalID }))
+	example := make([]bool, len(rows))
+	for i, r := range rows {
+		example[i] = codeCol >= 0 && codeCol < len(r.cells) && domain.Normalize(r.cells[codeCol]) == string(domain.ExampleNationalID)
 	}
-	valid, origin, pre := b.checkRows(c.Lang, fields, rows, now)
-	for i := range valid {
-		valid[i].AgencyID, valid[i].LiaisonID, valid[i].ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(valid[i].StartDate)
-	}
+	valid, origin, results := b.checkRows(lang, fields, rows, now)
 	// The example row is never stored, whatever else it says.
 	var store []domain.Placement
 	var storeOrigin []int
 	for i, p := range valid {
 		if !example[origin[i]] {
+			// A job counts in the program year it started.
+			p.AgencyID, p.LiaisonID, p.ProgramYear = agencyID, liaisonID, domain.ProgramYear(p.StartDate)
 			store, storeOrigin = append(store, p), append(storeOrigin, origin[i])
 		}
 	}
-	outcomes, err := b.store.BulkCreatePlacements(c, store, now)
+	outcomes, err := b.store.BulkCreatePlacements(ctx, store, now)
 	if err != nil {
-		return nil, bulkSummary{}, fmt.Errorf("store rows: %w", err)
+		return ImportReport{}, fmt.Errorf("store rows: %w", err)
 	}
-	statuses := make([]xlsx.Status, len(rows))
-	var sum bulkSummary
-	for i, st := range pre {
-		switch {
-		case example[i]:
-			statuses[i] = xlsx.Status{Text: c.T("bulk.example_row"), Kind: xlsx.Plain}
-		case st.kind == rowInvalid:
-			statuses[i] = xlsx.Status{Text: st.text, Kind: xlsx.Invalid}
-			sum.invalid++
-		case st.kind == rowDuplicate:
-			statuses[i] = xlsx.Status{Text: st.text, Kind: xlsx.Duplicate}
-			sum.duplicates++
+	report := ImportReport{Rows: results}
+	for i := range results {
+		if example[i] {
+			results[i].Kind, results[i].Text = rowExample, b.cat.T(lang, "bulk.example_row")
 		}
 	}
 	agencies := map[int64]string{}
 	for k, o := range outcomes {
-		i := storeOrigin[k]
+		r := &results[storeOrigin[k]]
 		if o.Duplicate == nil {
-			statuses[i] = xlsx.Status{Text: c.T("bulk.saved", "id", c.digits(strconv.FormatInt(o.Saved.ID, 10))), Kind: xlsx.OK}
-			sum.saved++
+			r.Kind, r.Text = rowSaved, b.cat.T(lang, "bulk.saved", "id", digitsIn(lang, strconv.FormatInt(o.Saved.ID, 10)))
 			continue
 		}
-		sum.duplicates++
 		held := o.Duplicate.Existing
 		if o.Duplicate.SameAgency {
-			statuses[i] = xlsx.Status{Text: c.T("bulk.dup_own", "id", c.digits(strconv.FormatInt(held.ID, 10)), "date", c.date(held.CreatedAt)), Kind: xlsx.Duplicate}
+			r.Kind, r.Text = rowOwn, b.cat.T(lang, "bulk.dup_own", "id", digitsIn(lang, strconv.FormatInt(held.ID, 10)),
+				"date", domain.FormatJalaliLang(held.CreatedAt, lang))
 			continue
 		}
 		name, ok := agencies[held.AgencyID]
 		if !ok {
-			name = c.T("value.unknown_agency")
-			if a, err := b.store.Agency(c, held.AgencyID); err == nil {
-				name = a.Name(c.Lang)
+			name = b.cat.T(lang, "value.unknown_agency")
+			if a, err := b.store.Agency(ctx, held.AgencyID); err == nil {
+				name = a.Name(lang)
 			}
 			agencies[held.AgencyID] = name
 		}
 		b.cfg.Metrics.DuplicateBlocked()
-		statuses[i] = xlsx.Status{Text: c.T("bulk.dup_other", "agency", name, "date", c.date(held.CreatedAt)), Kind: xlsx.Duplicate}
+		r.Kind, r.Text = rowDuplicate, b.cat.T(lang, "bulk.dup_other", "agency", name, "date", domain.FormatJalaliLang(held.CreatedAt, lang))
 	}
-	return statuses, sum, nil
+	for _, r := range results {
+		switch r.Kind {
+		case rowSaved:
+			report.Saved++
+		case rowOwn, rowDuplicate:
+			report.Duplicates++
+		case rowInvalid:
+			report.Invalid++
+		}
+	}
+	return report, nil
 }
 
 // chatAction shows "sending a file…" while a long job runs. Platforms

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -286,6 +287,12 @@ func (b *Bot) matchChoice(c *Ctx, st Step, s *Session, text string) (string, err
 			return ch.Value, nil
 		}
 	}
+	if st.Parse != nil {
+		// A choice typed in another form ("منطقه ۵" for district 5).
+		if v, err := st.Parse(c, text); err == nil {
+			return v, nil
+		}
+	}
 	return "", domain.Invalid("choice.unknown")
 }
 
@@ -522,6 +529,9 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 			return "", nil, err
 		}
 		cols := max(st.Columns, 1)
+		if st.Columns == autoColumns {
+			cols = fitColumns(choices)
+		}
 		var rows [][]tgbotapi.InlineKeyboardButton
 		for i, ch := range choices {
 			if i%cols == 0 {
@@ -579,6 +589,16 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
 	)
 	return sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+}
+
+// fitColumns is how many choice buttons fit in a row on a phone: a row
+// holds about 38 characters, and each button needs room around its label.
+func fitColumns(choices []Choice) int {
+	longest := 0
+	for _, ch := range choices {
+		longest = max(longest, utf8.RuneCountInString(ch.Label))
+	}
+	return max(1, min(38/(longest+2), 6, len(choices)))
 }
 
 // flowButton is a button of session s as it is now: "f|<id>|<seq>|<act>|<arg>".

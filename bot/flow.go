@@ -52,9 +52,13 @@ type Step struct {
 	// Show formats a kept value for the review; default: the choice's label
 	// or the value itself.
 	Show func(c *Ctx, value string) string
-	// Columns of choice buttons per row (default 1).
+	// Columns of choice buttons per row (default 1); autoColumns: as many
+	// as the longest label leaves room for on a phone.
 	Columns int
 }
+
+// autoColumns lays choice buttons out by the length of their labels.
+const autoColumns = -1
 
 // ErrEndFlow, returned by a Step's Check, ends the flow without saving.
 var ErrEndFlow = errors.New("flow ended by a step")
@@ -63,6 +67,16 @@ var ErrEndFlow = errors.New("flow ended by a step")
 type Choice struct {
 	Value string
 	Label string
+}
+
+// enumChoices are values labelled with their catalogue texts
+// "<name>.<value>" in lang.
+func enumChoices[T ~string](cat *Catalogue, name string, values []T, lang string) []Choice {
+	out := make([]Choice, len(values))
+	for i, v := range values {
+		out[i] = Choice{Value: string(v), Label: cat.T(lang, name+"."+string(v))}
+	}
+	return out
 }
 
 // Shortcut is a button that types for the user; Text gives what it types.

@@ -13,26 +13,14 @@ import (
 )
 
 // Placement registration: the national code first, checked for duplicates
-// at once, then every field of placementFields, a review, and a confirm
+// at once, then every field of domain.PlacementFields, a review, and a confirm
 // that Postgres de-duplicates. The same form, pre-filled, corrects a record.
 
 func (b *Bot) placementFlow() *Flow {
 	f := &Flow{Name: "placement", Begin: b.placementBegin, Submit: b.placementSubmit}
-	for _, pf := range placementFields {
-		st := Step{Field: pf.key, Input: pf.input, Shortcuts: pf.shortcuts, Columns: pf.columns}
-		if pf.parse != nil {
-			st.Parse = func(c *Ctx, text string) (string, error) { return pf.parse(b.now(), text) }
-		}
-		if pf.choices != nil {
-			st.Choices = func(c *Ctx, _ *Session) ([]Choice, error) { return pf.choices(b.cat, c.Lang), nil }
-		}
-		if pf.skip != nil {
-			st.Skip = func(s *Session) bool { return pf.skip(s.Answers) }
-		}
-		if pf.show != nil {
-			st.Show = pf.show
-		}
-		if pf.key == "nationalid" {
+	for _, pf := range domain.PlacementFields {
+		st := b.fieldStep(pf)
+		if pf.Key == domain.FieldNationalID {
 			st.Check = b.checkNationalID
 			st.Show = func(c *Ctx, v string) string { return c.digits(v) }
 		}
@@ -109,7 +97,7 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	if id := s.Data["edit"]; id != "" {
 		return b.saveCorrection(c, s, mustID(id), now)
 	}
-	p := placementFromAnswers(s.Answers)
+	p := domain.PlacementFromValues(s.Answers)
 	// A job counts in the program year it started: a late registration
 	// after Nowruz of a job begun before it belongs to last year, where
 	// the same person may already be placed.
@@ -157,16 +145,13 @@ func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error 
 		return fmt.Errorf("correction without its original: %w", err)
 	}
 	changed := false
-	for _, f := range placementFields {
-		v, ok := s.Answers[f.key]
-		if f.skip != nil && f.skip(s.Answers) {
+	for _, f := range domain.PlacementFields {
+		v, ok := s.Answers[f.Key]
+		if f.Skipped(s.Answers) {
 			v, ok = "", true // no longer asked (funding now none): cleared
-			if f.key == "district" {
-				v = "0"
-			}
 		}
-		if ok && v != orig[f.key] {
-			f.set(&current, v)
+		if ok && v != orig[f.Key] {
+			f.Set(&current, v)
 			changed = true
 		}
 	}
@@ -204,7 +189,7 @@ func (b *Bot) onRegisterAnother(c *Ctx) error {
 func (b *Bot) describePlacement(c *Ctx, p domain.Placement) string {
 	var sb strings.Builder
 	sb.WriteString(c.T("record.title", "id", c.digits(strconv.FormatInt(p.ID, 10)), "date", c.date(p.CreatedAt)))
-	a := answersFromPlacement(p)
+	a := p.Values()
 	for _, f := range b.flows["placement"].Steps {
 		v, ok := a[f.Field]
 		if !ok {

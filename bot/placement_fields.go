@@ -3,206 +3,152 @@ package bot
 import (
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
 )
 
-// placementField is one field of a placement, declared once: the flow's step,
-// the spreadsheet's column and the record's display are all derived from
-// this table. A new field is one entry here plus its catalogue texts
-// "placement.<key>.prompt" and "placement.<key>.label".
-type placementField struct {
-	key   string
-	input Input
-	// parse checks typed text (or a spreadsheet cell) and returns the value
-	// kept; choice fields are checked against their choices instead.
-	parse     func(now time.Time, text string) (string, error)
-	choices   func(cat *Catalogue, lang string) []Choice
-	skip      func(answers map[string]string) bool
-	shortcuts []Shortcut
-	columns   int
-	show      func(c *Ctx, v string) string
-	set       func(p *domain.Placement, v string)
-	get       func(p domain.Placement) string
-}
+// A placement's fields are declared once, in domain.PlacementFields. This
+// file derives from each entry what the conversation and the spreadsheets
+// show of it: the flow's step (placement.go), the review and record lines,
+// and one column of the template, the import and the export (bulk.go,
+// export.go), so a sheet's header and cells come from the same entry.
 
-// Values are kept as text in the session and in spreadsheets: national code
-// "0012345678", years "1370", amounts "50000000", dates "2026-06-07".
-const isoDate = "2006-01-02"
-
-var placementFields = []placementField{
-	{key: "nationalid", input: InputText,
-		parse: textParser(domain.ParseNationalID),
-		set:   func(p *domain.Placement, v string) { p.NationalID = domain.NationalID(v) },
-		get:   func(p domain.Placement) string { return string(p.NationalID) }},
-	{key: "name", input: InputText,
-		parse: textParser(domain.ParsePersonName),
-		set:   func(p *domain.Placement, v string) { p.FullName = v },
-		get:   func(p domain.Placement) string { return p.FullName }},
-	{key: "gender", input: InputChoice, columns: 2,
-		choices: enumChoices("gender", domain.Genders),
-		set:     func(p *domain.Placement, v string) { p.Gender = domain.Gender(v) },
-		get:     func(p domain.Placement) string { return string(p.Gender) }},
-	{key: "birthyear", input: InputText,
-		parse: func(now time.Time, s string) (string, error) {
-			y, err := domain.ParseBirthYear(s, now)
-			return strconv.Itoa(y), err
-		},
-		set: func(p *domain.Placement, v string) { p.BirthYear, _ = strconv.Atoi(v) },
-		get: func(p domain.Placement) string { return strconv.Itoa(p.BirthYear) }},
-	{key: "mobile", input: InputText,
-		parse: func(_ time.Time, s string) (string, error) {
-			switch strings.ToLower(domain.Normalize(s)) {
-			case "", "-", "ندارد", "none":
-				return "", nil // optional; a sheet's cell may say so in words
-			}
-			m, err := domain.ParseMobile(s)
-			return string(m), err
-		},
-		shortcuts: []Shortcut{{Label: "btn.skip", Text: func(*Ctx) string { return "" }}},
-		show: func(c *Ctx, v string) string {
+// fieldStep is the placement flow's step asking for f.
+func (b *Bot) fieldStep(f domain.PlacementField) Step {
+	st := Step{Field: f.Key, Input: InputText}
+	if f.Parse != nil {
+		st.Parse = func(_ *Ctx, text string) (string, error) { return f.Parse(text, b.now()) }
+	}
+	if f.Choices != nil {
+		st.Input = InputChoice
+		st.Columns = autoColumns
+		st.Choices = func(c *Ctx, _ *Session) ([]Choice, error) { return b.fieldChoices(f, c.Lang), nil }
+	}
+	if f.Skip != nil {
+		st.Skip = func(s *Session) bool { return f.Skip(s.Answers) }
+	}
+	if f.Optional && f.Choices == nil {
+		st.Shortcuts = []Shortcut{{Label: "btn.skip", Text: func(*Ctx) string { return "" }}}
+	}
+	switch f.Type {
+	case domain.FieldDate:
+		st.Shortcuts = []Shortcut{
+			{Label: "btn.today", Text: func(*Ctx) string { return "today" }},
+			{Label: "btn.yesterday", Text: func(*Ctx) string { return "yesterday" }},
+		}
+		st.Show = func(c *Ctx, v string) string { return c.date(domain.ParseDateValue(v)) }
+	case domain.FieldMoney:
+		st.Show = func(c *Ctx, v string) string {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return c.T("value.rials", "amount", domain.FormatNumber(n, c.Lang))
+		}
+	}
+	if f.Display != nil {
+		st.Show = func(c *Ctx, v string) string {
 			if v == "" {
 				return c.T("value.none")
 			}
-			return c.digits(domain.Mobile(v).Local())
-		},
-		set: func(p *domain.Placement, v string) { p.Mobile = domain.Mobile(v) },
-		get: func(p domain.Placement) string { return string(p.Mobile) }},
-	{key: "sector", input: InputChoice, columns: 3,
-		choices: enumChoices("sector", domain.Sectors),
-		set:     func(p *domain.Placement, v string) { p.Sector = domain.Sector(v) },
-		get:     func(p domain.Placement) string { return string(p.Sector) }},
-	{key: "activity", input: InputText,
-		parse: textParser(domain.ParseTitle),
-		set:   func(p *domain.Placement, v string) { p.Activity = v },
-		get:   func(p domain.Placement) string { return p.Activity }},
-	{key: "employer", input: InputText,
-		parse: textParser(domain.ParseTitle),
-		set:   func(p *domain.Placement, v string) { p.Employer = v },
-		get:   func(p domain.Placement) string { return p.Employer }},
-	{key: "kind", input: InputChoice, columns: 2,
-		choices: enumChoices("kind", domain.JobKinds),
-		set:     func(p *domain.Placement, v string) { p.Kind = domain.JobKind(v) },
-		get:     func(p domain.Placement) string { return string(p.Kind) }},
-	{key: "support", input: InputChoice, columns: 2,
-		choices: enumChoices("support", domain.Supports),
-		set:     func(p *domain.Placement, v string) { p.Support = domain.Support(v) },
-		get:     func(p domain.Placement) string { return string(p.Support) }},
-	{key: "funding", input: InputChoice, columns: 1,
-		choices: enumChoices("funding", domain.Fundings),
-		set:     func(p *domain.Placement, v string) { p.Funding = domain.Funding(v) },
-		get:     func(p domain.Placement) string { return string(p.Funding) }},
-	{key: "amount", input: InputText,
-		skip: func(a map[string]string) bool { return a["funding"] == string(domain.FundingNone) },
-		parse: func(_ time.Time, s string) (string, error) {
-			n, err := domain.ParseAmount(s)
-			return strconv.FormatInt(n, 10), err
-		},
-		show: func(c *Ctx, v string) string {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return c.T("value.rials", "amount", domain.FormatNumber(n, c.Lang))
-		},
-		set: func(p *domain.Placement, v string) { p.FundingAmount, _ = strconv.ParseInt(v, 10, 64) },
-		get: func(p domain.Placement) string { return strconv.FormatInt(p.FundingAmount, 10) }},
-	{key: "county", input: InputChoice, columns: 2,
-		choices: countyChoices,
-		set:     func(p *domain.Placement, v string) { p.County = v },
-		get:     func(p domain.Placement) string { return p.County }},
-	{key: "area", input: InputChoice, columns: 2,
-		choices: enumChoices("area", domain.Areas),
-		set:     func(p *domain.Placement, v string) { p.Area = domain.Area(v) },
-		get:     func(p domain.Placement) string { return string(p.Area) }},
-	{key: "district", input: InputChoice, columns: 6,
-		skip:    func(a map[string]string) bool { return !domain.NeedsDistrict(a["county"], domain.Area(a["area"])) },
-		choices: districtChoices,
-		set:     func(p *domain.Placement, v string) { p.District, _ = strconv.Atoi(v) },
-		get:     func(p domain.Placement) string { return strconv.Itoa(p.District) }},
-	{key: "startdate", input: InputText,
-		parse: func(now time.Time, s string) (string, error) {
-			d, err := domain.ParseStartDate(s, now)
-			return d.Format(isoDate), err
-		},
-		shortcuts: []Shortcut{
-			{Label: "btn.today", Text: func(*Ctx) string { return "today" }},
-			{Label: "btn.yesterday", Text: func(*Ctx) string { return "yesterday" }},
-		},
-		show: func(c *Ctx, v string) string { return c.date(parseISODate(v)) },
-		set:  func(p *domain.Placement, v string) { p.StartDate = parseISODate(v) },
-		get:  func(p domain.Placement) string { return p.StartDate.In(domain.Tehran).Format(isoDate) }},
-}
-
-func parseISODate(v string) time.Time {
-	t, _ := time.ParseInLocation(isoDate, v, domain.Tehran)
-	return t
-}
-
-func textParser[T ~string](parse func(string) (T, error)) func(time.Time, string) (string, error) {
-	return func(_ time.Time, s string) (string, error) {
-		v, err := parse(s)
-		return string(v), err
-	}
-}
-
-// enumChoices labels each value with its catalogue text "<name>.<value>".
-func enumChoices[T ~string](name string, values []T) func(*Catalogue, string) []Choice {
-	return func(cat *Catalogue, lang string) []Choice {
-		out := make([]Choice, len(values))
-		for i, v := range values {
-			out[i] = Choice{Value: string(v), Label: cat.T(lang, name+"."+string(v))}
+			return c.digits(f.Display(v))
 		}
-		return out
 	}
+	return st
 }
 
-func countyChoices(_ *Catalogue, lang string) []Choice {
-	out := make([]Choice, len(domain.Counties))
-	for i, c := range domain.Counties {
-		label := c.NameFa
+// fieldChoices are f's choices with their labels in lang.
+func (b *Bot) fieldChoices(f domain.PlacementField, lang string) []Choice {
+	out := make([]Choice, len(f.Choices))
+	for i, v := range f.Choices {
+		out[i] = Choice{Value: v, Label: b.choiceLabel(f, v, lang)}
+	}
+	return out
+}
+
+// choiceLabel is the label in lang of choice v of f.
+func (b *Bot) choiceLabel(f domain.PlacementField, v, lang string) string {
+	switch f.Labels {
+	case domain.LabelsCounty:
+		return countyName(v, lang)
+	case domain.LabelsNumber:
+		return digitsIn(lang, v)
+	}
+	return b.cat.T(lang, f.Key+"."+v)
+}
+
+func countyName(code, lang string) string {
+	if c, ok := domain.CountyByCode(code); ok {
 		if lang == "en" {
-			label = c.NameEn
+			return c.NameEn
 		}
-		out[i] = Choice{Value: c.Code, Label: label}
+		return c.NameFa
 	}
-	return out
+	return code
 }
 
-func districtChoices(_ *Catalogue, lang string) []Choice {
-	out := make([]Choice, domain.Districts)
-	for i := range out {
-		n := strconv.Itoa(i + 1)
-		label := n
-		if lang == "fa" {
-			label = domain.PersianDigits(n)
-		}
-		out[i] = Choice{Value: n, Label: label}
+// fieldColumn is f's column in the template, the import's result and the
+// export, in lang.
+func (b *Bot) fieldColumn(f domain.PlacementField, lang string) xlsx.Column {
+	col := xlsx.Column{Header: b.cat.T(lang, "placement."+f.Key+".label"), Format: xlsx.Text}
+	switch f.Type {
+	case domain.FieldNumber:
+		col.Format = "0"
+	case domain.FieldMoney:
+		col.Format = "#,##0"
 	}
-	return out
+	return col
 }
 
-// placementFromAnswers builds the placement the answers describe; fields
-// skipped under these answers stay empty whatever was typed before.
-func placementFromAnswers(a map[string]string) domain.Placement {
-	var p domain.Placement
-	for _, f := range placementFields {
-		if f.skip != nil && f.skip(a) {
-			continue
+// fieldCell is value v of f as a sheet writes it: a choice by its label in
+// lang, a number as a number, a day in Solar Hijri digits (1405/03/17), a
+// mobile as it is dialled. Import reads every one of these back (cellValue).
+func (b *Bot) fieldCell(f domain.PlacementField, v, lang string) any {
+	switch {
+	case v == "":
+		return nil
+	case f.Choices != nil && f.Labels != domain.LabelsNumber:
+		return b.choiceLabel(f, v, lang)
+	case f.Type == domain.FieldNumber || f.Type == domain.FieldMoney:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return v
 		}
-		f.set(&p, a[f.key])
+		return n
+	case f.Type == domain.FieldDate:
+		return domain.FormatJalaliNumeric(domain.ParseDateValue(v))
+	case f.Display != nil:
+		return f.Display(v)
 	}
-	return p
+	return v
 }
 
-// answersFromPlacement pre-fills a correction with the record's values.
-func answersFromPlacement(p domain.Placement) map[string]string {
-	a := map[string]string{}
-	for _, f := range placementFields {
-		a[f.key] = f.get(p)
+// cellValue reads a sheet's cell (normalized, not empty) as f's value: a
+// choice by its value or its label in any language, or what f's Parse
+// accepts.
+func (b *Bot) cellValue(f domain.PlacementField, cell string) (string, error) {
+	if f.Choices == nil {
+		return f.Parse(cell, b.now())
 	}
-	for _, f := range placementFields {
-		if f.skip != nil && f.skip(a) {
-			delete(a, f.key)
+	key := headerKey(cell)
+	for _, lang := range Languages {
+		for _, v := range f.Choices {
+			if key == headerKey(v) || key == headerKey(b.choiceLabel(f, v, lang)) {
+				return v, nil
+			}
 		}
 	}
-	return a
+	if f.Parse != nil {
+		return f.Parse(cell, b.now())
+	}
+	return "", domain.Invalid(f.Key + ".unknown")
+}
+
+func headerKey(s string) string {
+	return strings.ToLower(strings.ReplaceAll(domain.Normalize(s), "\u200c", " "))
+}
+
+func digitsIn(lang, s string) string {
+	if lang == "fa" {
+		return domain.PersianDigits(s)
+	}
+	return s
 }

@@ -93,12 +93,12 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 		if len(parts) != 4 {
 			return c.stale()
 		}
-		orig, err := json.Marshal(answersFromPlacement(p))
+		orig, err := json.Marshal(p.Values())
 		if err != nil {
 			return err
 		}
 		data := map[string]string{"edit": id, "edit_code": string(p.NationalID), "edit_year": strconv.Itoa(p.ProgramYear), "orig": string(orig)}
-		return b.startFlowAt(c, "placement", data, answersFromPlacement(p), parts[3])
+		return b.startFlowAt(c, "placement", data, p.Values(), parts[3])
 	case "wd":
 		return b.startFlow(c, "withdraw", map[string]string{"id": id, "record": c.T("records.item", "id", c.digits(id), "name", p.FullName, "date", c.date(p.StartDate))})
 	}
@@ -107,14 +107,14 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 
 func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	id := strconv.FormatInt(p.ID, 10)
-	a := answersFromPlacement(p)
+	a := p.Values()
 	var rows [][]tgbotapi.InlineKeyboardButton
 	var row []tgbotapi.InlineKeyboardButton
-	for _, f := range placementFields {
-		if _, ok := a[f.key]; !ok {
+	for _, f := range domain.PlacementFields {
+		if _, ok := a[f.Key]; !ok {
 			continue // not asked for this record (no district outside Tehran)
 		}
-		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("placement."+f.key+".label"), b.sign.sign("rec", "field", id, f.key)))
+		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("placement."+f.Key+".label"), b.sign.sign("rec", "field", id, f.Key)))
 		if len(row) == 2 {
 			rows, row = append(rows, row), nil
 		}

@@ -53,8 +53,7 @@ func (b *Bot) stallFlow() *Flow {
 // enumStep is the Choices of a step answered by one of values, labelled
 // "<name>.<value>" in the catalogue.
 func enumStep[T ~string](cat *Catalogue, name string, values []T) func(*Ctx, *Session) ([]Choice, error) {
-	choices := enumChoices(name, values)
-	return func(c *Ctx, _ *Session) ([]Choice, error) { return choices(cat, c.Lang), nil }
+	return func(c *Ctx, _ *Session) ([]Choice, error) { return enumChoices(cat, name, values, c.Lang), nil }
 }
 
 func (b *Bot) yesNo(c *Ctx, _ *Session) ([]Choice, error) {

@@ -132,6 +132,10 @@ func CountyByCode(code string) (County, bool) {
 	return Counties[i], true
 }
 
+// ExampleNationalID is the national code of the template's example row: a
+// valid code, so a row still carrying it is the example left in.
+const ExampleNationalID NationalID = "0012345679"
+
 // Verification is where checking a placement by phone or visit stands.
 type Verification string
 
@@ -201,47 +205,9 @@ func (p Placement) Check(now time.Time) []error {
 			errs = append(errs, err)
 		}
 	}
-	add(checkNationalID(p.NationalID))
-	if _, err := ParsePersonName(p.FullName); err != nil {
-		add(err)
+	for _, f := range PlacementFields {
+		add(f.check(p, now))
 	}
-	add(oneOf(p.Gender, Genders, "gender"))
-	add(checkBirthYear(p.BirthYear, now))
-	if p.Mobile != "" {
-		if m, err := ParseMobile(string(p.Mobile)); err != nil || m != p.Mobile {
-			add(Invalid("mobile.format"))
-		}
-	}
-	add(oneOf(p.Sector, Sectors, "sector"))
-	if _, err := ParseTitle(p.Activity); err != nil {
-		add(Invalid("activity." + strings.TrimPrefix(CodeOf(err), "title.")))
-	}
-	if _, err := ParseTitle(p.Employer); err != nil {
-		add(Invalid("employer." + strings.TrimPrefix(CodeOf(err), "title.")))
-	}
-	add(oneOf(p.Kind, JobKinds, "kind"))
-	add(oneOf(p.Support, Supports, "support"))
-	add(oneOf(p.Funding, Fundings, "funding"))
-	switch {
-	case p.Funding == FundingNone && p.FundingAmount != 0:
-		add(Invalid("amount.unfunded"))
-	case p.Funding != FundingNone && p.Funding != "" && (p.FundingAmount <= 0 || p.FundingAmount > MaxAmount):
-		add(Invalid("amount.range"))
-	}
-	_, countyOK := CountyByCode(p.County)
-	if !countyOK {
-		add(Invalid("county.unknown"))
-	}
-	// A district is judged only once county and area are known: with
-	// either missing or wrong, that field's error is the one to fix.
-	switch {
-	case NeedsDistrict(p.County, p.Area) && (p.District < 1 || p.District > Districts):
-		add(Invalid("district.range"))
-	case countyOK && slices.Contains(Areas, p.Area) && !NeedsDistrict(p.County, p.Area) && p.District != 0:
-		add(Invalid("district.outside"))
-	}
-	add(oneOf(p.Area, Areas, "area"))
-	add(CheckStartDate(p.StartDate, now))
 	return errs
 }
 

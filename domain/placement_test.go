@@ -334,14 +334,6 @@ func toStrings[T ~string](vs []T) []string {
 	return s
 }
 
-func countyCodes() []string {
-	s := make([]string, len(Counties))
-	for i, c := range Counties {
-		s[i] = c.Code
-	}
-	return s
-}
-
 func TestParseBirthYear(t *testing.T) {
 	tests := []struct {
 		in   string

@@ -21,11 +21,14 @@ import (
 // texts are the labels and prompts the bot shows, from its own catalogue,
 // so the generator follows the flow whatever the wording.
 type texts struct {
-	prompt                            map[string]string // step -> prompt text
-	review, saved                     string
-	male, industry, newJob, financing string
-	loan, noFunding, urban, rural     string
-	today, confirm, tehran, rey       string
+	cat             *bot.Catalogue
+	prompts         []string // each placement field's prompt, in the order of domain.PlacementFields
+	review, saved   string
+	today, confirm  string
+	skip            string
+	tehran, rey     string // county names
+	urban, rural    string
+	loan, noFunding string
 }
 
 func loadTexts() (texts, error) {
@@ -34,16 +37,15 @@ func loadTexts() (texts, error) {
 		return texts{}, err
 	}
 	t := func(key string) string { return cat.T("fa", key) }
-	tx := texts{prompt: map[string]string{}}
-	for _, step := range []string{"nationalid", "name", "gender", "birthyear", "mobile", "sector", "activity",
-		"employer", "kind", "support", "funding", "amount", "county", "area", "district", "startdate"} {
-		tx.prompt[step] = t("placement." + step + ".prompt")
+	tx := texts{cat: cat}
+	for _, f := range domain.PlacementFields {
+		tx.prompts = append(tx.prompts, t("placement."+f.Key+".prompt"))
 	}
 	tx.review = t("placement.review")
 	tx.saved = strings.Split(t("placement.saved"), "{")[0] // before the record's id and name
-	tx.male, tx.industry, tx.newJob, tx.financing = t("gender.male"), t("sector.industry"), t("kind.new_job"), t("support.financing")
-	tx.loan, tx.noFunding, tx.urban, tx.rural = t("funding.qard_hasan"), t("funding.none"), t("area.urban"), t("area.rural")
-	tx.today, tx.confirm = t("btn.today"), t("btn.confirm")
+	tx.today, tx.confirm, tx.skip = t("btn.today"), t("btn.confirm"), t("btn.skip")
+	tx.urban, tx.rural = t("area."+string(domain.AreaUrban)), t("area."+string(domain.AreaRural))
+	tx.loan, tx.noFunding = t("funding."+string(domain.FundingQardHasan)), t("funding."+string(domain.FundingNone))
 	for _, c := range domain.Counties {
 		switch c.Code {
 		case domain.TehranCounty:
@@ -58,6 +60,16 @@ func loadTexts() (texts, error) {
 	return tx, nil
 }
 
+// field is the placement field whose prompt text shows, or ok=false.
+func (tx *texts) field(text string) (domain.PlacementField, bool) {
+	for i, p := range tx.prompts {
+		if strings.Contains(text, p) {
+			return domain.PlacementFields[i], true
+		}
+	}
+	return domain.PlacementField{}, false
+}
+
 // simUser drives one apiserver user.
 type simUser struct {
 	u       *apiserver.User
@@ -70,70 +82,89 @@ type simUser struct {
 	placements int // confirmations answered with "saved"
 }
 
-// register takes the user through one whole placement of code. variant
-// picks the branches (loan with an amount or none; Tehran urban with a
-// district, or not) so every optional step is exercised across users.
+// register takes the user through one whole placement of code, answering
+// each field's prompt as it comes (answer), so the flow's fields and order
+// are the bot's own. variant picks the branches (loan with an amount or
+// none; Tehran urban with a district, or not) so every optional step is
+// exercised across users.
 func (s *simUser) register(ctx context.Context, code domain.NationalID, variant int) error {
-	tx := s.tx
-	loan := variant%2 == 0
-	county, area := tx.tehran, tx.urban
-	switch variant % 4 {
-	case 1:
-		county = tx.rey
-	case 2:
-		county, area = tx.rey, tx.rural
-	case 3:
-		area = tx.rural
+	if err := s.do(ctx, step{send: "/register", want: s.tx.prompts[0]}); err != nil {
+		return err
 	}
-	steps := []step{
-		{send: "/register", want: tx.prompt["nationalid"]},
-		{send: string(code), want: tx.prompt["name"]},
-		{send: "علي رضايي", want: tx.prompt["gender"]}, // Arabic yeh, normalized by the bot
-		{press: tx.male, want: tx.prompt["birthyear"]},
-		{send: "۱۳۷۰", want: tx.prompt["mobile"]},
-		{send: "۰۹۱۲-۱۲۳-۴۵۶۷", want: tx.prompt["sector"]},
-		{press: tx.industry, want: tx.prompt["activity"]},
-		{send: "جوشكاري", want: tx.prompt["employer"]},
-		{send: "کارگاه نمونه", want: tx.prompt["kind"]},
-		{press: tx.newJob, want: tx.prompt["support"]},
-		{press: tx.financing, want: tx.prompt["funding"]},
-	}
-	if loan {
-		steps = append(steps,
-			step{press: tx.loan, want: tx.prompt["amount"]},
-			step{send: "۵۰۰٬۰۰۰٬۰۰۰", want: tx.prompt["county"]})
-	} else {
-		steps = append(steps, step{press: tx.noFunding, want: tx.prompt["county"]})
-	}
-	steps = append(steps, step{press: county, want: tx.prompt["area"]})
-	if county == tx.tehran && area == tx.urban {
-		steps = append(steps,
-			step{press: area, want: tx.prompt["district"]},
-			step{press: domain.PersianDigits(fmt.Sprint(variant%domain.Districts + 1)), want: tx.prompt["startdate"]})
-	} else {
-		steps = append(steps, step{press: area, want: tx.prompt["startdate"]})
-	}
-	steps = append(steps,
-		step{press: tx.today, want: tx.review},
-		step{press: tx.confirm, want: tx.saved})
-
-	for _, st := range steps {
+	for !strings.Contains(s.last.Text, s.tx.review) {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("user %d stopped: %w", s.u.ID(), err)
 		}
-		if err := s.do(ctx, st); err != nil {
+		f, ok := s.tx.field(s.last.Text)
+		if !ok {
+			return fmt.Errorf("user %d got %q, want a placement field's prompt or the review", s.u.ID(), s.last.Text)
+		}
+		if err := s.do(ctx, s.answer(f, code, variant)); err != nil {
 			return err
 		}
 	}
+	if err := s.do(ctx, step{press: s.tx.confirm, want: s.tx.saved}); err != nil {
+		return err
+	}
 	s.placements++
 	return nil
+}
+
+// answer is what a liaison with a Persian keyboard answers to f's prompt:
+// Arabic letters and Persian digits the bot normalizes, and the variant's
+// branch. A field without an answer here gets its template example.
+func (s *simUser) answer(f domain.PlacementField, code domain.NationalID, variant int) step {
+	tx := s.tx
+	tehranUrban := variant%4 == 0
+	switch f.Key {
+	case domain.FieldNationalID:
+		return step{send: string(code)}
+	case "name":
+		return step{send: "علي رضايي"} // Arabic yeh
+	case "birthyear":
+		return step{send: "۱۳۷۰"}
+	case "mobile":
+		return step{send: "۰۹۱۲-۱۲۳-۴۵۶۷"}
+	case "activity":
+		return step{send: "جوشكاري"} // Arabic kaf and yeh
+	case "employer":
+		return step{send: "کارگاه نمونه"}
+	case "funding":
+		if variant%2 == 0 {
+			return step{press: tx.loan}
+		}
+		return step{press: tx.noFunding}
+	case "amount":
+		return step{send: "۵۰۰٬۰۰۰٬۰۰۰"}
+	case "county":
+		if tehranUrban || variant%4 == 3 {
+			return step{press: tx.tehran}
+		}
+		return step{press: tx.rey}
+	case "area":
+		if tehranUrban || variant%4 == 1 {
+			return step{press: tx.urban}
+		}
+		return step{press: tx.rural}
+	case "district":
+		return step{press: domain.PersianDigits(fmt.Sprint(variant%domain.Districts + 1))}
+	}
+	switch {
+	case f.Type == domain.FieldDate:
+		return step{press: tx.today}
+	case f.Example == nil:
+		return step{press: tx.skip}
+	case f.Choices != nil:
+		return step{press: tx.cat.T("fa", f.Key+"."+f.Example(time.Now()))}
+	}
+	return step{send: domain.PersianDigits(f.Example(time.Now()))}
 }
 
 // step is one update and the reply it must bring.
 type step struct {
 	send  string // a text message, or
 	press string // the label of a button on the bot's latest message
-	want  string // text the reply contains
+	want  string // text the reply contains; "": any
 }
 
 // do sends one update and waits for the first bot message after it; the

@@ -44,7 +44,7 @@ func TestBulkRegistrationFromSpreadsheet(t *testing.T) {
 		example = cells
 	}
 	table.Close()
-	if len(header) != 16 || header[0] != h.T("placement.nationalid.label") || len(example) != 16 {
+	if len(header) != len(domain.PlacementFields) || header[0] != h.T("placement.nationalid.label") || len(example) != len(header) {
 		t.Fatalf("template header %q, example %q", header, example)
 	}
 

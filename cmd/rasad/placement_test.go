@@ -94,7 +94,8 @@ func TestPlacementWholeFlowWithPersianDigits(t *testing.T) {
 	want := domain.Placement{NationalID: code, FullName: "علی رضایی", Gender: domain.GenderMale, BirthYear: 1370,
 		Mobile: "+989121234567", Sector: domain.SectorIndustry, Activity: "جوشکاری", Employer: "کارگاه نمونه",
 		Kind: domain.KindNewJob, Support: domain.SupportFinancing, Funding: domain.FundingQardHasan, FundingAmount: 500_000_000,
-		County: "tehran", District: 15, Area: domain.AreaUrban, AgencyID: h.agencyID("labour"), LiaisonID: 4001, ProgramYear: 1405}
+		County: "tehran", District: 15, Area: domain.AreaUrban,
+		AgencyID: h.agencyID("labour"), LiaisonID: 4001, ProgramYear: 1405}
 	if got.FullName != want.FullName || got.Gender != want.Gender || got.BirthYear != want.BirthYear || got.Mobile != want.Mobile ||
 		got.Sector != want.Sector || got.Activity != want.Activity || got.Employer != want.Employer || got.Kind != want.Kind ||
 		got.Support != want.Support || got.Funding != want.Funding || got.FundingAmount != want.FundingAmount ||

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,74 +47,202 @@ const (
 	maxTries = 3
 )
 
-// placementColumns are read by scanPlacement, in its order.
-const placementColumns = `id, program_year, national_id, full_name, gender, birth_year, COALESCE(mobile, ''),
-	sector, activity, employer, kind, support, funding, funding_amount, county, COALESCE(district, 0), area,
-	start_date, agency_id, liaison_id, verification, created_at, updated_at,
+// A placement's own fields are domain.PlacementFields: their columns,
+// arguments and scan targets are derived from that table, in its order.
+// The record's columns (who, when, verification) are written here.
+var (
+	// fieldColumns are the fields' columns, comma-separated.
+	fieldColumns = func() string {
+		cols := make([]string, len(domain.PlacementFields))
+		for i, f := range domain.PlacementFields {
+			cols[i] = f.Column
+		}
+		return strings.Join(cols, ", ")
+	}()
+
+	// placementColumns are read by scanPlacement, in its order.
+	placementColumns = `id, program_year, ` + fieldColumns + `,
+	agency_id, liaison_id, verification, created_at, updated_at,
 	withdrawn_at, withdrawn_by, COALESCE(withdraw_reason, '')`
 
-// insertColumns are the columns a new placement is given, in the order of
-// placementArgs (created_at and updated_at follow, from now).
-const insertColumns = `program_year, national_id, full_name, gender, birth_year, mobile,
-	sector, activity, employer, kind, support, funding, funding_amount, county, district, area,
-	start_date, agency_id, liaison_id, verification`
+	// insertColumns are the columns a new placement is given, in the order
+	// of placementArgs (created_at and updated_at follow, from now).
+	insertColumns = `program_year, ` + fieldColumns + `, agency_id, liaison_id, verification`
 
-func scanPlacement(row pgx.Row) (domain.Placement, error) {
-	var (
-		p                                      domain.Placement
-		nationalID, mobile                     string
-		gender, sector, kind, support, funding string
-		area, verification                     string
-		district                               int16
-		startDate                              pgtype.Date
-		liaisonID, withdrawnBy                 *int64
-		withdrawnAt                            *time.Time
-	)
-	err := row.Scan(&p.ID, &p.ProgramYear, &nationalID, &p.FullName, &gender, &p.BirthYear, &mobile,
-		&sector, &p.Activity, &p.Employer, &kind, &support, &funding, &p.FundingAmount, &p.County, &district, &area,
-		&startDate, &p.AgencyID, &liaisonID, &verification, &p.CreatedAt, &p.UpdatedAt,
-		&withdrawnAt, &withdrawnBy, &p.WithdrawReason)
-	if err != nil {
+	// insertValues are insertColumns' placeholders, then now's for
+	// created_at and updated_at.
+	insertValues = func() string {
+		n := len(domain.PlacementFields) + 4
+		now := "$" + strconv.Itoa(n+1)
+		return placeholders(1, n) + ", " + now + ", " + now
+	}()
+
+	// fieldAssignments set every field from $2 on, for an update whose $1
+	// is the id.
+	fieldAssignments = func() string {
+		sets := make([]string, len(domain.PlacementFields))
+		for i, f := range domain.PlacementFields {
+			sets[i] = f.Column + " = $" + strconv.Itoa(i+2)
+		}
+		return strings.Join(sets, ", ")
+	}()
+)
+
+// placeholders is "$from, …, $to".
+func placeholders(from, to int) string {
+	ps := make([]string, 0, to-from+1)
+	for i := from; i <= to; i++ {
+		ps = append(ps, "$"+strconv.Itoa(i))
+	}
+	return strings.Join(ps, ", ")
+}
+
+// sqlType is the column type of a field of type t, for staging tables.
+func sqlType(t domain.FieldType) string {
+	switch t {
+	case domain.FieldNumber:
+		return "int"
+	case domain.FieldMoney:
+		return "bigint"
+	case domain.FieldDate:
+		return "date"
+	}
+	return "text"
+}
+
+// fieldValue receives one field's column; the member used is its type's.
+type fieldValue struct {
+	text pgtype.Text
+	num  pgtype.Int8
+	date pgtype.Date
+}
+
+func (v *fieldValue) dest(t domain.FieldType) any {
+	switch t {
+	case domain.FieldNumber, domain.FieldMoney:
+		return &v.num
+	case domain.FieldDate:
+		return &v.date
+	}
+	return &v.text
+}
+
+// value is what was read as a field value: NULL is "".
+func (v *fieldValue) value(t domain.FieldType) string {
+	switch t {
+	case domain.FieldNumber, domain.FieldMoney:
+		if v.num.Valid {
+			return strconv.FormatInt(v.num.Int64, 10)
+		}
+	case domain.FieldDate:
+		if v.date.Valid {
+			// pgx gives a date as midnight UTC of that day.
+			return v.date.Time.Format(domain.DateLayout)
+		}
+	default:
+		if v.text.Valid {
+			return v.text.String
+		}
+	}
+	return ""
+}
+
+// fieldArg is f's value in p as a column's argument: an empty value is the
+// field's default, or NULL.
+func fieldArg(f domain.PlacementField, p *domain.Placement) (any, error) {
+	v := f.Get(p)
+	if v == "" {
+		v = f.Default
+	}
+	if v == "" {
+		return nil, nil
+	}
+	switch f.Type {
+	case domain.FieldNumber, domain.FieldMoney:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Key, err)
+		}
+		return n, nil
+	case domain.FieldDate:
+		t, err := time.Parse(domain.DateLayout, v)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Key, err)
+		}
+		return pgtype.Date{Time: t, Valid: true}, nil
+	}
+	return v, nil
+}
+
+// fieldArgs are p's fields as arguments, appended to args.
+func fieldArgs(args []any, p *domain.Placement) ([]any, error) {
+	for _, f := range domain.PlacementFields {
+		a, err := fieldArg(f, p)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, a)
+	}
+	return args, nil
+}
+
+// placementScanner reads placementColumns into a placement; one can read
+// row after row without allocating its targets again.
+type placementScanner struct {
+	p                      domain.Placement
+	fields                 []fieldValue
+	liaisonID, withdrawnBy *int64
+	withdrawnAt            *time.Time
+	dest                   []any
+}
+
+func newPlacementScanner() *placementScanner {
+	s := &placementScanner{fields: make([]fieldValue, len(domain.PlacementFields))}
+	s.dest = append(s.dest, &s.p.ID, &s.p.ProgramYear)
+	for i, f := range domain.PlacementFields {
+		s.dest = append(s.dest, s.fields[i].dest(f.Type))
+	}
+	s.dest = append(s.dest, &s.p.AgencyID, &s.liaisonID, &s.p.Verification, &s.p.CreatedAt, &s.p.UpdatedAt,
+		&s.withdrawnAt, &s.withdrawnBy, &s.p.WithdrawReason)
+	return s
+}
+
+func (s *placementScanner) scan(row pgx.Row) (domain.Placement, error) {
+	s.p = domain.Placement{}
+	if err := row.Scan(s.dest...); err != nil {
 		return domain.Placement{}, err
 	}
-	p.NationalID = domain.NationalID(nationalID)
-	p.Mobile = domain.Mobile(mobile)
-	p.Gender = domain.Gender(gender)
-	p.Sector = domain.Sector(sector)
-	p.Kind = domain.JobKind(kind)
-	p.Support = domain.Support(support)
-	p.Funding = domain.Funding(funding)
-	p.District = int(district)
-	p.Area = domain.Area(area)
-	if startDate.Valid {
-		y, m, d := startDate.Time.Date()
-		p.StartDate = time.Date(y, m, d, 0, 0, 0, 0, domain.Tehran)
+	for i, f := range domain.PlacementFields {
+		f.Set(&s.p, s.fields[i].value(f.Type))
 	}
-	p.LiaisonID = deref(liaisonID)
-	p.Verification = domain.Verification(verification)
-	p.WithdrawnAt = deref(withdrawnAt)
-	p.WithdrawnBy = deref(withdrawnBy)
-	return p, nil
+	s.p.LiaisonID = deref(s.liaisonID)
+	s.p.WithdrawnAt = deref(s.withdrawnAt)
+	s.p.WithdrawnBy = deref(s.withdrawnBy)
+	return s.p, nil
+}
+
+func scanPlacement(row pgx.Row) (domain.Placement, error) {
+	return newPlacementScanner().scan(row)
 }
 
 func collectPlacements(rows pgx.Rows) ([]domain.Placement, error) {
+	s := newPlacementScanner()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Placement, error) {
-		return scanPlacement(row)
+		return s.scan(row)
 	})
 }
 
 // placementArgs are p's values for insertColumns.
-func placementArgs(p domain.Placement) []any {
+func placementArgs(p domain.Placement) ([]any, error) {
 	verification := p.Verification
 	if verification == "" {
 		verification = domain.VerifyPending
 	}
-	return []any{
-		p.ProgramYear, string(p.NationalID), p.FullName, string(p.Gender), p.BirthYear, nullString(string(p.Mobile)),
-		string(p.Sector), p.Activity, p.Employer, string(p.Kind), string(p.Support), string(p.Funding),
-		p.FundingAmount, p.County, nullDistrict(p.District), string(p.Area),
-		pgDate(p.StartDate), p.AgencyID, nullID(p.LiaisonID), string(verification),
+	args, err := fieldArgs(append(make([]any, 0, len(domain.PlacementFields)+5), p.ProgramYear), &p)
+	if err != nil {
+		return nil, err
 	}
+	return append(args, p.AgencyID, nullID(p.LiaisonID), string(verification)), nil
 }
 
 // pgDate is t's day in Tehran. pgx writes a date from the year, month and
@@ -121,21 +250,6 @@ func placementArgs(p domain.Placement) []any {
 // otherwise land on the day before.
 func pgDate(t time.Time) pgtype.Date {
 	return pgtype.Date{Time: t.In(domain.Tehran), Valid: true}
-}
-
-// dateText is t's day in Tehran as the audit trail writes it.
-func dateText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(domain.Tehran).Format(time.DateOnly)
-}
-
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func nullDistrict(d int) *int16 {
@@ -262,15 +376,19 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 // insertPlacement stores p with its "created" audit row in one statement,
 // or returns pgx.ErrNoRows if its national code is held this program year.
 func insertPlacement(ctx context.Context, q querier, p domain.Placement, now time.Time) (domain.Placement, error) {
+	args, err := placementArgs(p)
+	if err != nil {
+		return domain.Placement{}, err
+	}
 	return scanPlacement(q.QueryRow(ctx, `
 		WITH ins AS (
 			INSERT INTO placements (`+insertColumns+`, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)
+			VALUES (`+insertValues+`)
 			`+onePerYear+`
 			RETURNING *
 		), `+auditCreated+`
 		SELECT `+placementColumns+` FROM ins`,
-		append(placementArgs(p), now)...))
+		append(args, now)...))
 }
 
 // Placement returns placement id, withdrawn or not, or a NotFound
@@ -351,30 +469,6 @@ func (s scanAround) Scan(dest ...any) error {
 	return s.row.Scan(all...)
 }
 
-// editableFields are the fields a correction may change, as the audit trail
-// names them, with each one's value as text.
-var editableFields = []struct {
-	name  string
-	value func(domain.Placement) string
-}{
-	{"national_id", func(p domain.Placement) string { return string(p.NationalID) }},
-	{"full_name", func(p domain.Placement) string { return p.FullName }},
-	{"gender", func(p domain.Placement) string { return string(p.Gender) }},
-	{"birth_year", func(p domain.Placement) string { return strconv.Itoa(p.BirthYear) }},
-	{"mobile", func(p domain.Placement) string { return string(p.Mobile) }},
-	{"sector", func(p domain.Placement) string { return string(p.Sector) }},
-	{"activity", func(p domain.Placement) string { return p.Activity }},
-	{"employer", func(p domain.Placement) string { return p.Employer }},
-	{"kind", func(p domain.Placement) string { return string(p.Kind) }},
-	{"support", func(p domain.Placement) string { return string(p.Support) }},
-	{"funding", func(p domain.Placement) string { return string(p.Funding) }},
-	{"funding_amount", func(p domain.Placement) string { return strconv.FormatInt(p.FundingAmount, 10) }},
-	{"county", func(p domain.Placement) string { return p.County }},
-	{"district", func(p domain.Placement) string { return strconv.Itoa(p.District) }},
-	{"area", func(p domain.Placement) string { return string(p.Area) }},
-	{"start_date", func(p domain.Placement) string { return dateText(p.StartDate) }},
-}
-
 // UpdatePlacement corrects placement p.ID on behalf of user by of agency
 // p.AgencyID at now: every person and job field of p replaces the stored
 // one (the program year, agency, liaison, verification and times are kept).
@@ -401,11 +495,16 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 		if err != nil {
 			return err
 		}
-		for _, f := range editableFields {
-			if o, n := f.value(stored), f.value(p); o != n {
-				changes = append(changes, domain.Change{PlacementID: p.ID, Field: f.name, Old: o, New: n, By: by, At: now})
+		for _, f := range domain.PlacementFields {
+			if o, n := f.Get(&stored), f.Get(&p); o != n {
+				changes = append(changes, domain.Change{PlacementID: p.ID, Field: f.Column, Old: o, New: n, By: by, At: now})
 			}
 		}
+		args, err := fieldArgs([]any{p.ID}, &p)
+		if err != nil {
+			return err
+		}
+		args = append(args, now)
 		if len(changes) == 0 {
 			out = stored
 			return nil
@@ -418,17 +517,10 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 				return err
 			}
 			out, err = scanPlacement(sp.QueryRow(ctx, `
-				UPDATE placements SET
-					national_id = $2, full_name = $3, gender = $4, birth_year = $5, mobile = $6,
-					sector = $7, activity = $8, employer = $9, kind = $10, support = $11,
-					funding = $12, funding_amount = $13, county = $14, district = $15, area = $16,
-					start_date = $17, updated_at = $18
+				UPDATE placements SET `+fieldAssignments+`, updated_at = $`+strconv.Itoa(len(args))+`
 				WHERE id = $1
 				RETURNING `+placementColumns,
-				p.ID, string(p.NationalID), p.FullName, string(p.Gender), p.BirthYear, nullString(string(p.Mobile)),
-				string(p.Sector), p.Activity, p.Employer, string(p.Kind), string(p.Support),
-				string(p.Funding), p.FundingAmount, p.County, nullDistrict(p.District), string(p.Area),
-				pgDate(p.StartDate), now))
+				args...))
 			if err == nil {
 				if err := sp.Commit(ctx); err != nil {
 					return err
@@ -610,11 +702,28 @@ func (db *DB) DuplicateAttempts(ctx context.Context, from, to time.Time) ([]doma
 	return as, nil
 }
 
-// bulkColumns are the staging table's columns: ord (the row's index in the
-// input), then insertColumns.
-var bulkColumns = []string{"ord", "program_year", "national_id", "full_name", "gender", "birth_year", "mobile",
-	"sector", "activity", "employer", "kind", "support", "funding", "funding_amount", "county", "district", "area",
-	"start_date", "agency_id", "liaison_id", "verification"}
+// The staging table of a bulk insert: ord (the row's index in the input),
+// then insertColumns.
+var (
+	bulkColumns = func() []string {
+		cols := []string{"ord", "program_year"}
+		for _, f := range domain.PlacementFields {
+			cols = append(cols, f.Column)
+		}
+		return append(cols, "agency_id", "liaison_id", "verification")
+	}()
+
+	// The primary key lets the lookups by ord below use an index whatever
+	// the planner guesses of a table it has no statistics for.
+	createBulkTable = func() string {
+		cols := []string{"ord int PRIMARY KEY", "program_year int"}
+		for _, f := range domain.PlacementFields {
+			cols = append(cols, f.Column+" "+sqlType(f.Type))
+		}
+		cols = append(cols, "agency_id bigint", "liaison_id bigint", "verification text")
+		return "CREATE TEMP TABLE placements_in (" + strings.Join(cols, ", ") + ") ON COMMIT DROP"
+	}()
+)
 
 // BulkCreatePlacements stores the placements of a spreadsheet at now, in
 // one transaction, and says for each, in input order, whether it was saved
@@ -652,21 +761,13 @@ func (db *DB) BulkCreatePlacements(ctx context.Context, ps []domain.Placement, n
 }
 
 func bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.Time, out []domain.RowOutcome) error {
-	// The primary key lets the lookups by ord below use an index whatever
-	// the planner guesses of a table it has no statistics for.
-	_, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE placements_in (
-			ord int PRIMARY KEY, program_year int, national_id text, full_name text, gender text,
-			birth_year int, mobile text, sector text, activity text, employer text, kind text,
-			support text, funding text, funding_amount bigint, county text, district smallint,
-			area text, start_date date, agency_id bigint, liaison_id bigint, verification text
-		) ON COMMIT DROP`)
-	if err != nil {
+	if _, err := tx.Exec(ctx, createBulkTable); err != nil {
 		return err
 	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"placements_in"}, bulkColumns,
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"placements_in"}, bulkColumns,
 		pgx.CopyFromSlice(len(ps), func(i int) ([]any, error) {
-			return append([]any{int32(i)}, placementArgs(ps[i])...), nil
+			args, err := placementArgs(ps[i])
+			return append([]any{int32(i)}, args...), err
 		}))
 	if err != nil {
 		return err

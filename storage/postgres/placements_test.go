@@ -473,8 +473,8 @@ func TestUpdatePlacement(t *testing.T) {
 		{"funding", "qard_hasan", "none"},
 		{"funding_amount", "500000000", "0"},
 		{"county", "tehran", "rey"},
-		{"district", "12", "0"},
 		{"area", "urban", "rural"},
+		{"district", "12", ""},
 		{"start_date", "2026-03-21", "2026-03-11"},
 	}
 	checkChanges := func(cs []domain.Change) {
