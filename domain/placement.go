@@ -132,6 +132,18 @@ func CountyByCode(code string) (County, bool) {
 	return Counties[i], true
 }
 
+// Insurance says whether the person is covered by social insurance: the
+// national system cross-checks registered jobs against insurance records.
+type Insurance string
+
+const (
+	InsuranceInsured   Insurance = "insured"
+	InsuranceUninsured Insurance = "uninsured"
+	InsuranceUnknown   Insurance = "unknown"
+)
+
+var Insurances = []Insurance{InsuranceInsured, InsuranceUninsured, InsuranceUnknown}
+
 // ExampleNationalID is the national code of the template's example row: a
 // valid code, so a row still carrying it is the example left in.
 const ExampleNationalID NationalID = "0012345679"
@@ -169,6 +181,7 @@ type Placement struct {
 	District      int // 1–22 in Tehran county's city, else 0
 	Area          Area
 	StartDate     time.Time // midnight Tehran
+	Insurance     Insurance
 
 	// The record.
 	AgencyID       int64

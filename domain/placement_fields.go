@@ -130,6 +130,11 @@ var PlacementFields = []PlacementField{
 		Example: func(now time.Time) string { return FormatDateValue(now) },
 		Get:     func(p *Placement) string { return FormatDateValue(p.StartDate) },
 		Set:     func(p *Placement, v string) { p.StartDate = ParseDateValue(v) }},
+	{Key: "insurance", Column: "insurance", Type: FieldText,
+		Choices: values(Insurances), Default: string(InsuranceUnknown),
+		Example: func(time.Time) string { return string(InsuranceInsured) },
+		Get:     func(p *Placement) string { return string(p.Insurance) },
+		Set:     func(p *Placement, v string) { p.Insurance = Insurance(v) }},
 }
 
 // FieldNationalID keys the field that identifies the person: a placement

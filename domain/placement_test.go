@@ -35,6 +35,7 @@ func validPlacement() Placement {
 		District:      5,
 		Area:          AreaUrban,
 		StartDate:     jday(1405, 3, 1),
+		Insurance:     InsuranceInsured,
 	}
 }
 
@@ -202,7 +203,7 @@ func TestPlacementCheckSeveral(t *testing.T) {
 	want = []string{
 		"nationalid.missing", "name.short", "gender.missing", "birthyear.missing", "sector.missing",
 		"activity.short", "employer.short", "kind.missing", "support.missing", "funding.missing",
-		"county.unknown", "area.missing", "startdate.missing",
+		"county.unknown", "area.missing", "startdate.missing", "insurance.missing",
 	}
 	if !slices.Equal(empty, want) {
 		t.Errorf("Check(zero) = %q\nwant          %q", empty, want)
@@ -693,5 +694,5 @@ func validPlacementForCheckedAt(now time.Time) Placement {
 	code, _ := CompleteNationalID("001234567")
 	return Placement{NationalID: code, FullName: "علی رضایی", Gender: GenderMale, BirthYear: 1370,
 		Sector: SectorServices, Activity: "خیاطی", Employer: "کارگاه", Kind: KindNewJob, Support: SupportTraining,
-		Funding: FundingNone, County: "rey", Area: AreaUrban, StartDate: StartOfDay(now)}
+		Funding: FundingNone, County: "rey", Area: AreaUrban, StartDate: StartOfDay(now), Insurance: InsuranceUnknown}
 }

@@ -65,6 +65,8 @@ func fillPlacement(h *harness, p person) {
 	p.tap("۱۵")
 	p.expect(h.T("placement.startdate.prompt"))
 	p.tap(h.T("btn.today"))
+	p.expect(h.T("placement.insurance.prompt"))
+	p.tap(h.T("insurance.insured"))
 }
 
 func TestPlacementWholeFlowWithPersianDigits(t *testing.T) {
@@ -94,9 +96,9 @@ func TestPlacementWholeFlowWithPersianDigits(t *testing.T) {
 	want := domain.Placement{NationalID: code, FullName: "علی رضایی", Gender: domain.GenderMale, BirthYear: 1370,
 		Mobile: "+989121234567", Sector: domain.SectorIndustry, Activity: "جوشکاری", Employer: "کارگاه نمونه",
 		Kind: domain.KindNewJob, Support: domain.SupportFinancing, Funding: domain.FundingQardHasan, FundingAmount: 500_000_000,
-		County: "tehran", District: 15, Area: domain.AreaUrban,
+		County: "tehran", District: 15, Area: domain.AreaUrban, Insurance: domain.InsuranceInsured,
 		AgencyID: h.agencyID("labour"), LiaisonID: 4001, ProgramYear: 1405}
-	if got.FullName != want.FullName || got.Gender != want.Gender || got.BirthYear != want.BirthYear || got.Mobile != want.Mobile ||
+	if got.Insurance != want.Insurance || got.FullName != want.FullName || got.Gender != want.Gender || got.BirthYear != want.BirthYear || got.Mobile != want.Mobile ||
 		got.Sector != want.Sector || got.Activity != want.Activity || got.Employer != want.Employer || got.Kind != want.Kind ||
 		got.Support != want.Support || got.Funding != want.Funding || got.FundingAmount != want.FundingAmount ||
 		got.County != want.County || got.District != want.District || got.Area != want.Area || got.AgencyID != want.AgencyID ||
@@ -346,6 +348,7 @@ func TestLateRegistrationCountsInItsStartYear(t *testing.T) {
 		{"gender", h.T("gender.male")}, {"birthyear", "1370"}, {"mobile", ""}, {"sector", h.T("sector.services")},
 		{"activity", "خیاطی"}, {"employer", "کارگاه"}, {"kind", h.T("kind.new_job")}, {"support", h.T("support.training")},
 		{"funding", h.T("funding.none")}, {"county", "ری"}, {"area", h.T("area.urban")}, {"startdate", "1404/12/05"},
+		{"insurance", h.T("insurance.uninsured")},
 	} {
 		b.expect(h.T("placement." + step.prompt + ".prompt"))
 		switch {

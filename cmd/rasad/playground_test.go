@@ -190,6 +190,7 @@ func TestPlaygroundBrowser(t *testing.T) {
 		{expect: "placement.area.prompt", tap: T("area.urban")},
 		{expect: "placement.district.prompt", tap: "۱۵"},
 		{expect: "placement.startdate.prompt", tap: T("btn.today")},
+		{expect: "placement.insurance.prompt", tap: T("insurance.insured")},
 	} {
 		liaison.expect(T(s.expect))
 		if s.tap != "" {

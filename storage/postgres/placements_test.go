@@ -52,6 +52,7 @@ func placement(code domain.NationalID, agencyID int64) domain.Placement {
 		District:      12,
 		Area:          domain.AreaUrban,
 		StartDate:     domain.StartOfDay(t0),
+		Insurance:     domain.InsuranceInsured,
 		AgencyID:      agencyID,
 		LiaisonID:     100 + agencyID,
 	}
