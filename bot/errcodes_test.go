@@ -51,6 +51,40 @@ func TestEveryErrorCodeHasASentence(t *testing.T) {
 	}
 }
 
+// Every "err." sentence in the catalogues is said for something: a code
+// the module produces, a kind, or a key the code names itself.
+func TestEveryErrorSentenceIsUsed(t *testing.T) {
+	codes, problems := deriveErrorCodes("..", errorCodeDirs)
+	if len(problems) > 0 {
+		t.Skip("codes not derived; see TestEveryErrorCodeHasASentence")
+	}
+	used := map[string]bool{}
+	for code := range codes {
+		used["err."+code] = true
+	}
+	for k := domain.KindInternal; k <= domain.KindForbidden; k++ {
+		used["err."+strings.ReplaceAll(k.String(), " ", "")] = true
+	}
+	keys, err := errKeysNamed("..", errorCodeDirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		used[k] = true
+	}
+	cat, err := LoadCatalogue("fa", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		for _, k := range slices.Sorted(maps.Keys(cat.texts[lang])) {
+			if strings.HasPrefix(k, "err.") && !used[k] {
+				t.Errorf("%s.json: %q is the sentence of no code the module produces", lang, k)
+			}
+		}
+	}
+}
+
 // The derivation refuses what it cannot follow rather than skipping it.
 func TestErrorCodeDerivationRefusesWhatItCannotFollow(t *testing.T) {
 	root := t.TempDir()
@@ -225,6 +259,27 @@ func deriveErrorCodes(root string, dirs []string) (map[string][]string, []string
 	problems = append(problems, x.problems...)
 	slices.Sort(problems)
 	return codes, slices.Compact(problems)
+}
+
+// errKeysNamed lists the "err." keys the code under dirs names literally,
+// such as c.T("err.contact.notown").
+func errKeysNamed(root string, dirs []string) ([]string, error) {
+	x, err := loadSources(root, dirs)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, f := range x.files {
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil && strings.HasPrefix(s, "err.") {
+					keys = append(keys, s)
+				}
+			}
+			return true
+		})
+	}
+	return keys, nil
 }
 
 type codeDeriver struct {
