@@ -99,25 +99,6 @@ func TestSignerPanicsOverTelegramLimit(t *testing.T) {
 
 // Every error code a parser in domain can return reaches the user as its own
 // sentence, not the generic one of its kind.
-func TestCatalogueHasSentenceForEveryDomainCode(t *testing.T) {
-	c, err := LoadCatalogue("fa", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes := []string{
-		"nationalid.chars", "nationalid.length", "nationalid.repeated", "nationalid.checksum",
-		"mobile.format", "mobile.missing", "date.format", "date.range", "date.year",
-		"name.short", "name.long", "name.chars", "title.short", "title.long", "title.chars",
-		"agency.code", "agency.name", "agency.notfound", "invite.used", "invite.expired", "invite.notfound",
-		"liaison.pending", "liaison.already", "contact.notown", "choice.unknown",
-	}
-	for _, code := range codes {
-		if !c.Has("err." + code) {
-			t.Errorf("no sentence for %q", code)
-		}
-	}
-}
-
 func TestFill(t *testing.T) {
 	for _, tc := range []struct {
 		s    string

@@ -189,31 +189,68 @@ var errorCodeDirs = []string{"domain", "storage", "bot", "cmd"}
 // follow, keyed by "package.function: expression". A rule checks the
 // surroundings it relies on and reports a change rather than guess.
 var errorCodeRules = map[string]func(x *codeDeriver, f *srcFile, e ast.Expr) ([]string, error){
-	// bulk.go's parseRow: a cell that matches none of its field's choices is
-	// Invalid(f.key + ".unknown"), for f one of placementFields with choices.
-	"bot.parseRow: f.key": func(x *codeDeriver, f *srcFile, e ast.Expr) ([]string, error) {
-		path := x.pathTo(f, e)
-		guarded := slices.ContainsFunc(path, func(n ast.Node) bool {
-			s, ok := n.(*ast.IfStmt)
-			return ok && types.ExprString(s.Cond) == "f.choices != nil"
-		})
-		var def *ast.AssignStmt
-		if sel, ok := e.(*ast.SelectorExpr); ok {
-			if id, ok := sel.X.(*ast.Ident); ok && id.Obj != nil {
-				def, _ = id.Obj.Decl.(*ast.AssignStmt)
-			}
-		}
-		if !guarded || def == nil || len(def.Rhs) != 1 || types.ExprString(def.Rhs[0]) != "placementFields[i]" {
-			return nil, errors.New("parseRow no longer reads f := placementFields[i] under if f.choices != nil; update its rule")
+	// A choice field without a check of its own: "<Key>.missing" and
+	// "<Key>.unknown" (domain.PlacementField.check's oneOf).
+	"domain.check: f.Key": func(x *codeDeriver, f *srcFile, e ast.Expr) ([]string, error) {
+		if err := fieldRuleHolds(x, f, e, "f.Choices != nil"); err != nil {
+			return nil, err
 		}
 		var keys []string
-		for _, pf := range placementFields {
-			if pf.choices != nil {
-				keys = append(keys, pf.key)
+		for _, pf := range domain.PlacementFields {
+			if pf.Choices != nil && pf.Check == nil {
+				keys = append(keys, pf.Key)
 			}
 		}
 		return keys, nil
 	},
+	// A sheet's cell matching none of its choice field's choices, with no
+	// Parse to try: "<Key>.unknown" (cellValue).
+	"bot.cellValue: f.Key": func(x *codeDeriver, f *srcFile, e ast.Expr) ([]string, error) {
+		if err := fieldRuleHolds(x, f, e, "f.Parse != nil"); err != nil {
+			return nil, err
+		}
+		var keys []string
+		for _, pf := range domain.PlacementFields {
+			if pf.Choices != nil && pf.Parse == nil {
+				keys = append(keys, pf.Key)
+			}
+		}
+		return keys, nil
+	},
+}
+
+// fieldRuleHolds checks what a rule over domain.PlacementFields relies on:
+// e is f.Key of a PlacementField f, in a function that tests cond before
+// making the code.
+func fieldRuleHolds(x *codeDeriver, f *srcFile, e ast.Expr, cond string) error {
+	var fn *ast.FuncDecl
+	for _, m := range slices.Backward(x.pathTo(f, e)) {
+		if d, ok := m.(*ast.FuncDecl); ok {
+			fn = d
+			break
+		}
+	}
+	if fn == nil || !strings.Contains(types.ExprString(fn.Type), "domain.PlacementField") && !strings.Contains(recvType(fn), "PlacementField") {
+		return errors.New("f is no longer a PlacementField; update its rule")
+	}
+	found := false
+	ast.Inspect(fn.Body, func(n ast.Node) bool {
+		if s, ok := n.(*ast.IfStmt); ok && types.ExprString(s.Cond) == cond {
+			found = true
+		}
+		return !found
+	})
+	if !found {
+		return fmt.Errorf("%s no longer tests %s; update its rule", fn.Name.Name, cond)
+	}
+	return nil
+}
+
+func recvType(fn *ast.FuncDecl) string {
+	if fn.Recv == nil || len(fn.Recv.List) == 0 {
+		return ""
+	}
+	return types.ExprString(fn.Recv.List[0].Type)
 }
 
 // deriveErrorCodes finds every code a domain.Error made by the Go code under
