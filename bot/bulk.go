@@ -45,8 +45,10 @@ func (r RowResult) Failed() bool { return r.Kind == rowDuplicate || r.Kind == ro
 
 // ImportReport is what an import did, row by row, with the sheet as read.
 type ImportReport struct {
-	Rows                       []RowResult
-	Saved, Duplicates, Invalid int
+	Rows []RowResult
+	// Own rows were already this agency's records; Duplicates are held
+	// by another agency or repeat an earlier row of the file.
+	Saved, Own, Duplicates, Invalid int
 	sheet                      string
 	header                     []string
 	cells                      [][]string
@@ -172,7 +174,7 @@ type sheetRow struct {
 }
 
 func (r ImportReport) String() string {
-	return fmt.Sprintf("%d saved, %d duplicates, %d invalid", r.Saved, r.Duplicates, r.Invalid)
+	return fmt.Sprintf("%d saved, %d already this agency's, %d duplicates, %d invalid", r.Saved, r.Own, r.Duplicates, r.Invalid)
 }
 
 // Bulk limits: a province agency registers at most a few thousand a month;
@@ -260,7 +262,7 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	}
 	// Saved: the result is best effort, the summary says what happened.
 	text := c.T("bulk.summary", "saved", c.digits(strconv.Itoa(report.Saved)),
-		"duplicates", c.digits(strconv.Itoa(report.Duplicates)), "invalid", c.digits(strconv.Itoa(report.Invalid)))
+		"duplicates", c.digits(strconv.Itoa(report.Own+report.Duplicates)), "invalid", c.digits(strconv.Itoa(report.Invalid)))
 	result, err := b.resultSheet(c.Lang, report)
 	if err != nil {
 		b.log.Error("write import result", "err", err)
@@ -413,7 +415,9 @@ func (b *Bot) registerRows(ctx context.Context, lang string, agencyID, liaisonID
 		switch r.Kind {
 		case rowSaved:
 			report.Saved++
-		case rowOwn, rowDuplicate:
+		case rowOwn:
+			report.Own++
+		case rowDuplicate:
 			report.Duplicates++
 		case rowInvalid:
 			report.Invalid++

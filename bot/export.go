@@ -111,11 +111,19 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 	label := func(name, v string) string { return b.cat.T(lang, name+"."+v) }
 	rows := 0
 	cells := make([]xlsx.Cell, 0, len(cols))
+	values := make(map[string]string, len(domain.PlacementFields))
 	err = b.store.ExportPlacements(ctx, f, func(p domain.Placement, agency string) error {
 		rows++
 		cells = append(cells[:0], xlsx.Cell{Value: p.ID})
 		for _, pf := range domain.PlacementFields {
-			cells = append(cells, xlsx.Cell{Value: b.fieldCell(pf, pf.Get(&p), lang)})
+			values[pf.Key] = pf.Get(&p)
+		}
+		for _, pf := range domain.PlacementFields {
+			v := values[pf.Key]
+			if pf.Skipped(values) {
+				v = "" // not asked of this record: no amount without funding
+			}
+			cells = append(cells, xlsx.Cell{Value: b.fieldCell(pf, v, lang)})
 		}
 		cells = append(cells, xlsx.Cell{Value: agency}, xlsx.Cell{Value: domain.FormatJalaliNumeric(p.CreatedAt)},
 			xlsx.Cell{Value: label("verification", string(p.Verification))})

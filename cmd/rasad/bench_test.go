@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"runtime"
-
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,9 +71,8 @@ func BenchmarkBulkImport10k(b *testing.B) {
 
 func placementHeader(h *harness) []string {
 	var header []string
-	for _, key := range []string{"nationalid", "name", "gender", "birthyear", "mobile", "sector", "activity", "employer",
-		"kind", "support", "funding", "amount", "county", "area", "district", "startdate"} {
-		header = append(header, h.T("placement."+key+".label"))
+	for _, f := range domain.PlacementFields {
+		header = append(header, h.T("placement."+f.Key+".label"))
 	}
 	return header
 }
@@ -92,11 +96,13 @@ func benchSheet(b *testing.B, header []string, rows, upload int, now time.Time) 
 		case r%10 == 1:
 			year = domain.PersianDigits(fmt.Sprint(domain.ProgramYear(now) - 5)) // too young
 		}
-		row := []string{domain.PersianDigits(string(code)), "زهرا كريمي", "زن", year, "09121234567", "خدمات", "آرايشگري",
-			"سالن نمونه", "مشاغل خانگی", "آموزش", "وام قرض‌الحسنه", "200,000,000", "تهران", "شهری", "15", start}
-		cells := make([]xlsx.Cell, len(row))
-		for i, v := range row {
-			cells[i] = xlsx.Cell{Value: v}
+		row := map[string]string{"nationalid": domain.PersianDigits(string(code)), "name": "زهرا كريمي", "gender": "زن",
+			"birthyear": year, "mobile": "09121234567", "sector": "خدمات", "activity": "آرايشگري", "employer": "سالن نمونه",
+			"kind": "مشاغل خانگی", "support": "آموزش", "funding": "وام قرض‌الحسنه", "amount": "200,000,000",
+			"county": "تهران", "area": "شهری", "district": "15", "startdate": start, "insurance": "بیمه دارد"}
+		cells := make([]xlsx.Cell, len(domain.PlacementFields))
+		for i, f := range domain.PlacementFields {
+			cells[i] = xlsx.Cell{Value: row[f.Key]}
 		}
 		if err := w.AddRow(0, cells...); err != nil {
 			b.Fatal(err)
@@ -151,19 +157,8 @@ func watchHeap() func() uint64 {
 func BenchmarkExport100k(b *testing.B) {
 	const rows = 100_000
 	h := newHarness(b, nil)
-	ctx := context.Background()
 	now := h.clock.Now()
-	agencies := []int64{h.agencyID("labour"), h.agencyID("industry"), h.agencyID("agriculture")}
-	batch := make([]domain.Placement, 0, 10_000)
-	for i := range rows {
-		p := samplePlacement(validCode(b, i), agencies[i%3], now)
-		p.Sector = domain.Sectors[i%3]
-		batch = append(batch, p)
-		if len(batch) == cap(batch) {
-			must[[]domain.RowOutcome](b)(h.db.BulkCreatePlacements(ctx, batch, now))
-			batch = batch[:0]
-		}
-	}
+	seedPlacements(b, h, rows, now)
 	m := h.manager(9900, "Manager")
 	runtime.GC()
 	for b.Loop() {
@@ -192,4 +187,96 @@ func BenchmarkExport100k(b *testing.B) {
 		b.ReportMetric(float64(len(doc.Document.Data))/(1<<20), "file-MB")
 		b.StartTimer()
 	}
+}
+
+// BenchmarkImportCommand10k is `rasad import placements` of the sheet
+// BenchmarkBulkImport10k sends to the bot: the same rows, the same rules,
+// from a file. Reported: seconds per import and the peak Go heap.
+//
+//	go test -run '^$' -bench ImportCommand -benchtime 3x ./cmd/rasad
+func BenchmarkImportCommand10k(b *testing.B) {
+	const rows = 10_000
+	h := newHarness(b, nil) // for its database and catalogue
+	h.stopAll()
+	ctx := context.Background()
+	now := time.Now()
+	other := h.agencyID("industry")
+	for i := range rows / 10 {
+		must[domain.Placement](b)(h.db.CreatePlacement(ctx, samplePlacement(validCode(b, i), other, now), now))
+	}
+	header := placementHeader(h)
+	getenv := env("DATABASE_URL", h.dbURL)
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		file := filepath.Join(b.TempDir(), "sheet.xlsx")
+		if err := os.WriteFile(file, benchSheet(b, header, rows, i, now), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		b.StartTimer()
+		peak := watchHeap()
+		var out bytes.Buffer
+		err := run(ctx, []string{"import", "placements", "--agency", "labour", file}, getenv, &out, io.Discard)
+		maxHeap := peak()
+		b.StopTimer()
+		// A tenth held by another agency, a tenth invalid: status 1.
+		if exit, ok := errors.AsType[*exitError](err); !ok || exit.code != 1 ||
+			!strings.Contains(out.String(), fmt.Sprintf("%d saved, 0 already this agency's, %d duplicates, %d invalid", rows*8/10, rows/10, rows/10)) {
+			b.Fatalf("import: %v\n%s", err, lastLines(out.String(), 2))
+		}
+		b.ReportMetric(float64(maxHeap)/(1<<20), "peak-heap-MB")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkExportCommand100k is `rasad export placements` of the 100,000
+// placements BenchmarkExport100k asks the bot for, written to a file.
+//
+//	go test -run '^$' -bench ExportCommand -benchtime 3x ./cmd/rasad
+func BenchmarkExportCommand100k(b *testing.B) {
+	const rows = 100_000
+	h := newHarness(b, nil)
+	h.stopAll()
+	ctx := context.Background()
+	now := time.Now()
+	seedPlacements(b, h, rows, now)
+	getenv := env("DATABASE_URL", h.dbURL)
+	file := filepath.Join(b.TempDir(), "export.xlsx")
+	runtime.GC()
+	for b.Loop() {
+		peak := watchHeap()
+		var out bytes.Buffer
+		err := run(ctx, []string{"export", "placements", "--year", strconv.Itoa(domain.ProgramYear(now)), "--out", file}, getenv, &out, io.Discard)
+		maxHeap := peak()
+		b.StopTimer()
+		if err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d placements", rows)) {
+			b.Fatalf("export: %v %s", err, out.String())
+		}
+		st := must[os.FileInfo](b)(os.Stat(file))
+		b.ReportMetric(float64(maxHeap)/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(st.Size())/(1<<20), "file-MB")
+		b.StartTimer()
+	}
+}
+
+// seedPlacements stores rows placements of now, spread over three agencies
+// and the sectors.
+func seedPlacements(b *testing.B, h *harness, rows int, now time.Time) {
+	ctx := context.Background()
+	agencies := []int64{h.agencyID("labour"), h.agencyID("industry"), h.agencyID("agriculture")}
+	batch := make([]domain.Placement, 0, 10_000)
+	for i := range rows {
+		p := samplePlacement(validCode(b, i), agencies[i%3], now)
+		p.Sector = domain.Sectors[i%3]
+		batch = append(batch, p)
+		if len(batch) == cap(batch) {
+			must[[]domain.RowOutcome](b)(h.db.BulkCreatePlacements(ctx, batch, now))
+			batch = batch[:0]
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -33,6 +33,7 @@ type harness struct {
 	t     testing.TB
 	srv   *apiserver.Server
 	db    *postgres.DB
+	dbURL string // db's, for commands run as `rasad …`; "" on a database of the test's own
 	rs    *redis.Store
 	cfg   config
 	clock *clock
@@ -63,7 +64,10 @@ func newHarness(t testing.TB, edit func(*config)) *harness {
 
 func newHarnessWith(t testing.TB, opts apiserver.Options, edit func(*config)) *harness {
 	t.Helper()
-	return newHarnessOn(t, opts, postgrestest.New(t), redistest.New(t), edit)
+	db, url := postgrestest.NewWithURL(t)
+	h := newHarnessOn(t, opts, db, redistest.New(t), edit)
+	h.dbURL = url
+	return h
 }
 
 // newHarnessOn runs the bot on the given database and Redis: a Redis of

@@ -6,6 +6,8 @@
 //	rasad admin grant <telegram-id> <role> [agency-code]
 //	rasad admin revoke <telegram-id> <role>
 //	rasad import agencies FILE.csv               load agencies (code,name_fa,name_en)
+//	rasad import placements --agency CODE FILE.xlsx   register a filled template's rows
+//	rasad export placements [filters] --out FILE.xlsx the workbook /export sends
 //
 // Settings come from the environment only; see the README.
 package main
@@ -31,6 +33,10 @@ const usage = `usage:
   rasad admin grant <telegram-id> <role> [agency-code]
   rasad admin revoke <telegram-id> <role>        roles: admin, manager, liaison, vendor
   rasad import agencies FILE.csv                 columns: code,name_fa,name_en
+  ` + importUsage + `
+  ` + exportUsage + `
+                                                 dates are Solar Hijri (1405/03/17); exit status 1 when
+                                                 a row was not saved, 2 when the input was refused
 `
 
 func main() {
@@ -46,6 +52,9 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rasad:", err)
+		if exit, ok := errors.AsType[*exitError](err); ok {
+			os.Exit(exit.code)
+		}
 		if errors.Is(err, errUsage) {
 			fmt.Fprint(os.Stderr, usage)
 			os.Exit(2)
@@ -65,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve", "playground":
 		// Without BOT_TOKEN, serve starts the playground.
 		needs = needDatabase | needRedis
-	case "migrate", "admin", "import":
+	case "migrate", "admin", "import", "export":
 		needs = needDatabase
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -100,7 +109,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "admin":
 		return admin(ctx, cfg, args[1:], stdout)
 	case "import":
+		if len(args) > 1 && args[1] == "placements" {
+			return importPlacements(ctx, cfg, log, args[2:], stdout)
+		}
 		return importCmd(ctx, cfg, args[1:], stdout)
+	case "export":
+		return exportCmd(ctx, cfg, log, args[1:], stdout)
 	}
 	return errUsage
 }
