@@ -1,3 +1,7 @@
+// Package bot is Rasad's conversation: the flow engine, the router by role,
+// the message catalogue and the flows. Updates reach it from the runtime in
+// bot/transport through the Handler interface there; it reaches storage only
+// through the small interfaces in deps.go, so it never imports storage.
 package bot
 
 import (
@@ -11,6 +15,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -35,8 +40,8 @@ type Config struct {
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
 type Bot struct {
 	cfg      Config
-	api      API
-	send     *Sender
+	api      transport.API
+	send     *transport.Sender
 	store    Store
 	states   States
 	cat      *Catalogue
@@ -44,12 +49,12 @@ type Bot struct {
 	flows    map[string]*Flow
 	commands []command
 	log      *slog.Logger
-	acks     sync.WaitGroup // see Ctx.beside
-	ackers   workers        // run them
+	acks     sync.WaitGroup    // see Ctx.beside
+	ackers   transport.Workers // run them
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.
-func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bot, error) {
+func New(cfg Config, api transport.API, store Store, states States, log *slog.Logger) (*Bot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -65,7 +70,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 		cfg.Metrics = nopMetrics{}
 		b.cfg.Metrics = cfg.Metrics
 	}
-	b.send = newSender(api, NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
+	b.send = transport.NewSender(api, transport.NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
 	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow()} {
 		b.flows[f.Name] = f
@@ -94,6 +99,7 @@ type Ctx struct {
 	answered     *bool
 	session      *Session
 	stateVersion int64
+	prefetched   *transport.State // the session as read ahead by the runtime, until loaded
 }
 
 // T is the catalogue text of key in the user's language.
@@ -145,7 +151,7 @@ func (c *Ctx) beside(send func(ctx context.Context)) { c.b.aside(c, send) }
 func (b *Bot) aside(ctx context.Context, send func(ctx context.Context)) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
 	b.acks.Add(1)
-	b.ackers.run(func() {
+	b.ackers.Run(func() {
 		defer b.acks.Done()
 		defer cancel()
 		send(sctx)
@@ -157,7 +163,7 @@ const ackTimeout = 30 * time.Second
 
 // Wait blocks until the acknowledgements sent beside handled updates are
 // out, or ctx ends: at shutdown, after the update loop stopped.
-func (b *Bot) Wait(ctx context.Context) error { return waitGroup(ctx, &b.acks) }
+func (b *Bot) Wait(ctx context.Context) error { return transport.WaitGroup(ctx, &b.acks) }
 
 // stale answers a button that no longer applies, or was never ours.
 func (c *Ctx) stale() error {
@@ -165,22 +171,24 @@ func (c *Ctx) stale() error {
 	return nil
 }
 
-// Handle handles one update. A state changed by a concurrent update of the
-// same chat makes it start over against the new state.
-func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+// Handle handles one update, starting from st, its chat's session as the
+// runtime read it ahead, when not nil. A state changed by a concurrent
+// update of the same chat makes it start over against the new state.
+func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update, st *transport.State) error {
 	answered := false
 	var err error
 	for range 3 {
-		err = b.handleOnce(ctx, u, &answered)
+		err = b.handleOnce(ctx, u, st, &answered)
 		if !errors.Is(err, errStateChanged) {
 			break
 		}
+		st = nil // changed since it was read
 	}
 	if err != nil && domain.KindOf(err) != domain.KindInternal {
 		// A domain error no handler phrased (a record gone meanwhile):
 		// retrying cannot help, saying so can.
 		b.log.Warn("unphrased domain error", "err", err)
-		if chat := chatOf(u); chat != nil {
+		if chat := transport.ChatOf(u); chat != nil {
 			b.tell(ctx, chat.ID, b.kindSentence(b.cfg.DefaultLanguage, err), nil)
 		}
 		err = nil
@@ -207,8 +215,8 @@ func (b *Bot) answerLate(ctx context.Context, id, text string) {
 	}
 }
 
-func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool) error {
-	from, chat := u.SentFrom(), chatOf(u)
+func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, st *transport.State, answered *bool) error {
+	from, chat := u.SentFrom(), transport.ChatOf(u)
 	if from == nil || chat == nil || from.IsBot {
 		return nil // channel posts, polls and the like are not for this bot
 	}
@@ -216,7 +224,7 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool)
 	if err != nil {
 		return err
 	}
-	c.callback, c.answered, c.update = u.CallbackQuery, answered, u.UpdateID
+	c.callback, c.answered, c.update, c.prefetched = u.CallbackQuery, answered, u.UpdateID, st
 	if !chat.IsPrivate() {
 		return b.refuseGroup(c, u)
 	}
@@ -374,7 +382,7 @@ func (b *Bot) GiveUp(ctx context.Context, u tgbotapi.Update, err error) {
 	if u.CallbackQuery != nil {
 		b.answerLate(ctx, u.CallbackQuery.ID, text)
 	}
-	if chat := chatOf(u); chat != nil {
+	if chat := transport.ChatOf(u); chat != nil {
 		b.tell(ctx, chat.ID, text, nil)
 	}
 }

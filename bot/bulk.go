@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -270,7 +271,7 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	}
 	b.chatAction(c, tgbotapi.ChatUploadDocument)
 	data, err := b.api.Download(c, d.FileID, maxBulkBytes)
-	if errors.Is(err, ErrFileTooLarge) {
+	if errors.Is(err, transport.ErrFileTooLarge) {
 		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
 	if err != nil {

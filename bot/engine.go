@@ -7,11 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -31,55 +31,25 @@ const maxTextInput = 500 // runes; longer text is refused, not cut
 
 func stateKey(chat int64) string { return "chat:" + strconv.FormatInt(chat, 10) }
 
-// prefetched holds the sessions of a polled batch's chats, loaded in one
-// round trip before the batch is handled. Each is used once, by its chat's
-// first update; a later update of the chat, or another attempt, loads
-// afresh. One that went stale meanwhile (another replica) fails the
-// compare-and-set on save and the update is handled again on a fresh load.
-type prefetched struct {
-	mu     sync.Mutex
-	states map[int64]prefetchedState
-}
+// StateKey is where chat's session is stored; the runtime reads it with
+// the chat's lock.
+func (b *Bot) StateKey(chat int64) string { return stateKey(chat) }
 
-type prefetchedState struct {
-	data    []byte
-	version int64
-}
-
-type prefetchKey struct{}
-
-func (p *prefetched) take(chat int64) (prefetchedState, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	st, ok := p.states[chat]
-	delete(p.states, chat)
-	return st, ok
-}
-
-// sessionData is the chat's stored session: prefetched with the batch, or
-// loaded now.
+// sessionData is the chat's stored session: as the runtime read it ahead
+// of this update (used once: a retry loads afresh), or loaded now. One
+// that went stale meanwhile (another replica) fails the compare-and-set on
+// save and the update is handled again on a fresh load.
 func (b *Bot) sessionData(c *Ctx) ([]byte, int64, error) {
-	if p, _ := c.Value(prefetchKey{}).(*prefetched); p != nil {
-		if st, ok := p.take(c.Chat); ok {
-			return st.data, st.version, nil
-		}
+	if st := c.prefetched; st != nil {
+		c.prefetched = nil
+		return st.Data, st.Version, nil
 	}
 	return b.states.LoadState(c, stateKey(c.Chat))
 }
 
-// Prepare loads the sessions of a batch's chats at once; the dispatcher
-// handles the batch in the returned context. A failure is left to each
-// update's own load.
-func (b *Bot) Prepare(ctx context.Context, ups []tgbotapi.Update) context.Context {
-	var chats []int64
-	for _, u := range ups {
-		if c := chatOf(u); c != nil && !slices.Contains(chats, c.ID) {
-			chats = append(chats, c.ID)
-		}
-	}
-	if len(chats) == 0 {
-		return ctx
-	}
+// Prepare loads the sessions of a batch's chats at once, for the runtime
+// to pass to Handle. A failure is left to each update's own load.
+func (b *Bot) Prepare(ctx context.Context, chats []int64) []transport.State {
 	keys := make([]string, len(chats))
 	for i, chat := range chats {
 		keys[i] = stateKey(chat)
@@ -87,13 +57,13 @@ func (b *Bot) Prepare(ctx context.Context, ups []tgbotapi.Update) context.Contex
 	data, versions, err := b.states.LoadStates(ctx, keys)
 	if err != nil {
 		b.log.Warn("prefetch sessions", "err", err)
-		return ctx
+		return nil
 	}
-	p := &prefetched{states: make(map[int64]prefetchedState, len(chats))}
-	for i, chat := range chats {
-		p.states[chat] = prefetchedState{data[i], versions[i]}
+	states := make([]transport.State, len(chats))
+	for i := range chats {
+		states[i] = transport.State{Data: data[i], Version: versions[i]}
 	}
-	return context.WithValue(ctx, prefetchKey{}, p)
+	return states
 }
 
 func (b *Bot) loadSession(c *Ctx) error {

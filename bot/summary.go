@@ -13,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/rasad-gov/rasad/bot/chart"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -191,7 +192,7 @@ func (b *Bot) DeliverSummaries(ctx context.Context, owner string) error {
 				b.log.Error("record summary failure", "err", ferr)
 				continue
 			}
-			var ae *APIError
+			var ae *transport.APIError
 			if errors.As(err, &ae) && ae.Code == http.StatusForbidden {
 				// Blocked the bot: no retry can help, the admins should know now.
 				b.tellAdmins(ctx, "summary.blocked_admin", "name", nameOr(m), "id", strconv.FormatInt(m.ID, 10))

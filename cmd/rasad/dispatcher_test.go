@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/storage/redis/redistest"
 )
 
@@ -26,7 +28,11 @@ type scriptedHandler struct {
 	gaveErr error
 }
 
-func (h *scriptedHandler) Handle(ctx context.Context, u tgbotapi.Update) error {
+func (h *scriptedHandler) StateKey(chat int64) string { return "test:" + strconv.FormatInt(chat, 10) }
+
+func (h *scriptedHandler) Prepare(context.Context, []int64) []transport.State { return nil }
+
+func (h *scriptedHandler) Handle(ctx context.Context, u tgbotapi.Update, _ *transport.State) error {
 	return h.handle(int(h.calls.Add(1)))
 }
 
@@ -37,8 +43,8 @@ func (h *scriptedHandler) GiveUp(ctx context.Context, u tgbotapi.Update, err err
 	h.mu.Unlock()
 }
 
-func newTestDispatcher(t *testing.T, h bot.Handler, owner string) *bot.Dispatcher {
-	return &bot.Dispatcher{
+func newTestDispatcher(t *testing.T, h transport.Handler, owner string) *transport.Dispatcher {
+	return &transport.Dispatcher{
 		Handler: h,
 		Log:     redistest.New(t),
 		Owner:   owner,
@@ -166,9 +172,9 @@ func TestBatchSecondUpdateOfAChatSeesTheFirst(t *testing.T) {
 	p.send("/register")
 	p.send(string(validCode(t, 78)))
 
-	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 	b := must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
-	polled := must[[]bot.Polled](t)(api.Updates(ctx, 0, 100, 0))
+	polled := must[[]transport.Polled](t)(api.Updates(ctx, 0, 100, 0))
 	if len(polled) != 2 {
 		t.Fatalf("got %d updates, want the command and the code", len(polled))
 	}

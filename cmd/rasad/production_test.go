@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot"
 	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/transport"
 )
 
 // webhookHarness runs the bot in webhook mode: the in-repo server posts
@@ -46,7 +46,7 @@ func TestWebhookModeTelegram(t *testing.T) {
 	for _, header := range []string{"", "wrong-secret-of-some-length"} {
 		req := must[*http.Request](t)(http.NewRequest(http.MethodPost, url, strings.NewReader(`{"update_id":99999,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"from":{"id":1},"text":"/start"}}`)))
 		if header != "" {
-			req.Header.Set(bot.SecretHeader, header)
+			req.Header.Set(transport.SecretHeader, header)
 		}
 		resp := must[*http.Response](t)(http.DefaultClient.Do(req))
 		resp.Body.Close()

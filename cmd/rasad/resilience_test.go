@@ -12,6 +12,7 @@ import (
 
 	"github.com/rasad-gov/rasad/bot"
 	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -282,28 +283,28 @@ func TestConfirmRaceAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
 	var replicas [2]*bot.Bot
 	for i := range replicas {
-		api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+		api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 		replicas[i] = must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
 	}
 	ids := []string{
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 	}
-	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	ups := must[[]bot.Polled](t)(api.Updates(ctx, 0, 10, 0))
+	api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	ups := must[[]transport.Polled](t)(api.Updates(ctx, 0, 10, 0))
 	if len(ups) != 2 {
 		t.Fatalf("got %d updates, want the two taps", len(ups))
 	}
 	var wg sync.WaitGroup
 	for i, u := range ups {
 		wg.Go(func() {
-			if err := replicas[i].Handle(ctx, u.Update); err != nil {
+			if err := replicas[i].Handle(ctx, u.Update, nil); err != nil {
 				t.Errorf("replica %d: %v", i, err)
 			}
 		})
 	}
 	wg.Wait()
-	must[[]bot.Polled](t)(api.Updates(ctx, ups[1].UpdateID+1, 1, 0))
+	must[[]transport.Polled](t)(api.Updates(ctx, ups[1].UpdateID+1, 1, 0))
 
 	var answers []string
 	for _, id := range ids {
@@ -345,7 +346,7 @@ func TestPollingRemovesLeftoverWebhook(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	h.procs[0].stop(t)
-	api := must[*bot.Telegram](t)(bot.Connect(context.Background(), bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	api := must[*transport.Telegram](t)(transport.Connect(context.Background(), transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 	must[json.RawMessage](t)(api.Call(context.Background(), "setWebhook", tgbotapi.Params{"url": "http://127.0.0.1:9/old-hook"}))
 	h.start()
 	p := h.person(3030, "Kaveh")

@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/redis"
@@ -38,7 +39,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("redis at REDIS_URL: %w", err)
 	}
 	defer rs.Close()
-	api, err := bot.Connect(ctx, bot.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
+	api, err := transport.Connect(ctx, transport.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
 	if err != nil {
 		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
 	}
@@ -62,7 +63,7 @@ func apiClient(cfg config) *http.Client {
 // runBot runs the bot on opened services until ctx ends: the update loop
 // (polling or webhook), the timed jobs, and the HTTP listener for the
 // webhook, health and metrics.
-func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) error {
+func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api transport.API) error {
 	b, err := newBot(ctx, cfg, log, db, rs, api)
 	if err != nil {
 		return err
@@ -71,7 +72,7 @@ func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 }
 
 // runWired runs a wired bot until ctx ends.
-func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db *postgres.DB, rs *redis.Store, api bot.API) error {
+func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db *postgres.DB, rs *redis.Store, api transport.API) error {
 	owner := processName()
 	// Users are looked up for every update; they are kept in memory while
 	// Postgres announces their changes.
@@ -156,13 +157,13 @@ const webhookPath = "/telegram/webhook"
 // serveWebhook registers the webhook and handles what it receives until ctx
 // ends; then it stops taking requests and finishes, for a while, what it
 // took.
-func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
+func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api transport.API, owner string) error {
 	d := dispatcherFor(cfg, b, rs, log, owner)
 	d.Locks = rs // a chat's updates may reach several replicas at once
 	life, endLife := context.WithCancel(context.WithoutCancel(ctx))
 	defer endLife()
 	wait := cmp.Or(cfg.webhookWait, 2*time.Second)
-	wh := &bot.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: wait, Logger: log, Life: life}
+	wh := &transport.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: wait, Logger: log, Life: life}
 	path, secretHeader := webhookPath, cfg.Secret
 	mux := http.NewServeMux()
 	if cfg.SecretInPath {
@@ -177,7 +178,7 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	if err := bot.SetWebhook(ctx, api, strings.TrimRight(cfg.WebhookURL, "/")+path, secretHeader, 40); err != nil {
+	if err := transport.SetWebhook(ctx, api, strings.TrimRight(cfg.WebhookURL, "/")+path, secretHeader, 40); err != nil {
 		stopHTTP()
 		return fmt.Errorf("set webhook at WEBHOOK_URL: %w", err)
 	}
@@ -197,7 +198,7 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 }
 
 // newBot wires the bot to its services and sets the default command menu.
-func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) (*bot.Bot, error) {
+func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api transport.API) (*bot.Bot, error) {
 	for _, id := range cfg.AdminIDs {
 		if err := db.GrantRole(ctx, id, domain.Grant{Role: domain.RoleAdmin}); err != nil {
 			return nil, fmt.Errorf("grant admin from ADMIN_IDS: %w", err)
@@ -227,8 +228,8 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 
 // poll runs the long-polling update loop until ctx ends. One replica polls;
 // the others stand by.
-func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
-	poller := &bot.Poller{
+func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api transport.API, owner string) error {
+	poller := &transport.Poller{
 		API:        api,
 		Dispatcher: dispatcherFor(cfg, b, rs, log, owner),
 		Timeout:    cfg.PollTimeout,
@@ -293,7 +294,7 @@ func metricsOf(cfg config) bot.Metrics {
 	return cfg.metrics
 }
 
-func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
+func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *transport.Dispatcher {
 	d := newDispatcher(b, rs, log, owner)
 	d.Metrics = metricsOf(cfg)
 	if cfg.Retries != nil {
@@ -306,8 +307,8 @@ func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, ow
 // Redis away for a moment) before the user is told.
 var retries = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
 
-func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
-	return &bot.Dispatcher{
+func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *transport.Dispatcher {
+	return &transport.Dispatcher{
 		Handler: b,
 		Log:     rs,
 		Owner:   owner,

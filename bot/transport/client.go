@@ -1,8 +1,4 @@
-// Package bot is Rasad's conversation: the update loop, the flow engine, the
-// router by role, the message catalogue and the sender. It reaches Telegram
-// (or Bale) only through the API interface below and storage only through the
-// small interfaces in deps.go, so it never imports storage.
-package bot
+package transport
 
 import (
 	"context"

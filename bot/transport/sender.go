@@ -1,4 +1,4 @@
-package bot
+package transport
 
 import (
 	"context"
@@ -26,7 +26,7 @@ type Sender struct {
 	onBlocked func(ctx context.Context, chatID int64)
 }
 
-func newSender(api API, pacer *Pacer, metrics Metrics, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
+func NewSender(api API, pacer *Pacer, metrics Metrics, log *slog.Logger, onBlocked func(context.Context, int64)) *Sender {
 	return &Sender{api: api, pacer: pacer, metrics: metrics, log: log, attempts: 5, maxWait: time.Minute, onBlocked: onBlocked}
 }
 

@@ -1,4 +1,4 @@
-package bot
+package transport
 
 import (
 	"context"
@@ -17,20 +17,34 @@ import (
 	"github.com/rasad-gov/rasad/domain"
 )
 
-// Handler handles one update. It returns an error only for failures worth
-// another attempt (a database or Redis away for a moment); everything the user
-// did wrong is answered inside and is not an error.
+// Handler is the conversation as the runtime drives it.
+//
+// A chat's conversation state is read ahead of its update where that saves
+// a round trip: for a polled batch all its chats' states at once (Prepare),
+// and in webhook mode together with the chat's lock (under StateKey). What
+// was read is passed to Handle explicitly; the runtime never looks inside.
 type Handler interface {
-	Handle(ctx context.Context, u tgbotapi.Update) error
+	// StateKey names where chat's conversation state is stored, so the
+	// runtime can read it together with the chat's lock.
+	StateKey(chat int64) string
+	// Prepare reads the states of chats in one round trip, in their order;
+	// nil if it could not, and then each update reads its own.
+	Prepare(ctx context.Context, chats []int64) []State
+	// Handle handles one update, starting from st when it is not nil (its
+	// chat's state as read ahead of it) and reading the state itself
+	// otherwise. It returns an error only for failures worth another
+	// attempt (a database or Redis away for a moment); everything the user
+	// did wrong is answered inside and is not an error.
+	Handle(ctx context.Context, u tgbotapi.Update, st *State) error
 	// GiveUp tells the user their update could not be handled after every retry.
 	GiveUp(ctx context.Context, u tgbotapi.Update, err error)
 }
 
-// Preparer is a Handler that readies itself for a whole batch at once (it
-// loads every chat's session in one round trip); the batch is handled in
-// the context it returns.
-type Preparer interface {
-	Prepare(ctx context.Context, ups []tgbotapi.Update) context.Context
+// State is a chat's stored conversation state as read ahead of handling its
+// update, opaque to the runtime. Data is nil when the chat has none.
+type State struct {
+	Data    []byte
+	Version int64
 }
 
 // Dispatcher handles updates at least once and, through the UpdateLog, at
@@ -53,7 +67,7 @@ type Dispatcher struct {
 	// are in flight.
 	Metrics Metrics
 
-	workers  workers
+	workers  Workers
 	settling sync.WaitGroup // the last batch's marking in the update log
 	chats    chatGate       // chats whose update this process handles now, with Locks
 }
@@ -95,11 +109,11 @@ func (g *chatGate) enter(ctx context.Context, chat int64) (leave func(), ok bool
 	}
 }
 
-// workers runs work (a batch's chats, a webhook's updates, acknowledgements)
+// Workers runs work (a batch's chats, a webhook's updates, acknowledgements)
 // on goroutines kept from one piece of work to the next: a new goroutine for
 // each grew its stack from scratch each time, which the load benchmark's
 // profile put at 7% of the bot's CPU.
-type workers struct {
+type Workers struct {
 	once sync.Once
 	jobs chan func() // unbuffered: a send succeeds when a worker is idle
 }
@@ -107,7 +121,7 @@ type workers struct {
 // workerIdle is how long a worker waits for more work before it ends.
 const workerIdle = time.Minute
 
-func (w *workers) run(fn func()) {
+func (w *Workers) Run(fn func()) {
 	w.once.Do(func() { w.jobs = make(chan func()) })
 	select {
 	case w.jobs <- fn:
@@ -116,7 +130,7 @@ func (w *workers) run(fn func()) {
 	}
 }
 
-func (w *workers) work(fn func()) {
+func (w *Workers) work(fn func()) {
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for {
@@ -132,7 +146,7 @@ func (w *workers) work(fn func()) {
 
 func (d *Dispatcher) metrics() Metrics {
 	if d.Metrics == nil {
-		return nopMetrics{}
+		return NopMetrics{}
 	}
 	return d.Metrics
 }
@@ -160,7 +174,7 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 	}
 	prepared := d.prepare(ctx, ups)
 	claimed, done, err := d.Log.ClaimUpdates(hctx, ids, token, d.Lease)
-	ctx = prepared()
+	states := prepared()
 	if err != nil {
 		// Redis away for a moment: each update claims on its own, with
 		// retries.
@@ -195,8 +209,9 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 	firstUnhandled = -1
 	for _, k := range order {
 		wg.Add(1)
-		d.workers.run(func() {
+		d.workers.Run(func() {
 			defer wg.Done()
+			st := states[k] // for the chat's first update handled; later ones read their own
 			for _, i := range byChat[k] {
 				u := ups[i]
 				var ok bool
@@ -204,9 +219,11 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 				case done[i]:
 					ok = true
 				case claimed[i]:
-					ok = d.handleClaimed(ctx, u)
+					ok = d.handleClaimed(ctx, u, st)
+					st = nil
 				default:
-					ok = d.One(ctx, u) // held elsewhere, or the claim failed
+					ok = d.deliver(ctx, u, st, nil) // held elsewhere, or the claim failed
+					st = nil
 				}
 				mu.Lock()
 				if ok && claimed[i] {
@@ -245,17 +262,31 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 	return firstUnhandled
 }
 
-// prepare starts readying the handler for ups (a Preparer loads their
-// sessions) while the caller claims them; the returned func waits for it
-// and gives the context to handle them in.
-func (d *Dispatcher) prepare(ctx context.Context, ups []tgbotapi.Update) (wait func() context.Context) {
-	p, ok := d.Handler.(Preparer)
-	if !ok || len(ups) == 0 {
-		return func() context.Context { return ctx }
+// prepare starts reading the states of ups' chats (Handler.Prepare) while
+// the caller claims them; the returned func waits for them, by chat.
+func (d *Dispatcher) prepare(ctx context.Context, ups []tgbotapi.Update) (wait func() map[int64]*State) {
+	var chats []int64
+	for _, u := range ups {
+		if k := chatKey(u); k != 0 && !slices.Contains(chats, k) {
+			chats = append(chats, k)
+		}
 	}
-	prepared := make(chan context.Context, 1)
-	go func() { prepared <- p.Prepare(ctx, ups) }()
-	return func() context.Context { return <-prepared }
+	if len(chats) == 0 {
+		return func() map[int64]*State { return nil }
+	}
+	prepared := make(chan []State, 1)
+	go func() { prepared <- d.Handler.Prepare(ctx, chats) }()
+	return func() map[int64]*State {
+		states := <-prepared
+		if len(states) != len(chats) {
+			return nil
+		}
+		byChat := make(map[int64]*State, len(chats))
+		for i, chat := range chats {
+			byChat[chat] = &states[i]
+		}
+		return byChat
+	}
 }
 
 // Settle waits until the last batch's updates are marked done (or
@@ -281,27 +312,39 @@ func (d *Dispatcher) track(u tgbotapi.Update) (end func()) {
 // handleClaimed handles an update this process claimed with its batch: the
 // claim is kept across retries and marked done by the batch. It returns
 // false only when ctx ended before the update could be handled.
-func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update) bool {
+func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update, st *State) bool {
 	defer d.track(u)()
 	return d.retry(ctx, u, func(hctx context.Context) error {
 		tctx, cancel := context.WithTimeout(hctx, d.Timeout)
 		defer cancel()
-		return d.handle(tctx, u)
+		// The first attempt starts from the state read ahead; a retry
+		// reads it again.
+		first := st
+		st = nil
+		return d.handle(tctx, u, first)
 	})
 }
 
 // One handles a single update with claim, retries and give-up. It returns
 // false only when ctx ended before the update could be handled.
-func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool { return d.Deliver(ctx, u, nil) }
+func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
+	return d.deliver(ctx, u, nil, nil)
+}
 
 // Deliver is One that calls handled (when not nil) as soon as the update
 // was handled, before it is marked done and its chat's lock given back: a
 // webhook answers the server then, and the chat's next update, handed to
 // this process, waits here for the lock instead of polling Redis for it.
 func (d *Dispatcher) Deliver(ctx context.Context, u tgbotapi.Update, handled func()) bool {
+	return d.deliver(ctx, u, nil, handled)
+}
+
+// deliver is Deliver starting from st, the chat's state read ahead, when
+// it is not nil.
+func (d *Dispatcher) deliver(ctx context.Context, u tgbotapi.Update, st *State, handled func()) bool {
 	d.Settle()
 	defer d.track(u)()
-	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token(), handled: handled}
+	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token(), handled: handled, state: st}
 	if chat := chatKey(u); d.Locks != nil && chat != 0 {
 		leave, ok := d.chats.enter(ctx, chat)
 		if !ok {
@@ -313,11 +356,6 @@ func (d *Dispatcher) Deliver(ctx context.Context, u tgbotapi.Update, handled fun
 		c.chat, c.lock = chat, "chat:"+strconv.FormatInt(chat, 10)
 		if !d.lockChat(ctx, c) {
 			return false
-		}
-		if c.session != nil {
-			// The first attempt starts from the session read with the
-			// lock; a retry reads it again.
-			ctx = context.WithValue(ctx, prefetchKey{}, &prefetched{states: map[int64]prefetchedState{chat: *c.session}})
 		}
 		hctx := context.WithoutCancel(ctx)
 		c.stopLock = sync.OnceFunc(d.keepAlive(hctx, func(ctx context.Context) error {
@@ -345,9 +383,9 @@ type claim struct {
 
 	handled  func() // called once the update was handled, or nil
 	chat     int64
-	lock     string           // the chat's lock, or ""
-	locked   bool             // the lock is held
-	session  *prefetchedState // the chat's session, read with the lock
+	lock     string // the chat's lock, or ""
+	locked   bool   // the lock is held
+	state    *State // the chat's state read ahead (with the lock), for the first handling
 	stopLock func()
 	// taken is the claim's state as the lock was taken with it, for the
 	// first attempt; later attempts claim on their own.
@@ -457,7 +495,9 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, c *claim) (
 		_, _, err := d.Log.ClaimUpdates(ctx, c.ids, c.token, d.Lease)
 		return err
 	})
-	err = d.handle(hctx, u)
+	st := c.state // a retry reads the state again
+	c.state = nil
+	err = d.handle(hctx, u, st)
 	stop()
 	if err != nil && !errors.Is(err, errPanic) {
 		if rerr := d.Log.ReleaseUpdates(ctx, c.ids, c.token); rerr != nil {
@@ -483,14 +523,14 @@ func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, c *claim) (
 func (d *Dispatcher) lockChat(ctx context.Context, c *claim) bool {
 	wait := 5 * time.Millisecond
 	for {
-		locked, claimed, done, data, version, err := d.Locks.LockAndClaim(ctx, c.lock, c.ids[0], c.token, d.Lease, stateKey(c.chat))
+		locked, claimed, done, data, version, err := d.Locks.LockAndClaim(ctx, c.lock, c.ids[0], c.token, d.Lease, d.Handler.StateKey(c.chat))
 		if err != nil && ctx.Err() == nil {
 			d.Logger.Warn("lock chat", "err", err)
 		}
 		if locked {
 			c.locked, c.taken = true, &[2]bool{claimed, done}
 			if claimed {
-				c.session = &prefetchedState{data, version}
+				c.state = &State{Data: data, Version: version}
 			}
 			return true
 		}
@@ -503,13 +543,13 @@ func (d *Dispatcher) lockChat(ctx context.Context, c *claim) bool {
 
 // handle runs the handler, turning a panic into an error so one bad update
 // cannot take the process down.
-func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update) (err error) {
+func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update, st *State) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
 		}
 	}()
-	return d.Handler.Handle(ctx, u)
+	return d.Handler.Handle(ctx, u, st)
 }
 
 // keepAlive renews a lease every third of its length until stopped, so
@@ -546,16 +586,16 @@ func (d *Dispatcher) keepAlive(ctx context.Context, renew func(context.Context) 
 
 // chatKey groups updates that must be handled in order.
 func chatKey(u tgbotapi.Update) int64 {
-	if c := chatOf(u); c != nil {
+	if c := ChatOf(u); c != nil {
 		return c.ID
 	}
 	return 0
 }
 
-// chatOf is the chat an update belongs to. Unlike the library's FromChat it
+// ChatOf is the chat an update belongs to. Unlike the library's FromChat it
 // does not panic on a callback whose message is absent (inline messages,
 // some platforms): such a press belongs to the presser's private chat.
-func chatOf(u tgbotapi.Update) *tgbotapi.Chat {
+func ChatOf(u tgbotapi.Update) *tgbotapi.Chat {
 	switch {
 	case u.Message != nil:
 		return u.Message.Chat

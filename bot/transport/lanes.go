@@ -1,4 +1,4 @@
-package bot
+package transport
 
 import (
 	"context"
@@ -37,8 +37,9 @@ type lane struct{ queue []accepted }
 
 // accepted is one update handed to a lane with what its claim said.
 type accepted struct {
-	ctx     context.Context // the batch's, with its prefetched sessions
+	ctx     context.Context
 	u       tgbotapi.Update
+	st      *State // its chat's state read with the batch, or nil
 	claimed bool
 	done    bool
 }
@@ -77,8 +78,8 @@ func (l *lanes) accept(ctx context.Context, ps []Polled) bool {
 	for i, p := range ps {
 		ids[i], bodies[i] = int64(p.UpdateID), p.Raw
 	}
-	// Sessions are loaded while the batch is accepted, for chats with
-	// nothing in their lane: a busy lane's session will have changed by
+	// States are read while the batch is accepted, for chats with
+	// nothing in their lane: a busy lane's state will have changed by
 	// the time its turn comes.
 	var idle []tgbotapi.Update
 	l.mu.Lock()
@@ -90,7 +91,7 @@ func (l *lanes) accept(ctx context.Context, ps []Polled) bool {
 	l.mu.Unlock()
 	prepared := l.d.prepare(ctx, idle)
 	claimed, done, err := l.inbox.AcceptUpdates(context.WithoutCancel(ctx), ids, bodies, l.token, l.d.Lease)
-	bctx := prepared()
+	states := prepared()
 	if err != nil {
 		l.d.Logger.Warn("accept updates", "err", err)
 		return false
@@ -101,7 +102,13 @@ func (l *lanes) accept(ctx context.Context, ps []Polled) bool {
 		if claimed[i] {
 			l.held[ids[i]] = struct{}{}
 		}
-		l.push(chatKey(p.Update), accepted{ctx: bctx, u: p.Update, claimed: claimed[i], done: done[i]})
+		chat := chatKey(p.Update)
+		a := accepted{ctx: ctx, u: p.Update, claimed: claimed[i], done: done[i]}
+		if st := states[chat]; st != nil && !a.done {
+			a.st = st // the chat's first update to be handled; later ones read their own
+			delete(states, chat)
+		}
+		l.push(chat, a)
 	}
 	return true
 }
@@ -117,7 +124,7 @@ func (l *lanes) push(chat int64, a accepted) {
 	ln := &lane{queue: []accepted{a}}
 	l.chats[chat] = ln
 	l.running.Add(1)
-	l.d.workers.run(func() {
+	l.d.workers.Run(func() {
 		defer l.running.Done()
 		l.run(chat, ln)
 	})
@@ -145,9 +152,9 @@ func (l *lanes) run(chat int64, ln *lane) {
 			switch {
 			case a.done:
 			case a.claimed:
-				ok = l.d.handleClaimed(a.ctx, a.u)
+				ok = l.d.handleClaimed(a.ctx, a.u, a.st)
 			default:
-				ok = l.d.One(a.ctx, a.u) // held elsewhere, or claimed by nobody
+				ok = l.d.deliver(a.ctx, a.u, a.st, nil) // held elsewhere, or claimed by nobody
 			}
 		}
 		id := int64(a.u.UpdateID)

@@ -1,4 +1,4 @@
-package bot
+package transport
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	handled := make(chan struct{})
 	answer := sync.OnceFunc(func() { close(handled) })
 	w.wg.Add(1)
-	w.Dispatcher.workers.run(func() {
+	w.Dispatcher.workers.Run(func() {
 		defer w.wg.Done()
 		defer answer()
 		// Detached from the request: the update is handled even after the
@@ -92,10 +92,10 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // Wait blocks until every update received has been handled, or ctx ends,
 // for a graceful shutdown after the HTTP server stopped taking requests.
-func (w *Webhook) Wait(ctx context.Context) error { return waitGroup(ctx, &w.wg) }
+func (w *Webhook) Wait(ctx context.Context) error { return WaitGroup(ctx, &w.wg) }
 
-// waitGroup waits for wg, or for ctx to end first.
-func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
+// WaitGroup waits for wg, or for ctx to end first.
+func WaitGroup(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
