@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
@@ -255,21 +253,21 @@ func (b *Bot) cmdTemplate(c *Ctx, _ string) error {
 	if err := xlsx.WriteTemplate(&buf, b.placementSheet(c.Lang), [][]string{b.exampleRow(c.Lang)}, maxBulkRows); err != nil {
 		return fmt.Errorf("write template: %w", err)
 	}
-	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.template_file"), Bytes: buf.Bytes()})
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: c.T("bulk.template_file"), Bytes: buf.Bytes()}}
 	doc.Caption = c.T("bulk.template_caption", "max", c.digits(strconv.Itoa(maxBulkRows)))
 	err := b.send.Send(c, c.Chat, doc)
 	return err
 }
 
 // onDocument registers the placements of an uploaded spreadsheet.
-func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
+func (b *Bot) onDocument(c *Ctx, d *transport.Document) error {
 	if !c.User.Has(domain.RoleLiaison) {
 		return c.reply(c.T("help.unknown"), nil)
 	}
 	if d.FileSize > maxBulkBytes {
 		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
-	b.chatAction(c, tgbotapi.ChatUploadDocument)
+	b.chatAction(c, transport.ChatUploadDocument)
 	data, err := b.api.Download(c, d.FileID, maxBulkBytes)
 	if errors.Is(err, transport.ErrFileTooLarge) {
 		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
@@ -287,7 +285,7 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 	// Saved: the result is best effort, the summary says what happened.
 	text := c.T("bulk.summary", "saved", c.digits(strconv.Itoa(summary.saved)),
 		"duplicates", c.digits(strconv.Itoa(summary.duplicates)), "invalid", c.digits(strconv.Itoa(summary.invalid)))
-	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.result_file"), Bytes: result})
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: c.T("bulk.result_file"), Bytes: result}}
 	doc.Caption = text
 	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		b.log.Error("send import result", "err", err)
@@ -429,7 +427,7 @@ func (b *Bot) registerRows(c *Ctx, fields []int, rows []sheetRow, now time.Time)
 // chatAction shows "sending a file…" while a long job runs. Platforms
 // without sendChatAction only get a log line.
 func (b *Bot) chatAction(c *Ctx, action string) {
-	if err := b.send.Request(c, 0, tgbotapi.NewChatAction(c.Chat, action)); err != nil {
+	if err := b.send.Request(c, 0, transport.ChatAction{Chat: c.Chat, Action: action}); err != nil {
 		b.log.Debug("chat action", "err", err)
 	}
 }

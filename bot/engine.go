@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -186,7 +184,7 @@ func (b *Bot) saving(s *Session) bool {
 }
 
 // flowMessage handles a message sent while a flow is in progress.
-func (b *Bot) flowMessage(c *Ctx, s *Session, m *tgbotapi.Message) error {
+func (b *Bot) flowMessage(c *Ctx, s *Session, m *transport.Message) error {
 	f := b.flows[s.Flow]
 	if b.saving(s) {
 		return c.reply(c.T("flow.saving"), nil)
@@ -289,7 +287,7 @@ func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string, saved func()) er
 	if st.Input == InputContact {
 		// The share-contact keyboard must go before the next prompt's
 		// inline buttons can show; one message cannot carry both.
-		if err := c.reply(c.T("contact.received"), tgbotapi.NewRemoveKeyboard(false)); err != nil {
+		if err := c.reply(c.T("contact.received"), transport.RemoveKeyboard{}); err != nil {
 			return err
 		}
 	}
@@ -321,11 +319,11 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 		return err
 	}
 	b.cfg.Metrics.Flow(s.Flow, "abandoned")
-	return c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
+	return c.reply(c.T("flow.cancelled"), transport.RemoveKeyboard{})
 }
 
 // flowCallback handles a button of a flow: "f|<session>|<seq>|<action>|<arg>".
-func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) error {
+func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) error {
 	s := c.session
 	if len(parts) != 5 || s == nil || s.ID != parts[1] || strconv.Itoa(s.Seq) != parts[2] {
 		return c.stale()
@@ -395,7 +393,7 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 // confirm submits the answers once: the session is marked as saving with a
 // compare-and-set first, so a double tap or a second replica loses the race
 // and sees a stale button instead of saving twice.
-func (b *Bot) confirm(c *Ctx, q *tgbotapi.CallbackQuery, f *Flow, s *Session) error {
+func (b *Bot) confirm(c *Ctx, q *transport.CallbackQuery, f *Flow, s *Session) error {
 	s.Saving = b.now()
 	if err := b.saveSession(c, s); err != nil {
 		return err
@@ -447,7 +445,7 @@ func findChoice(choices []Choice, value string) (Choice, bool) {
 func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 	var (
 		text   string
-		markup any
+		markup transport.Markup
 		err    error
 	)
 	if f.review(s) {
@@ -464,11 +462,11 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 	return c.reply(text, markup)
 }
 
-func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
+func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	st := f.Steps[s.Step]
 	text := c.T(f.Name + "." + st.Field + ".prompt")
-	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton { return b.flowButton(s, label, act, arg) }
-	nav := []tgbotapi.InlineKeyboardButton{}
+	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
+	nav := []transport.InlineButton{}
 	if f.prev(s, s.Step) >= 0 {
 		nav = append(nav, btn(c.T("btn.back"), "b", ""))
 	}
@@ -476,15 +474,13 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 
 	switch st.Input {
 	case InputContact:
-		kb := tgbotapi.NewReplyKeyboard(
-			tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(c.T("btn.share_phone"))),
-		)
-		row := []tgbotapi.KeyboardButton{}
+		kb := transport.ReplyKeyboard{Rows: [][]transport.ReplyButton{{{Text: c.T("btn.share_phone"), RequestContact: true}}}}
+		row := []transport.ReplyButton{}
 		if f.prev(s, s.Step) >= 0 {
-			row = append(row, tgbotapi.NewKeyboardButton(c.T("btn.back")))
+			row = append(row, transport.ReplyButton{Text: c.T("btn.back")})
 		}
-		kb.Keyboard = append(kb.Keyboard, append(row, tgbotapi.NewKeyboardButton(c.T("btn.cancel"))))
-		kb.ResizeKeyboard = true
+		kb.Rows = append(kb.Rows, append(row, transport.ReplyButton{Text: c.T("btn.cancel")}))
+		kb.Resize = true
 		return text, kb, nil
 	case InputChoice:
 		choices, err := st.Choices(c, s)
@@ -492,7 +488,7 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 			return "", nil, err
 		}
 		cols := max(st.Columns, 1)
-		var rows [][]tgbotapi.InlineKeyboardButton
+		var rows [][]transport.InlineButton
 		for i, ch := range choices {
 			if i%cols == 0 {
 				rows = append(rows, nil)
@@ -500,22 +496,22 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 			rows[len(rows)-1] = append(rows[len(rows)-1], btn(ch.Label, "c", ch.Value))
 		}
 		rows = append(rows, nav)
-		return text, tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+		return text, transport.Inline(rows...), nil
 	default:
-		var rows [][]tgbotapi.InlineKeyboardButton
+		var rows [][]transport.InlineButton
 		if len(st.Shortcuts) > 0 {
-			var row []tgbotapi.InlineKeyboardButton
+			var row []transport.InlineButton
 			for i, sc := range st.Shortcuts {
 				row = append(row, btn(c.T(sc.Label), "s", strconv.Itoa(i)))
 			}
 			rows = append(rows, row)
 		}
 		rows = append(rows, nav)
-		return text, tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+		return text, transport.Inline(rows...), nil
 	}
 }
 
-func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
+func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	var sb strings.Builder
 	// A review title may name what the flow is about ({record}).
 	var args []string
@@ -524,8 +520,8 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	}
 	sb.WriteString(c.T(f.Name+".review", args...))
 	sb.WriteString("\n")
-	var edits []tgbotapi.InlineKeyboardButton
-	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton { return b.flowButton(s, label, act, arg) }
+	var edits []transport.InlineButton
+	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
 	for i, st := range f.Steps {
 		if st.Skip != nil && st.Skip(s) {
 			continue
@@ -540,20 +536,20 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	}
 	sb.WriteString("\n\n")
 	sb.WriteString(c.T("review.hint"))
-	var rows [][]tgbotapi.InlineKeyboardButton
+	var rows [][]transport.InlineButton
 	for i := 0; i < len(edits); i += 2 {
 		rows = append(rows, edits[i:min(i+2, len(edits))])
 	}
 	rows = append(rows,
-		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.confirm"), "ok", "")},
-		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
+		[]transport.InlineButton{btn(c.T("btn.confirm"), "ok", "")},
+		[]transport.InlineButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
 	)
-	return sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+	return sb.String(), transport.Inline(rows...), nil
 }
 
 // flowButton is a button of session s as it is now: "f|<id>|<seq>|<act>|<arg>".
-func (b *Bot) flowButton(s *Session, label, act, arg string) tgbotapi.InlineKeyboardButton {
-	return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
+func (b *Bot) flowButton(s *Session, label, act, arg string) transport.InlineButton {
+	return transport.Button(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
 }
 
 // show formats an answer for the review.
@@ -575,7 +571,7 @@ func (b *Bot) show(c *Ctx, s *Session, st Step, v string) (string, error) {
 
 // pressed acknowledges a press whose answer was kept: the spinner stops
 // and the prompt shows the choice, both beside the next prompt.
-func (b *Bot) pressed(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
+func (b *Bot) pressed(c *Ctx, q *transport.CallbackQuery, chosen string) {
 	c.answerCallback("")
 	b.closeKeyboard(c, q, chosen)
 }
@@ -584,16 +580,15 @@ func (b *Bot) pressed(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
 // invite more taps, noting the choice. Where the platform edits keyboards
 // unreliably (Bale) it does nothing: versioned buttons are refused anyway.
 // The edit goes out beside the handling, which does not wait for it.
-func (b *Bot) closeKeyboard(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
+func (b *Bot) closeKeyboard(c *Ctx, q *transport.CallbackQuery, chosen string) {
 	if !b.cfg.EditMessages || q.Message == nil {
 		return
 	}
-	var edit tgbotapi.Chattable
+	var edit transport.Request
 	if chosen != "" && q.Message.Text != "" {
-		e := tgbotapi.NewEditMessageText(c.Chat, q.Message.MessageID, q.Message.Text+"\n\n✔️ "+chosen)
-		edit = e
+		edit = transport.EditText{Chat: c.Chat, MessageID: q.Message.MessageID, Text: q.Message.Text + "\n\n✔️ " + chosen}
 	} else {
-		edit = tgbotapi.NewEditMessageReplyMarkup(c.Chat, q.Message.MessageID, tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}})
+		edit = transport.EditMarkup{Chat: c.Chat, MessageID: q.Message.MessageID, Markup: transport.Inline()}
 	}
 	c.beside(func(ctx context.Context) {
 		if err := b.send.Request(ctx, c.Chat, edit); err != nil {

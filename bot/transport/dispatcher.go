@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -35,9 +33,9 @@ type Handler interface {
 	// otherwise. It returns an error only for failures worth another
 	// attempt (a database or Redis away for a moment); everything the user
 	// did wrong is answered inside and is not an error.
-	Handle(ctx context.Context, u tgbotapi.Update, st *State) error
+	Handle(ctx context.Context, u Update, st *State) error
 	// GiveUp tells the user their update could not be handled after every retry.
-	GiveUp(ctx context.Context, u tgbotapi.Update, err error)
+	GiveUp(ctx context.Context, u Update, err error)
 }
 
 // State is a chat's stored conversation state as read ahead of handling its
@@ -164,7 +162,7 @@ func (d *Dispatcher) metrics() Metrics {
 // the poller asks for the next batch (Settle waits for it). Polled batches
 // are handled one after another, so every round trip between two of them
 // is time no update is handled in.
-func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnhandled int) {
+func (d *Dispatcher) Batch(ctx context.Context, ups []Update) (firstUnhandled int) {
 	d.Settle() // the previous batch's marks land before this batch claims
 	hctx := context.WithoutCancel(ctx)
 	token := d.token()
@@ -264,7 +262,7 @@ func (d *Dispatcher) Batch(ctx context.Context, ups []tgbotapi.Update) (firstUnh
 
 // prepare starts reading the states of ups' chats (Handler.Prepare) while
 // the caller claims them; the returned func waits for them, by chat.
-func (d *Dispatcher) prepare(ctx context.Context, ups []tgbotapi.Update) (wait func() map[int64]*State) {
+func (d *Dispatcher) prepare(ctx context.Context, ups []Update) (wait func() map[int64]*State) {
 	var chats []int64
 	for _, u := range ups {
 		if k := chatKey(u); k != 0 && !slices.Contains(chats, k) {
@@ -299,7 +297,7 @@ func (d *Dispatcher) Settle() { d.settling.Wait() }
 func (d *Dispatcher) token() string { return d.Owner + "/" + rand.Text()[:10] }
 
 // track counts an update for the metrics; the returned func ends it.
-func (d *Dispatcher) track(u tgbotapi.Update) (end func()) {
+func (d *Dispatcher) track(u Update) (end func()) {
 	kind, m, start := updateKind(u), d.metrics(), time.Now()
 	m.Received(kind)
 	m.InFlight(1)
@@ -312,7 +310,7 @@ func (d *Dispatcher) track(u tgbotapi.Update) (end func()) {
 // handleClaimed handles an update this process claimed with its batch: the
 // claim is kept across retries and marked done by the batch. It returns
 // false only when ctx ended before the update could be handled.
-func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update, st *State) bool {
+func (d *Dispatcher) handleClaimed(ctx context.Context, u Update, st *State) bool {
 	defer d.track(u)()
 	return d.retry(ctx, u, func(hctx context.Context) error {
 		tctx, cancel := context.WithTimeout(hctx, d.Timeout)
@@ -327,7 +325,7 @@ func (d *Dispatcher) handleClaimed(ctx context.Context, u tgbotapi.Update, st *S
 
 // One handles a single update with claim, retries and give-up. It returns
 // false only when ctx ended before the update could be handled.
-func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
+func (d *Dispatcher) One(ctx context.Context, u Update) bool {
 	return d.deliver(ctx, u, nil, nil)
 }
 
@@ -335,13 +333,13 @@ func (d *Dispatcher) One(ctx context.Context, u tgbotapi.Update) bool {
 // was handled, before it is marked done and its chat's lock given back: a
 // webhook answers the server then, and the chat's next update, handed to
 // this process, waits here for the lock instead of polling Redis for it.
-func (d *Dispatcher) Deliver(ctx context.Context, u tgbotapi.Update, handled func()) bool {
+func (d *Dispatcher) Deliver(ctx context.Context, u Update, handled func()) bool {
 	return d.deliver(ctx, u, nil, handled)
 }
 
 // deliver is Deliver starting from st, the chat's state read ahead, when
 // it is not nil.
-func (d *Dispatcher) deliver(ctx context.Context, u tgbotapi.Update, st *State, handled func()) bool {
+func (d *Dispatcher) deliver(ctx context.Context, u Update, st *State, handled func()) bool {
 	d.Settle()
 	defer d.track(u)()
 	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token(), handled: handled, state: st}
@@ -420,7 +418,7 @@ func (c *claim) finish(ctx context.Context) error {
 
 // retry runs try until it succeeds or the update is given up (true), or
 // ctx ends while waiting to try again (false).
-func (d *Dispatcher) retry(ctx context.Context, u tgbotapi.Update, try func(context.Context) error) bool {
+func (d *Dispatcher) retry(ctx context.Context, u Update, try func(context.Context) error) bool {
 	log := d.Logger.With("update", u.UpdateID)
 	hctx := context.WithoutCancel(ctx)
 	var (
@@ -471,7 +469,7 @@ var (
 	errPanic = errors.New("update handler panicked")
 )
 
-func (d *Dispatcher) giveUp(ctx context.Context, u tgbotapi.Update, err error) {
+func (d *Dispatcher) giveUp(ctx context.Context, u Update, err error) {
 	gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	d.Handler.GiveUp(gctx, u, err)
@@ -479,7 +477,7 @@ func (d *Dispatcher) giveUp(ctx context.Context, u tgbotapi.Update, err error) {
 
 // attempt claims one update, handles it and marks it done, or releases the
 // claim after a failure so a redelivery elsewhere can try it.
-func (d *Dispatcher) attempt(ctx context.Context, u tgbotapi.Update, c *claim) (err error) {
+func (d *Dispatcher) attempt(ctx context.Context, u Update, c *claim) (err error) {
 	claimed, done, err := c.claim(ctx)
 	switch {
 	case err != nil:
@@ -543,7 +541,7 @@ func (d *Dispatcher) lockChat(ctx context.Context, c *claim) bool {
 
 // handle runs the handler, turning a panic into an error so one bad update
 // cannot take the process down.
-func (d *Dispatcher) handle(ctx context.Context, u tgbotapi.Update, st *State) (err error) {
+func (d *Dispatcher) handle(ctx context.Context, u Update, st *State) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
@@ -585,28 +583,9 @@ func (d *Dispatcher) keepAlive(ctx context.Context, renew func(context.Context) 
 }
 
 // chatKey groups updates that must be handled in order.
-func chatKey(u tgbotapi.Update) int64 {
-	if c := ChatOf(u); c != nil {
+func chatKey(u Update) int64 {
+	if c := u.FromChat(); c != nil {
 		return c.ID
 	}
 	return 0
-}
-
-// ChatOf is the chat an update belongs to. Unlike the library's FromChat it
-// does not panic on a callback whose message is absent (inline messages,
-// some platforms): such a press belongs to the presser's private chat.
-func ChatOf(u tgbotapi.Update) *tgbotapi.Chat {
-	switch {
-	case u.Message != nil:
-		return u.Message.Chat
-	case u.EditedMessage != nil:
-		return u.EditedMessage.Chat
-	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil:
-		return u.CallbackQuery.Message.Chat
-	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
-		return &tgbotapi.Chat{ID: u.CallbackQuery.From.ID, Type: "private"}
-	case u.MyChatMember != nil:
-		return &u.MyChatMember.Chat
-	}
-	return nil
 }

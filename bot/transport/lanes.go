@@ -5,8 +5,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // lanes handle accepted updates: one lane per chat with updates waiting,
@@ -38,7 +36,7 @@ type lane struct{ queue []accepted }
 // accepted is one update handed to a lane with what its claim said.
 type accepted struct {
 	ctx     context.Context
-	u       tgbotapi.Update
+	u       Update
 	st      *State // its chat's state read with the batch, or nil
 	claimed bool
 	done    bool
@@ -81,7 +79,7 @@ func (l *lanes) accept(ctx context.Context, ps []Polled) bool {
 	// States are read while the batch is accepted, for chats with
 	// nothing in their lane: a busy lane's state will have changed by
 	// the time its turn comes.
-	var idle []tgbotapi.Update
+	var idle []Update
 	l.mu.Lock()
 	for _, p := range ps {
 		if _, busy := l.chats[chatKey(p.Update)]; !busy {

@@ -1,12 +1,6 @@
 package transport
 
-import (
-	"errors"
-	"strconv"
-	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-)
+import "time"
 
 // Metrics counts what the runtime does; cmd/rasad exports them for
 // Prometheus. The runtime works the same without them.
@@ -26,7 +20,7 @@ func (NopMetrics) InFlight(int)                  {}
 func (NopMetrics) Sent(string, error)            {}
 
 // updateKind names an update for the metrics.
-func updateKind(u tgbotapi.Update) string {
+func updateKind(u Update) string {
 	switch {
 	case u.CallbackQuery != nil:
 		return "callback"
@@ -44,37 +38,23 @@ func updateKind(u tgbotapi.Update) string {
 	return "other"
 }
 
-// methodOf names the Bot API method a request calls (the library keeps it
-// unexported).
-func methodOf(c tgbotapi.Chattable) string {
-	switch c.(type) {
-	case tgbotapi.MessageConfig:
+// methodOf names the Bot API method a request calls, for the metrics.
+func methodOf(r Request) string {
+	switch r.(type) {
+	case SendMessage:
 		return "sendMessage"
-	case tgbotapi.DocumentConfig:
+	case SendDocument:
 		return "sendDocument"
-	case tgbotapi.PhotoConfig:
+	case SendPhoto:
 		return "sendPhoto"
-	case tgbotapi.EditMessageTextConfig, tgbotapi.EditMessageReplyMarkupConfig, tgbotapi.EditMessageCaptionConfig:
+	case EditText, EditMarkup:
 		return "editMessage"
-	case tgbotapi.CallbackConfig:
+	case AnswerCallback:
 		return "answerCallbackQuery"
-	case tgbotapi.SetMyCommandsConfig:
+	case SetCommands:
 		return "setMyCommands"
-	case tgbotapi.ChatActionConfig:
+	case ChatAction:
 		return "sendChatAction"
 	}
 	return "other"
-}
-
-// ErrorCode is the Bot API code of err ("429"), "network" for a failure
-// without one, or "" for no error.
-func ErrorCode(err error) string {
-	var ae *APIError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &ae):
-		return strconv.Itoa(ae.Code)
-	}
-	return "network"
 }

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
@@ -10,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Poller is the long-polling update loop.
@@ -56,7 +53,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	// A webhook left set by an earlier deployment makes every getUpdates
 	// fail with 409; polling is what was configured now. Pending updates
 	// are kept.
-	if _, err := p.API.Call(ctx, "deleteWebhook", nil); err != nil {
+	if err := p.API.Do(ctx, DeleteWebhook{}); err != nil {
 		p.Logger.Warn("delete webhook before polling", "err", err)
 	}
 	offset, confirmed := 0, 0
@@ -162,10 +159,10 @@ func (p *Poller) drain(ctx context.Context) bool {
 		}
 		return false
 	}
-	var ups []tgbotapi.Update
+	var ups []Update
 	for _, b := range bodies {
-		var u tgbotapi.Update
-		if err := json.Unmarshal(b, &u); err != nil || u.UpdateID == 0 {
+		u, err := DecodeUpdate(b)
+		if err != nil || u.UpdateID == 0 {
 			p.Logger.Error("dropping an unreadable update from the inbox", "err", err)
 			continue
 		}
@@ -193,8 +190,8 @@ func (p *Poller) errorWait(err error, backoff time.Duration) time.Duration {
 	return jitter(backoff)
 }
 
-func updatesOf(ps []Polled) []tgbotapi.Update {
-	ups := make([]tgbotapi.Update, len(ps))
+func updatesOf(ps []Polled) []Update {
+	ups := make([]Update, len(ps))
 	for i, p := range ps {
 		ups[i] = p.Update
 	}

@@ -2,15 +2,12 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Sender is the one way messages leave the bot. It obeys 429 retry_after,
@@ -33,38 +30,35 @@ func NewSender(api API, pacer *Pacer, metrics Metrics, log *slog.Logger, onBlock
 // Send sends c, a message, document or photo, paced. The message the
 // server made of it is not decoded: nothing needs it, and decoding it was a
 // measurable share of every reply's cost.
-func (s *Sender) Send(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
-	_, err := s.do(ctx, chatID, c, true)
-	return err
+func (s *Sender) Send(ctx context.Context, chatID int64, c Request) error {
+	return s.do(ctx, chatID, c, true)
 }
 
 // Request sends c when only success matters (edits, answers, menus).
 // Edits count against the flood limits and are paced; answers to button
 // presses, chat actions and menus are not.
-func (s *Sender) Request(ctx context.Context, chatID int64, c tgbotapi.Chattable) error {
+func (s *Sender) Request(ctx context.Context, chatID int64, c Request) error {
 	paced := false
 	switch c.(type) {
-	case tgbotapi.EditMessageTextConfig, tgbotapi.EditMessageReplyMarkupConfig, tgbotapi.EditMessageCaptionConfig:
+	case EditText, EditMarkup:
 		paced = true
 	}
-	_, err := s.do(ctx, chatID, c, paced)
-	return err
+	return s.do(ctx, chatID, c, paced)
 }
 
-func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, paced bool) (json.RawMessage, error) {
+func (s *Sender) do(ctx context.Context, chatID int64, c Request, paced bool) error {
 	backoff := 200 * time.Millisecond
 	var err error
 	for attempt := 1; attempt <= s.attempts; attempt++ {
 		if paced {
 			if err := s.pacer.Wait(ctx, chatID); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		var raw json.RawMessage
-		raw, err = s.api.Do(ctx, c)
+		err = s.api.Do(ctx, c)
 		s.metrics.Sent(methodOf(c), err)
 		if err == nil {
-			return raw, nil
+			return nil
 		}
 		wait, retry := s.classify(ctx, chatID, err, backoff)
 		if !retry || attempt == s.attempts {
@@ -72,11 +66,11 @@ func (s *Sender) do(ctx context.Context, chatID int64, c tgbotapi.Chattable, pac
 		}
 		s.log.Debug("send retry", "chat", chatID, "attempt", attempt, "wait", wait, "err", err)
 		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+			return err
 		}
 		backoff = min(backoff*2, 10*time.Second)
 	}
-	return nil, fmt.Errorf("send to chat %d: %w", chatID, err)
+	return fmt.Errorf("send to chat %d: %w", chatID, err)
 }
 
 // classify says whether err is worth another attempt and after how long.

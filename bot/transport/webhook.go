@@ -3,16 +3,12 @@ package transport
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Webhook receives updates pushed by the Bot API server. Telegram proves
@@ -60,8 +56,8 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "bad request", http.StatusBadRequest)
 		return
 	}
-	var u tgbotapi.Update
-	if err := json.Unmarshal(body, &u); err != nil || u.UpdateID == 0 {
+	u, err := DecodeUpdate(body)
+	if err != nil || u.UpdateID == 0 {
 		http.Error(rw, "bad request", http.StatusBadRequest)
 		return
 	}
@@ -104,16 +100,4 @@ func WaitGroup(ctx context.Context, wg *sync.WaitGroup) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// SetWebhook points the Bot API server at url with the secret. The library's
-// WebhookConfig has no secret_token field, so the request is made by hand.
-// For a platform without the header (Bale) the caller puts the secret in url.
-func SetWebhook(ctx context.Context, api API, url, secret string, maxConnections int) error {
-	params := tgbotapi.Params{"url": url, "max_connections": strconv.Itoa(maxConnections)}
-	if secret != "" {
-		params["secret_token"] = secret
-	}
-	_, err := api.Call(ctx, "setWebhook", params)
-	return err
 }

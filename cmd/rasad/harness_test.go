@@ -12,7 +12,7 @@ import (
 
 	"github.com/rasad-gov/rasad/bot"
 	"github.com/rasad-gov/rasad/bot/apiserver"
-	"github.com/rasad-gov/rasad/bot/transport"
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
@@ -123,7 +123,7 @@ func newHarnessOn(t testing.TB, opts apiserver.Options, db *postgres.DB, rs *red
 func (h *harness) start() *proc {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	api, err := transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil)
+	api, err := telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}

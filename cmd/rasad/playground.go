@@ -22,7 +22,7 @@ import (
 
 	"github.com/rasad-gov/rasad/bot/apiserver"
 	page "github.com/rasad-gov/rasad/bot/playground" // the chat page; playground is the function below
-	"github.com/rasad-gov/rasad/bot/transport"
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/redis"
@@ -154,7 +154,7 @@ func runPlayground(ctx context.Context, cfg config, log *slog.Logger, db *postgr
 		}
 	}()
 
-	api, err := transport.Connect(ctx, transport.Endpoint(srv.URL()), srv.Token(), nil)
+	api, err := telegram.Connect(ctx, telegram.Endpoint(srv.URL()), srv.Token(), nil)
 	if err != nil {
 		return fmt.Errorf("in-process bot api: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rasad-gov/rasad/bot"
 	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -46,13 +47,13 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 
 	var replicas [2]*bot.Bot
 	for i := range replicas {
-		api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+		api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 		replicas[i] = must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
 	}
 	for i, p := range liaisons {
 		must[string](t)(p.Press(reviews[i].ID, h.T("btn.confirm")))
 	}
-	api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 	ups := must[[]transport.Polled](t)(api.Updates(ctx, 0, 100, 0))
 	if len(ups) != n {
 		t.Fatalf("got %d updates, want %d confirms", len(ups), n)

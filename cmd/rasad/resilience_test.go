@@ -2,16 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot"
 	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -283,14 +281,14 @@ func TestConfirmRaceAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
 	var replicas [2]*bot.Bot
 	for i := range replicas {
-		api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+		api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 		replicas[i] = must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
 	}
 	ids := []string{
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 	}
-	api := must[*transport.Telegram](t)(transport.Connect(ctx, transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 	ups := must[[]transport.Polled](t)(api.Updates(ctx, 0, 10, 0))
 	if len(ups) != 2 {
 		t.Fatalf("got %d updates, want the two taps", len(ups))
@@ -346,8 +344,8 @@ func TestPollingRemovesLeftoverWebhook(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	h.procs[0].stop(t)
-	api := must[*transport.Telegram](t)(transport.Connect(context.Background(), transport.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	must[json.RawMessage](t)(api.Call(context.Background(), "setWebhook", tgbotapi.Params{"url": "http://127.0.0.1:9/old-hook"}))
+	api := must[*telegram.Telegram](t)(telegram.Connect(context.Background(), telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	must[struct{}](t)(struct{}{}, api.Do(context.Background(), transport.SetWebhook{URL: "http://127.0.0.1:9/old-hook"}))
 	h.start()
 	p := h.person(3030, "Kaveh")
 	p.send("/start")

@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
@@ -39,7 +40,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("redis at REDIS_URL: %w", err)
 	}
 	defer rs.Close()
-	api, err := transport.Connect(ctx, transport.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
+	api, err := telegram.Connect(ctx, telegram.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
 	if err != nil {
 		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
 	}
@@ -178,7 +179,8 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	if err := transport.SetWebhook(ctx, api, strings.TrimRight(cfg.WebhookURL, "/")+path, secretHeader, 40); err != nil {
+	hook := transport.SetWebhook{URL: strings.TrimRight(cfg.WebhookURL, "/") + path, Secret: secretHeader, MaxConnections: 40}
+	if err := api.Do(ctx, hook); err != nil {
 		stopHTTP()
 		return fmt.Errorf("set webhook at WEBHOOK_URL: %w", err)
 	}

@@ -1,9 +1,10 @@
-package transport
+package telegram
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func TestNetworkErrorsDoNotCarryTheToken(t *testing.T) {
 	if strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("error carries the token: %v", err)
 	}
-	var ae *APIError
+	var ae *transport.APIError
 	if errors.As(err, &ae) {
 		t.Errorf("a network failure was taken for an API refusal: %v", err)
 	}

@@ -1,4 +1,8 @@
-package transport
+// Package telegram is the one place the Bot API client library is used: it
+// implements transport.API over go-telegram-bot-api, turning the project's
+// requests into the library's and its errors into transport.APIError. The
+// same code serves Telegram, a self-hosted Bot API server and Bale.
+package telegram
 
 import (
 	"context"
@@ -12,41 +16,9 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/rasad-gov/rasad/bot/transport"
 )
-
-// API is all the bot needs of a Bot API server. The library's types are used
-// for requests and updates; its transport is wrapped so every call honours a
-// context.
-type API interface {
-	// Do sends a request built with the library's config types.
-	Do(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error)
-	// Call sends a method the library lacks, or lacks fields of.
-	Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error)
-	// Updates long-polls for updates from offset on.
-	Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]Polled, error)
-	// Download fetches a file the user sent, refusing files larger than max bytes.
-	Download(ctx context.Context, fileID string, max int64) ([]byte, error)
-	// Self is the bot's own user, read at connect time.
-	Self() tgbotapi.User
-}
-
-// Polled is an update as getUpdates returned it: decoded, and its JSON as
-// the server sent it, which the poller keeps in Redis until it is handled.
-type Polled struct {
-	tgbotapi.Update
-	Raw json.RawMessage
-}
-
-// APIError is a refusal by the Bot API server, in the bot's own terms.
-type APIError struct {
-	Code        int
-	Description string
-	RetryAfter  time.Duration
-}
-
-func (e *APIError) Error() string {
-	return fmt.Sprintf("bot api: %d %s", e.Code, e.Description)
-}
 
 // Endpoint names a Bot API server by its base URL: Telegram's
 // https://api.telegram.org, Bale's https://tapi.bale.ai, or a self-hosted one.
@@ -55,7 +27,7 @@ type Endpoint string
 func (e Endpoint) methods() string { return strings.TrimRight(string(e), "/") + "/bot%s/%s" }
 func (e Endpoint) files() string   { return strings.TrimRight(string(e), "/") + "/file/bot%s/%s" }
 
-// Telegram is the API over go-telegram-bot-api.
+// Telegram is transport.API over go-telegram-bot-api.
 type Telegram struct {
 	bot   *tgbotapi.BotAPI
 	http  *http.Client
@@ -95,27 +67,98 @@ func (t *Telegram) with(ctx context.Context) *tgbotapi.BotAPI {
 	return &b
 }
 
-func (t *Telegram) Self() tgbotapi.User { return t.bot.Self }
-
-func (t *Telegram) Do(ctx context.Context, c tgbotapi.Chattable) (json.RawMessage, error) {
-	resp, err := t.with(ctx).Request(c)
-	if err != nil {
-		return nil, t.translate(err)
-	}
-	return resp.Result, nil
+func (t *Telegram) Self() transport.User {
+	u := t.bot.Self
+	return transport.User{ID: u.ID, IsBot: u.IsBot, FirstName: u.FirstName, LastName: u.LastName, UserName: u.UserName}
 }
 
-func (t *Telegram) Call(ctx context.Context, method string, params tgbotapi.Params) (json.RawMessage, error) {
-	resp, err := t.with(ctx).MakeRequest(method, params)
-	if err != nil {
-		return nil, t.translate(err)
+// Do makes r as the library's request. The message the server made of it
+// is not decoded: nothing needs it, and decoding it was a measurable share
+// of every reply's cost.
+func (t *Telegram) Do(ctx context.Context, r transport.Request) error {
+	b := t.with(ctx)
+	var err error
+	if c, ok := chattable(r); ok {
+		_, err = b.Request(c)
+	} else if method, params, ok := call(r); ok {
+		_, err = b.MakeRequest(method, params)
+	} else {
+		return fmt.Errorf("telegram: no method for %T", r)
 	}
-	return resp.Result, nil
+	if err != nil {
+		return t.translate(err)
+	}
+	return nil
+}
+
+// chattable is r as one of the library's configs, where it has one.
+func chattable(r transport.Request) (tgbotapi.Chattable, bool) {
+	switch r := r.(type) {
+	case transport.SendMessage:
+		m := tgbotapi.NewMessage(r.Chat, r.Text)
+		if r.Markup != nil {
+			m.ReplyMarkup = r.Markup // each kind encodes as the Bot API's reply_markup
+		}
+		return m, true
+	case transport.SendDocument:
+		d := tgbotapi.NewDocument(r.Chat, tgbotapi.FileBytes{Name: r.File.Name, Bytes: r.File.Bytes})
+		d.Caption = r.Caption
+		return d, true
+	case transport.SendPhoto:
+		p := tgbotapi.NewPhoto(r.Chat, tgbotapi.FileBytes{Name: r.File.Name, Bytes: r.File.Bytes})
+		p.Caption = r.Caption
+		return p, true
+	case transport.EditText:
+		return tgbotapi.NewEditMessageText(r.Chat, r.MessageID, r.Text), true
+	case transport.EditMarkup:
+		// Rows are never nil here: "[]" takes the buttons away, null is refused.
+		kb := tgbotapi.InlineKeyboardMarkup{InlineKeyboard: make([][]tgbotapi.InlineKeyboardButton, len(r.Markup.Rows))}
+		for i, row := range r.Markup.Rows {
+			for _, b := range row {
+				kb.InlineKeyboard[i] = append(kb.InlineKeyboard[i], tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+			}
+		}
+		return tgbotapi.NewEditMessageReplyMarkup(r.Chat, r.MessageID, kb), true
+	case transport.AnswerCallback:
+		return tgbotapi.NewCallback(r.ID, r.Text), true
+	case transport.ChatAction:
+		return tgbotapi.NewChatAction(r.Chat, r.Action), true
+	case transport.SetCommands:
+		cmds := make([]tgbotapi.BotCommand, len(r.Commands))
+		for i, c := range r.Commands {
+			cmds[i] = tgbotapi.BotCommand{Command: c.Command, Description: c.Description}
+		}
+		var cfg tgbotapi.SetMyCommandsConfig
+		if r.Chat != 0 {
+			cfg = tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(r.Chat), cmds...)
+		} else {
+			cfg = tgbotapi.NewSetMyCommands(cmds...)
+		}
+		cfg.LanguageCode = r.Language
+		return cfg, true
+	case transport.DeleteWebhook:
+		return tgbotapi.DeleteWebhookConfig{}, true
+	}
+	return nil, false
+}
+
+// call is a request the library has no config for, or lacks fields of, as
+// a method and its parameters.
+func call(r transport.Request) (string, tgbotapi.Params, bool) {
+	switch r := r.(type) {
+	case transport.SetWebhook:
+		// The library's WebhookConfig has no secret_token.
+		params := tgbotapi.Params{"url": r.URL}
+		params.AddNonZero("max_connections", r.MaxConnections)
+		params.AddNonEmpty("secret_token", r.Secret)
+		return "setWebhook", params, true
+	}
+	return "", nil, false
 }
 
 // Updates asks for getUpdates through MakeRequest, as the library's
 // GetUpdates would, but keeps each update's JSON beside the decoded update.
-func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]Polled, error) {
+func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]transport.Polled, error) {
 	params := tgbotapi.Params{}
 	params.AddNonZero("offset", offset)
 	params.AddNonZero("limit", limit)
@@ -128,7 +171,7 @@ func (t *Telegram) Updates(ctx context.Context, offset, limit int, timeout time.
 	if err != nil {
 		return nil, fmt.Errorf("decode updates: %w", err)
 	}
-	ps := make([]Polled, len(raws))
+	ps := make([]transport.Polled, len(raws))
 	for i, raw := range raws {
 		if err := json.Unmarshal(raw, &ps[i].Update); err != nil {
 			return nil, fmt.Errorf("decode update: %w", err)
@@ -144,7 +187,7 @@ func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]by
 		return nil, t.translate(err)
 	}
 	if f.FileSize > 0 && int64(f.FileSize) > max {
-		return nil, ErrFileTooLarge
+		return nil, transport.ErrFileTooLarge
 	}
 	// The library's File.Link hard-codes Telegram's host, so the link is
 	// built from the configured endpoint instead.
@@ -158,14 +201,14 @@ func (t *Telegram) Download(ctx context.Context, fileID string, max int64) ([]by
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &APIError{Code: resp.StatusCode, Description: "file download failed"}
+		return nil, &transport.APIError{Code: resp.StatusCode, Description: "file download failed"}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("download file: %w", err)
 	}
 	if int64(len(data)) > max {
-		return nil, ErrFileTooLarge
+		return nil, transport.ErrFileTooLarge
 	}
 	return data, nil
 }
@@ -252,18 +295,15 @@ func valueEnd(data []byte, i int) (int, error) {
 	return 0, errors.New("unterminated JSON value")
 }
 
-// ErrFileTooLarge is returned by Download for files over the limit.
-var ErrFileTooLarge = errors.New("file too large")
-
 func (t *Telegram) translate(err error) error { return translate(err, t.bot.Token) }
 
-// translate turns the library's error into an *APIError where it is one,
+// translate turns the library's error into a *transport.APIError where it is one,
 // and takes the token out of network errors: their URL carries it, and
 // they end up in logs.
 func translate(err error, token string) error {
 	var te *tgbotapi.Error
 	if errors.As(err, &te) {
-		return &APIError{Code: te.Code, Description: te.Message, RetryAfter: time.Duration(te.RetryAfter) * time.Second}
+		return &transport.APIError{Code: te.Code, Description: te.Message, RetryAfter: time.Duration(te.RetryAfter) * time.Second}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && token != "" {
