@@ -20,7 +20,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	page "github.com/rasad-gov/rasad/bot/playground" // the chat page; playground is the function below
 	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
@@ -89,7 +89,7 @@ func runPlayground(ctx context.Context, cfg config, log *slog.Logger, db *postgr
 		}
 	}
 
-	srv := apiserver.New(apiserver.Options{BotUsername: "rasad_playground_bot"})
+	srv := fakeapi.New(fakeapi.Options{BotUsername: "rasad_playground_bot"})
 	defer srv.Close()
 	// Whatever BOT_TOKEN says, the bot talks to the local server with its
 	// token, as fast as it can, and polls: there is no public address for a

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/transport"
 )
 
@@ -15,7 +15,7 @@ import (
 // updates to the bot's listener. bale leaves the secret header out and puts
 // the secret in the path, as Bale needs.
 func webhookHarness(t *testing.T, bale bool) *harness {
-	return newHarnessWith(t, apiserver.Options{OmitSecretHeader: bale}, func(c *config) {
+	return newHarnessWith(t, fakeapi.Options{OmitSecretHeader: bale}, func(c *config) {
 		c.Mode = "webhook"
 		c.Secret = "a-webhook-secret-of-some-length"
 		c.SecretInPath = bale
@@ -169,7 +169,7 @@ func TestMetrics(t *testing.T) {
 // applied once, in order.
 func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
 	t.Parallel()
-	h := newHarnessWith(t, apiserver.Options{}, func(c *config) {
+	h := newHarnessWith(t, fakeapi.Options{}, func(c *config) {
 		c.Mode = "webhook"
 		c.Secret = "a-webhook-secret-of-some-length"
 		c.WebhookURL = "http://" + c.HTTPAddr

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
@@ -33,7 +33,7 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 	code := validCode(t, 77)
 
 	liaisons := make([]person, n)
-	reviews := make([]apiserver.Message, n)
+	reviews := make([]fakeapi.Message, n)
 	for i := range n {
 		liaisons[i] = h.liaison(int64(6000+i), "L", fmt.Sprintf("race-%02d", i))
 		p := liaisons[i]

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
@@ -141,7 +141,7 @@ func TestTooManyRequestsRetriedAfterRetryAfter(t *testing.T) {
 	h.srv.FailNext("sendMessage", 1, 429, 1)
 	p.send("/start")
 	p.expect(h.T("start.welcome"))
-	var refused, sent *apiserver.Call
+	var refused, sent *fakeapi.Call
 	for _, c := range h.srv.Calls("sendMessage") {
 		switch {
 		case c.ErrorCode == 429 && refused == nil:
@@ -306,7 +306,7 @@ func TestConfirmRaceAcrossReplicas(t *testing.T) {
 
 	var answers []string
 	for _, id := range ids {
-		answers = append(answers, must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)).Text)
+		answers = append(answers, must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)).Text)
 	}
 	// The loser finds the winner saving (or done): told to wait, or stale.
 	if n := count(answers, h.T("flow.saving")) + count(answers, h.T("btn.stale")); n != 2 {

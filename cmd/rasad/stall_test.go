@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -179,7 +179,7 @@ func TestStallAllocationOffersAndCascade(t *testing.T) {
 	// The offer's buttons are gone; a client replaying Accept is refused.
 	acceptBtn, _ := off2.Button(h.T("btn.accept"))
 	id := must[string](t)(man1.PressData(off2.ID, acceptBtn.Data))
-	if a := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)); a.Text != h.T("btn.stale") {
+	if a := must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)); a.Text != h.T("btn.stale") {
 		t.Errorf("accepting after declining answered %q", a.Text)
 	}
 

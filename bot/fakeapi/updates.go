@@ -1,4 +1,4 @@
-package apiserver
+package fakeapi
 
 import (
 	"bytes"
@@ -71,7 +71,7 @@ func (s *Server) enqueueLocked(upd tgbotapi.Update, chatKey int64, cbID string) 
 	upd.UpdateID = id
 	raw, err := marshalUpdate(&upd)
 	if err != nil {
-		panic(fmt.Sprintf("apiserver: marshal update: %v", err)) // plain data, cannot happen
+		panic(fmt.Sprintf("fakeapi: marshal update: %v", err)) // plain data, cannot happen
 	}
 	s.history[id] = &sentUpdate{raw: raw, chatKey: chatKey, cbID: cbID}
 	// New ids are the largest, so appending keeps pending sorted.
@@ -468,11 +468,11 @@ func (s *Server) Redeliver(updateID int) error {
 	defer s.mu.Unlock()
 	h := s.history[updateID]
 	if h == nil {
-		return fmt.Errorf("apiserver: update %d was never sent", updateID)
+		return fmt.Errorf("fakeapi: update %d was never sent", updateID)
 	}
 	for _, p := range s.pending {
 		if p.id == updateID {
-			return fmt.Errorf("apiserver: update %d is still pending", updateID)
+			return fmt.Errorf("fakeapi: update %d is still pending", updateID)
 		}
 	}
 	p := &pendingUpdate{id: updateID, raw: h.raw, chatKey: h.chatKey, cbID: h.cbID, redelivered: true}

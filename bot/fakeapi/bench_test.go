@@ -1,4 +1,4 @@
-package apiserver_test
+package fakeapi_test
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 // BenchmarkFlowStep is one step of a conversation as the load benchmark
@@ -21,7 +21,7 @@ import (
 // edits the message and sends the next prompt. The bot side is bare HTTP,
 // so the time is mostly the server's and the simulated user's.
 func BenchmarkFlowStep(b *testing.B) {
-	srv := apiserver.New(apiserver.Options{})
+	srv := fakeapi.New(fakeapi.Options{})
 	defer srv.Close()
 	u := srv.User(1001, "Liaison")
 	bot := &benchBot{srv: srv, client: &http.Client{}, t: b}
@@ -70,7 +70,7 @@ func cpuTime() time.Duration {
 }
 
 type benchBot struct {
-	srv    *apiserver.Server
+	srv    *fakeapi.Server
 	client *http.Client
 	t      testing.TB
 	offset int

@@ -1,4 +1,4 @@
-package apiserver
+package fakeapi
 
 // Watching the server from outside, for a live view such as the browser
 // playground (bot/playground): a change signal and a per-chat revision, so a

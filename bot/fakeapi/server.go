@@ -1,16 +1,19 @@
-// Package apiserver is an in-process imitation of the Telegram Bot API server.
+// Package fakeapi is an in-process imitation of the Telegram Bot API server:
+// a stand-in for Telegram, not part of the bot. The end-to-end tests and
+// the load test run the bot against it, and the playground serves it to a
+// browser when there is no bot token.
 //
-// The bot under test talks to it over real HTTP with the real client library
-// (tgbotapi), so everything the library encodes — url-encoded forms, multipart
-// uploads, JSON-in-form-field reply markups — goes through the same wire format
-// as in production. Tests (and later a browser playground) drive simulated
-// users through the Go API in user.go and observe what the bot did.
+// The bot talks to it over real HTTP with the real client library, so
+// everything the library encodes — url-encoded forms, multipart uploads,
+// JSON-in-form-field reply markups — goes through the same wire format as
+// in production. Tests (and the playground) drive simulated users through
+// the Go API in user.go and observe what the bot did.
 //
 // All state lives in one Server guarded by one mutex; User and Chat values are
 // light handles (server pointer + id), so every exported method is safe for
 // concurrent use. Waiting is done on broadcast channels, never by polling:
 // one per chat for waits on a chat, one for the whole server.
-package apiserver
+package fakeapi
 
 import (
 	"bytes"
@@ -61,7 +64,7 @@ func (o *Options) setDefaults() {
 		o.Token = "123456789:TEST-rasad-token"
 	}
 	if strings.ContainsAny(o.Token, "/ ") {
-		panic("apiserver: token must not contain '/' or spaces")
+		panic("fakeapi: token must not contain '/' or spaces")
 	}
 	if o.BotID == 0 {
 		prefix, _, _ := strings.Cut(o.Token, ":")
@@ -198,7 +201,7 @@ func New(opts Options) *Server {
 
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		panic(fmt.Sprintf("apiserver: listen on %s: %v", opts.Addr, err))
+		panic(fmt.Sprintf("fakeapi: listen on %s: %v", opts.Addr, err))
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
@@ -263,7 +266,7 @@ func (s *Server) closed() bool {
 }
 
 // errClosed is returned by user-side calls after Close.
-var errClosed = errors.New("apiserver: server closed")
+var errClosed = errors.New("fakeapi: server closed")
 
 // apiError is a Bot API failure: it becomes {"ok":false,...} on the wire.
 type apiError struct {

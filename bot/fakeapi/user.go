@@ -1,4 +1,4 @@
-package apiserver
+package fakeapi
 
 import (
 	"errors"
@@ -69,13 +69,13 @@ type Chat struct {
 // (positive) and its private chat (chat id == user id).
 func (s *Server) User(id int64, firstName string) *User {
 	if id <= 0 {
-		panic("apiserver: user ids must be positive")
+		panic("fakeapi: user ids must be positive")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.users[id] == nil {
 		if s.chats[id] != nil {
-			panic(fmt.Sprintf("apiserver: id %d is already used by a group", id))
+			panic(fmt.Sprintf("fakeapi: id %d is already used by a group", id))
 		}
 		s.users[id] = &userState{info: &tgbotapi.User{ID: id, FirstName: firstName}}
 		s.chats[id] = newChatState(&tgbotapi.Chat{ID: id, Type: "private", FirstName: firstName})
@@ -90,7 +90,7 @@ func (s *Server) Group(id int64, title string) *Chat {
 	defer s.mu.Unlock()
 	if ch := s.chats[id]; ch == nil {
 		if s.users[id] != nil {
-			panic(fmt.Sprintf("apiserver: id %d is already used by a user", id))
+			panic(fmt.Sprintf("fakeapi: id %d is already used by a user", id))
 		}
 		s.chats[id] = newChatState(&tgbotapi.Chat{ID: id, Type: "group", Title: title})
 	}
@@ -152,10 +152,10 @@ func (u *User) SendText(text string) (int, error) { return u.SendTextIn(u.id, te
 // SendTextIn sends a text message in a chat: the private chat or a group.
 func (u *User) SendTextIn(chatID int64, text string) (int, error) {
 	if strings.TrimSpace(text) == "" {
-		return 0, errors.New("apiserver: empty text")
+		return 0, errors.New("fakeapi: empty text")
 	}
 	if utf16Len(text) > maxTextLen {
-		return 0, errors.New("apiserver: text longer than 4096 UTF-16 units")
+		return 0, errors.New("fakeapi: text longer than 4096 UTF-16 units")
 	}
 	return u.s.userSend(u.id, chatID, "text", func(m *tgbotapi.Message, rec *msgRecord) {
 		m.Text = text
@@ -171,7 +171,7 @@ func (u *User) SendTextIn(chatID int64, text string) (int, error) {
 // button sends; another id imitates forwarding someone else's contact.
 func (u *User) ShareContact(phone string, ownerUserID int64) (int, error) {
 	if phone == "" {
-		return 0, errors.New("apiserver: empty phone number")
+		return 0, errors.New("fakeapi: empty phone number")
 	}
 	return u.s.userSend(u.id, u.id, "contact", func(m *tgbotapi.Message, _ *msgRecord) {
 		c := &tgbotapi.Contact{PhoneNumber: phone, FirstName: "Contact", UserID: ownerUserID}
@@ -213,7 +213,7 @@ func (u *User) SendVoice() (int, error) {
 // route. An empty mimeType is detected from the name.
 func (u *User) SendDocument(name, mimeType string, data []byte) (int, error) {
 	if len(data) == 0 {
-		return 0, errors.New("apiserver: empty document")
+		return 0, errors.New("fakeapi: empty document")
 	}
 	if mimeType == "" {
 		mimeType = detectMIME(name, "", data)
@@ -237,13 +237,13 @@ func (s *Server) userSend(userID, chatID int64, kind string, fill func(*tgbotapi
 	ch := s.chats[chatID]
 	switch {
 	case us == nil:
-		return 0, fmt.Errorf("apiserver: unknown user %d", userID)
+		return 0, fmt.Errorf("fakeapi: unknown user %d", userID)
 	case ch == nil:
-		return 0, fmt.Errorf("apiserver: unknown chat %d", chatID)
+		return 0, fmt.Errorf("fakeapi: unknown chat %d", chatID)
 	case ch.chat.Type == "private" && chatID != userID:
-		return 0, fmt.Errorf("apiserver: user %d cannot write in the private chat of %d", userID, chatID)
+		return 0, fmt.Errorf("fakeapi: user %d cannot write in the private chat of %d", userID, chatID)
 	case ch.left:
-		return 0, fmt.Errorf("apiserver: the bot has left chat %d", chatID)
+		return 0, fmt.Errorf("fakeapi: the bot has left chat %d", chatID)
 	}
 	if ch.chat.Type == "private" {
 		ch.started = true
@@ -270,14 +270,14 @@ func (u *User) Press(messageID int, label string) (string, error) {
 	ch := s.chats[u.id]
 	rec := ch.byID[messageID]
 	if rec == nil || !rec.fromBot {
-		return "", fmt.Errorf("apiserver: no bot message %d in chat %d", messageID, u.id)
+		return "", fmt.Errorf("fakeapi: no bot message %d in chat %d", messageID, u.id)
 	}
 	if rec.deleted {
-		return "", fmt.Errorf("apiserver: message %d was deleted", messageID)
+		return "", fmt.Errorf("fakeapi: message %d was deleted", messageID)
 	}
 	btn, ok := findInline(rec, label)
 	if !ok {
-		return "", fmt.Errorf("apiserver: message %d has no button %q (buttons: %q)", messageID, label, rec.public().Buttons())
+		return "", fmt.Errorf("fakeapi: message %d has no button %q (buttons: %q)", messageID, label, rec.public().Buttons())
 	}
 	return s.pressLocked(u.id, ch, rec, btn)
 }
@@ -296,7 +296,7 @@ func (u *User) PressData(messageID int, data string) (string, error) {
 	ch := s.chats[u.id]
 	rec := ch.byID[messageID]
 	if rec == nil || !rec.fromBot {
-		return "", fmt.Errorf("apiserver: no bot message %d in chat %d", messageID, u.id)
+		return "", fmt.Errorf("fakeapi: no bot message %d in chat %d", messageID, u.id)
 	}
 	return s.pressLocked(u.id, ch, rec, tgbotapi.InlineKeyboardButton{Text: "(forged)", CallbackData: &data})
 }
@@ -321,7 +321,7 @@ func (s *Server) pressLocked(userID int64, ch *chatState, rec *msgRecord, btn tg
 		if btn.URL != nil {
 			target = " (it opens " + *btn.URL + ")"
 		}
-		return "", fmt.Errorf("apiserver: button %q is not a callback button%s", btn.Text, target)
+		return "", fmt.Errorf("fakeapi: button %q is not a callback button%s", btn.Text, target)
 	}
 	var id string
 	for id == "" || s.callbacks[id] != nil {
@@ -384,10 +384,10 @@ func (u *User) Tap(label string, timeout time.Duration) (CallbackAnswer, error) 
 
 	switch {
 	case reply == nil:
-		return CallbackAnswer{}, fmt.Errorf("apiserver: no button %q visible to user %d (%s)", label, u.id, visible)
+		return CallbackAnswer{}, fmt.Errorf("fakeapi: no button %q visible to user %d (%s)", label, u.id, visible)
 	case reply.RequestContact:
 		if phone == "" {
-			return CallbackAnswer{}, fmt.Errorf("apiserver: button %q requests the contact but user %d has no phone (SetPhone)", label, u.id)
+			return CallbackAnswer{}, fmt.Errorf("fakeapi: button %q requests the contact but user %d has no phone (SetPhone)", label, u.id)
 		}
 		_, err := u.ShareContact(phone, u.id)
 		return CallbackAnswer{}, err
@@ -438,12 +438,12 @@ func (s *Server) WaitAnswer(callbackID string, timeout time.Duration) (CallbackA
 		return ans, nil
 	}
 	if !known {
-		return ans, fmt.Errorf("apiserver: unknown callback query %s", callbackID)
+		return ans, fmt.Errorf("fakeapi: unknown callback query %s", callbackID)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cb := s.callbacks[callbackID]
-	return ans, fmt.Errorf("apiserver: callback query %s (data %q) not answered within %v%s",
+	return ans, fmt.Errorf("fakeapi: callback query %s (data %q) not answered within %v%s",
 		callbackID, cb.data, timeout, s.recentErrorsLocked(3))
 }
 
@@ -484,7 +484,7 @@ func (s *Server) CheckCallbacksAnswered(grace time.Duration) error {
 		cb := s.callbacks[id]
 		parts = append(parts, fmt.Sprintf("%s (data %q on message %d in chat %d)", id, cb.data, cb.msgID, cb.chatID))
 	}
-	return fmt.Errorf("apiserver: %d callback queries received but never answered with answerCallbackQuery: %s",
+	return fmt.Errorf("fakeapi: %d callback queries received but never answered with answerCallbackQuery: %s",
 		len(ids), strings.Join(parts, ", "))
 }
 
@@ -545,7 +545,7 @@ func (c *Chat) Next(timeout time.Duration) (Message, error) {
 	}
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	return Message{}, fmt.Errorf("apiserver: no new bot message in chat %d within %v%s", c.id, timeout, c.s.recentErrorsLocked(3))
+	return Message{}, fmt.Errorf("fakeapi: no new bot message in chat %d within %v%s", c.id, timeout, c.s.recentErrorsLocked(3))
 }
 
 // Messages returns the bot's messages in this chat, with edits applied and
@@ -615,11 +615,11 @@ func (c *Chat) WaitEdit(id int, timeout time.Duration) (Message, error) {
 		return msg, nil
 	}
 	if !exists {
-		return Message{}, fmt.Errorf("apiserver: no message %d in chat %d", id, c.id)
+		return Message{}, fmt.Errorf("fakeapi: no message %d in chat %d", id, c.id)
 	}
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	return Message{}, fmt.Errorf("apiserver: message %d in chat %d not edited within %v%s", id, c.id, timeout, c.s.recentErrorsLocked(3))
+	return Message{}, fmt.Errorf("fakeapi: message %d in chat %d not edited within %v%s", id, c.id, timeout, c.s.recentErrorsLocked(3))
 }
 
 // Actions lists the chat actions (sendChatAction) the bot sent, in order.

@@ -1,4 +1,4 @@
-package apiserver_test
+package fakeapi_test
 
 import (
 	"bytes"
@@ -17,13 +17,13 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 // newEnv starts a server and a real tgbotapi client (which calls getMe).
-func newEnv(t *testing.T, opts apiserver.Options) (*apiserver.Server, *tgbotapi.BotAPI) {
+func newEnv(t *testing.T, opts fakeapi.Options) (*fakeapi.Server, *tgbotapi.BotAPI) {
 	t.Helper()
-	srv := apiserver.New(opts)
+	srv := fakeapi.New(opts)
 	t.Cleanup(srv.Close)
 	bot, err := tgbotapi.NewBotAPIWithClient(srv.Token(), srv.APIEndpoint(), &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
@@ -33,7 +33,7 @@ func newEnv(t *testing.T, opts apiserver.Options) (*apiserver.Server, *tgbotapi.
 }
 
 // runBot polls updates in the background like a bot would, until cleanup.
-func runBot(t *testing.T, srv *apiserver.Server, bot *tgbotapi.BotAPI, handle func(tgbotapi.Update)) {
+func runBot(t *testing.T, srv *fakeapi.Server, bot *tgbotapi.BotAPI, handle func(tgbotapi.Update)) {
 	t.Helper()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -93,7 +93,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func waitingPolls(srv *apiserver.Server) int {
+func waitingPolls(srv *fakeapi.Server) int {
 	n := 0
 	for _, c := range srv.Calls("getUpdates") {
 		if !c.Done {
@@ -105,7 +105,7 @@ func waitingPolls(srv *apiserver.Server) int {
 
 func TestGetMe(t *testing.T) {
 	t.Parallel()
-	_, bot := newEnv(t, apiserver.Options{Token: "42:abc", BotUsername: "rasad_bot", BotName: "Rasad"})
+	_, bot := newEnv(t, fakeapi.Options{Token: "42:abc", BotUsername: "rasad_bot", BotName: "Rasad"})
 	if bot.Self.ID != 42 || !bot.Self.IsBot || bot.Self.UserName != "rasad_bot" || bot.Self.FirstName != "Rasad" {
 		t.Fatalf("unexpected bot user %+v", bot.Self)
 	}
@@ -113,7 +113,7 @@ func TestGetMe(t *testing.T) {
 
 func TestSendMessageWithInlineKeyboard(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1001, "Sara")
 	msg := tgbotapi.NewMessage(u.ID(), "Choose:")
 	msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(
@@ -153,7 +153,7 @@ func TestSendMessageWithInlineKeyboard(t *testing.T) {
 
 func TestTextLengthInUTF16(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1, "A")
 	for _, tc := range []struct {
 		text string
@@ -176,7 +176,7 @@ func TestTextLengthInUTF16(t *testing.T) {
 
 func TestCallbackDataTooLong(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1, "A")
 	msg := tgbotapi.NewMessage(u.ID(), "x")
 	msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
@@ -193,7 +193,7 @@ func TestCallbackDataTooLong(t *testing.T) {
 
 func TestParseModes(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1, "A")
 	send := func(mode, text string) error {
 		m := tgbotapi.NewMessage(u.ID(), text)
@@ -223,7 +223,7 @@ func TestParseModes(t *testing.T) {
 
 func TestGetUpdatesOffsetAndRedelivery(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(7, "Ali")
 	id1, _ := u.SendText("/start ref_1")
 	id2, _ := u.SendText("hello")
@@ -270,7 +270,7 @@ func TestGetUpdatesOffsetAndRedelivery(t *testing.T) {
 
 func TestLongPollWakesOnNewUpdate(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1, "A")
 	type result struct {
 		ups []tgbotapi.Update
@@ -301,7 +301,7 @@ func TestLongPollWakesOnNewUpdate(t *testing.T) {
 
 func TestLongPollTimeoutAndClientGone(t *testing.T) {
 	t.Parallel()
-	srv, _ := newEnv(t, apiserver.Options{})
+	srv, _ := newEnv(t, fakeapi.Options{})
 	// tgbotapi only sends whole seconds; Telegram also accepts fractions.
 	start := time.Now()
 	resp, err := http.PostForm(fmt.Sprintf(srv.APIEndpoint(), srv.Token(), "getUpdates"), url.Values{"timeout": {"0.2"}})
@@ -334,7 +334,7 @@ func TestLongPollTimeoutAndClientGone(t *testing.T) {
 
 func TestConcurrentGetUpdatesConflict(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	first := make(chan error, 1)
 	go func() {
 		_, err := bot.GetUpdates(tgbotapi.UpdateConfig{Timeout: 10})
@@ -354,7 +354,7 @@ func TestConcurrentGetUpdatesConflict(t *testing.T) {
 
 func TestTapWaitsForCallbackAnswer(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(5, "Reza")
 	runBot(t, srv, bot, func(up tgbotapi.Update) {
 		if cq := up.CallbackQuery; cq != nil {
@@ -397,7 +397,7 @@ func TestTapWaitsForCallbackAnswer(t *testing.T) {
 
 func TestUnansweredCallback(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(5, "Reza")
 	msg := tgbotapi.NewMessage(u.ID(), "Pick")
 	msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Go", "go")))
@@ -434,7 +434,7 @@ func TestUnansweredCallback(t *testing.T) {
 
 func TestFailNextAndDelay(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1, "A")
 	srv.FailNext("sendMessage", 1, 429, 7)
 	_, err := bot.Send(tgbotapi.NewMessage(u.ID(), "x"))
@@ -468,7 +468,7 @@ func TestFailNextAndDelay(t *testing.T) {
 
 func TestSendDocumentGetFileDownload(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(1, "A")
 	data := []byte("%PDF-1.4 fake report")
 	doc := tgbotapi.NewDocument(u.ID(), tgbotapi.FileBytes{Name: "report.pdf", Bytes: data})
@@ -503,7 +503,7 @@ func TestSendDocumentGetFileDownload(t *testing.T) {
 	apiErr(t, err, 400, "invalid file_id")
 }
 
-func download(t *testing.T, srv *apiserver.Server, filePath string) []byte {
+func download(t *testing.T, srv *fakeapi.Server, filePath string) []byte {
 	t.Helper()
 	resp, err := http.Get(fmt.Sprintf(srv.FileEndpoint(), srv.Token(), filePath))
 	if err != nil {
@@ -519,7 +519,7 @@ func download(t *testing.T, srv *apiserver.Server, filePath string) []byte {
 
 func TestUserFilesDownloadedByBot(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(3, "Mina")
 	data := []byte("name,phone\nA,0912\n")
 	if _, err := u.SendDocument("contacts.csv", "", data); err != nil {
@@ -572,7 +572,7 @@ func TestWebhookDelivery(t *testing.T) {
 	for _, omit := range []bool{false, true} {
 		t.Run(fmt.Sprintf("omitSecret=%v", omit), func(t *testing.T) {
 			t.Parallel()
-			srv, bot := newEnv(t, apiserver.Options{OmitSecretHeader: omit})
+			srv, bot := newEnv(t, fakeapi.Options{OmitSecretHeader: omit})
 			u := srv.User(9, "Omid")
 			type hit struct {
 				update tgbotapi.Update
@@ -654,7 +654,7 @@ func TestWebhookDelivery(t *testing.T) {
 
 func TestWebhookCallbackAndReplyInResponse(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(9, "Omid")
 	// The hook answers the callback in its HTTP response, as
 	// tgbotapi.WriteToHTTPResponse does.
@@ -686,7 +686,7 @@ func TestWebhookCallbackAndReplyInResponse(t *testing.T) {
 
 func TestEditMessageText(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(2, "B")
 	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Next", "n")))
 	msg := tgbotapi.NewMessage(u.ID(), "Step 1")
@@ -738,7 +738,7 @@ func TestEditMessageText(t *testing.T) {
 
 func TestReplyKeyboardContact(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(11, "Neda")
 	u.SetPhone("989121234567")
 	msg := tgbotapi.NewMessage(u.ID(), "Share your number")
@@ -751,7 +751,7 @@ func TestReplyKeyboardContact(t *testing.T) {
 	if m, _ := u.Next(time.Second); len(m.ReplyKeyboard) != 2 || !m.ReplyKeyboard[0][0].RequestContact {
 		t.Fatalf("reply keyboard %+v", m.ReplyKeyboard)
 	}
-	if ans, err := u.Tap("📱 Share", time.Second); err != nil || ans != (apiserver.CallbackAnswer{}) {
+	if ans, err := u.Tap("📱 Share", time.Second); err != nil || ans != (fakeapi.CallbackAnswer{}) {
 		t.Fatalf("Tap: %v %+v", err, ans)
 	}
 	if _, err := u.Tap("Cancel", time.Second); err != nil {
@@ -786,7 +786,7 @@ func TestReplyKeyboardContact(t *testing.T) {
 
 func TestGroupChat(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(4, "D")
 	g := srv.Group(-1001, "Staff")
 	if _, err := u.SendTextIn(g.ID(), "hi all"); err != nil {
@@ -818,7 +818,7 @@ func TestGroupChat(t *testing.T) {
 
 func TestCommands(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	u := srv.User(8, "E")
 	def := []tgbotapi.BotCommand{{Command: "start", Description: "شروع"}, {Command: "help", Description: "راهنما"}}
 	if _, err := bot.Request(tgbotapi.NewSetMyCommands(def...)); err != nil {
@@ -854,7 +854,7 @@ func TestCommands(t *testing.T) {
 
 func TestRawHTTP(t *testing.T) {
 	t.Parallel()
-	srv, _ := newEnv(t, apiserver.Options{})
+	srv, _ := newEnv(t, fakeapi.Options{})
 	u := srv.User(6, "F")
 	post := func(token, method, contentType, body string) (int, map[string]any) {
 		t.Helper()
@@ -904,7 +904,7 @@ func TestRawHTTP(t *testing.T) {
 
 func TestWebhookConcurrencyAndChatOrder(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{})
+	srv, bot := newEnv(t, fakeapi.Options{})
 	var (
 		mu              sync.Mutex
 		active, maxSeen int
@@ -958,7 +958,7 @@ func TestWebhookConcurrencyAndChatOrder(t *testing.T) {
 
 func TestBlockedAndRequireStart(t *testing.T) {
 	t.Parallel()
-	srv, bot := newEnv(t, apiserver.Options{RequireStart: true})
+	srv, bot := newEnv(t, fakeapi.Options{RequireStart: true})
 	u := srv.User(12, "G")
 	_, err := bot.Send(tgbotapi.NewMessage(u.ID(), "hello?"))
 	apiErr(t, err, 403, "bot can't initiate conversation with a user")
