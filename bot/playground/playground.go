@@ -29,8 +29,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/chart"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 //go:embed static
