@@ -14,6 +14,7 @@ import (
 	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
 	"github.com/rasad-gov/rasad/storage/redis"
@@ -96,7 +97,7 @@ func newHarnessOn(t testing.TB, opts fakeapi.Options, db *postgres.DB, rs *redis
 		edit(&cfg)
 	}
 	h.cfg = cfg
-	agencies, err := readAgencies(strings.NewReader(testAgencies))
+	agencies, err := csvimport.Agencies(strings.NewReader(testAgencies))
 	if err != nil {
 		t.Fatal(err)
 	}
