@@ -80,7 +80,8 @@ func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db 
 	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
 	cacheDone := db.CacheUsers(cacheCtx, log)
 	defer func() { stopCache(); cacheDone() }()
-	jobs := runJobs(ctx, cfg, log, b, owner)
+	var jobs sync.WaitGroup
+	jobs.Go(func() { b.RunJobs(ctx, owner, cfg.AllocateAt) })
 	defer jobs.Wait()
 	// Health and metrics on their own address: the webhook's is public,
 	// and a readiness probe must not let strangers make database calls.
@@ -244,41 +245,6 @@ func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *red
 	err := poller.Run(ctx)
 	log.Info("stopped")
 	return err
-}
-
-// runJobs starts the timed work beside the update loop, every minute:
-// lapsing stall offers, delivering the managers' summaries once SUMMARY_AT
-// has passed, and, when ALLOCATE_AT is set, allocating every market once a
-// day. Every replica runs them; the storage makes a second run find nothing
-// left to do (the summaries' sent-log in Postgres decides who sends).
-func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, owner string) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		lastRun := ""
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if err := b.ExpireOffers(ctx); err != nil {
-				log.Warn("expire offers", "err", err)
-			}
-			if err := b.DeliverSummaries(ctx, owner); err != nil {
-				log.Warn("deliver summaries", "err", err)
-			}
-			now := time.Now().In(domain.Tehran)
-			if day := now.Format(time.DateOnly); cfg.AllocateAt != "" && now.Format("15:04") >= cfg.AllocateAt && lastRun != day {
-				lastRun = day
-				if err := b.AllocateAll(ctx); err != nil {
-					log.Warn("daily allocation", "err", err)
-				}
-			}
-		}
-	})
-	return &wg
 }
 
 // processName tells this process apart from other replicas in claims.
