@@ -17,12 +17,8 @@ type Message struct {
 	// Kind is "text", "document", "photo", "contact", "sticker" or "voice".
 	Kind string
 
-	// Text is what the user reads: with parse_mode markup removed and HTML
-	// entities decoded. RawText is the text exactly as the bot sent it.
-	Text      string
-	RawText   string
-	ParseMode string
-	Caption   string // rendered like Text
+	Text    string // what the user reads
+	Caption string
 
 	InlineKeyboard [][]Button
 	ReplyKeyboard  [][]ReplyButton // a reply keyboard sent with this message
@@ -111,19 +107,17 @@ func (m Message) Button(label string) (Button, bool) {
 // place (edits swap pointers), so shallow copies may be marshalled after
 // the lock is released.
 type msgRecord struct {
-	tg        tgbotapi.Message
-	fromBot   bool
-	kind      string
-	rawText   string // text or caption as sent
-	parseMode string
-	reply     *tgbotapi.ReplyKeyboardMarkup
-	remove    bool
-	force     bool
-	file      *storedFile // document or photo
-	edited    bool
-	editDate  time.Time
-	deleted   bool
-	version   int // bumped on every edit or deletion, for WaitEdit
+	tg       tgbotapi.Message
+	fromBot  bool
+	kind     string
+	reply    *tgbotapi.ReplyKeyboardMarkup
+	remove   bool
+	force    bool
+	file     *storedFile // document or photo
+	edited   bool
+	editDate time.Time
+	deleted  bool
+	version  int // bumped on every edit or deletion, for WaitEdit
 }
 
 func (r *msgRecord) public() Message {
@@ -134,8 +128,6 @@ func (r *msgRecord) public() Message {
 		Date:           time.Unix(int64(r.tg.Date), 0),
 		Kind:           r.kind,
 		Text:           r.tg.Text,
-		RawText:        r.rawText,
-		ParseMode:      r.parseMode,
 		Caption:        r.tg.Caption,
 		RemoveKeyboard: r.remove,
 		ForceReply:     r.force,

@@ -175,7 +175,7 @@ func (s *Server) sendMessage(_ context.Context, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec.tg.Text, rec.rawText, rec.parseMode = plain, text, mode
+	rec.tg.Text = plain
 	s.addMessageLocked(ch, rec, mk)
 	return rec.snapshot(), nil
 }
@@ -217,7 +217,7 @@ func (s *Server) sendFile(req *request, kind string) (any, error) {
 		return nil, err
 	}
 	rec.file = f
-	rec.tg.Caption, rec.rawText, rec.parseMode = plain, caption, mode
+	rec.tg.Caption = plain
 	if kind == kindPhoto {
 		rec.tg.Photo = f.photoSizes()
 	} else {
@@ -300,10 +300,10 @@ func (s *Server) editWords(req *request, caption bool) (any, error) {
 	if mk != nil {
 		kb = mk.inline
 	}
-	if plain == *cur && words == rec.rawText && sameInline(kb, rec.tg.ReplyMarkup) {
+	if plain == *cur && sameInline(kb, rec.tg.ReplyMarkup) {
 		return nil, errNotModified
 	}
-	*cur, rec.rawText, rec.parseMode = plain, words, mode
+	*cur = plain
 	rec.tg.ReplyMarkup = kb
 	s.markEditedLocked(rec)
 	return rec.snapshot(), nil
@@ -592,4 +592,8 @@ func (s *Server) CommandsFor(scope tgbotapi.BotCommandScope, languageCode string
 		}
 	}
 	return nil
+}
+
+func isASCIIAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -159,7 +159,6 @@ func (u *User) SendTextIn(chatID int64, text string) (int, error) {
 	}
 	return u.s.userSend(u.id, chatID, "text", func(m *tgbotapi.Message, rec *msgRecord) {
 		m.Text = text
-		rec.rawText = text
 		if loc := commandRE.FindStringIndex(text); loc != nil {
 			m.Entities = []tgbotapi.MessageEntity{{Type: "bot_command", Offset: 0, Length: loc[1]}}
 		}
