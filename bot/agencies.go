@@ -4,8 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -19,14 +18,14 @@ func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
 	}
 	var sb strings.Builder
 	sb.WriteString(c.T("agencies.title", "count", c.digits(strconv.Itoa(len(agencies)))))
-	var rows [][]tgbotapi.InlineKeyboardButton
+	var rows [][]transport.InlineButton
 	for _, a := range agencies {
 		sb.WriteString("\n▪️ " + a.Name(c.Lang) + " (" + a.Code + ")")
-		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(
+		rows = append(rows, transport.Row(transport.Button(
 			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign("ag", "ren", strconv.FormatInt(a.ID, 10)))))
 	}
-	rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.add_agency"), b.sign.sign("ag", "add"))))
-	return c.reply(sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	rows = append(rows, transport.Row(transport.Button(c.T("btn.add_agency"), b.sign.sign("ag", "add"))))
+	return c.reply(sb.String(), transport.Inline(rows...))
 }
 
 // onAgency handles "ag|add" and "ag|ren|<id>".

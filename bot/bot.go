@@ -1,3 +1,7 @@
+// Package bot is Rasad's conversation: the flow engine, the router by role,
+// the message catalogue and the flows. Updates reach it from the runtime in
+// bot/transport through the Handler interface there; it reaches storage only
+// through the small interfaces in deps.go, so it never imports storage.
 package bot
 
 import (
@@ -9,8 +13,7 @@ import (
 	"sync"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -35,8 +38,8 @@ type Config struct {
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
 type Bot struct {
 	cfg      Config
-	api      API
-	send     *Sender
+	api      transport.API
+	send     *transport.Sender
 	store    Store
 	states   States
 	cat      *Catalogue
@@ -44,12 +47,12 @@ type Bot struct {
 	flows    map[string]*Flow
 	commands []command
 	log      *slog.Logger
-	acks     sync.WaitGroup // see Ctx.beside
-	ackers   workers        // run them
+	acks     sync.WaitGroup    // see Ctx.beside
+	ackers   transport.Workers // run them
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.
-func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bot, error) {
+func New(cfg Config, api transport.API, store Store, states States, log *slog.Logger) (*Bot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -65,7 +68,7 @@ func New(cfg Config, api API, store Store, states States, log *slog.Logger) (*Bo
 		cfg.Metrics = nopMetrics{}
 		b.cfg.Metrics = cfg.Metrics
 	}
-	b.send = newSender(api, NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
+	b.send = transport.NewSender(api, transport.NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
 	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow()} {
 		b.flows[f.Name] = f
@@ -90,10 +93,11 @@ type Ctx struct {
 	Chat         int64
 	Lang         string
 	update       int // id of the update being handled
-	callback     *tgbotapi.CallbackQuery
+	callback     *transport.CallbackQuery
 	answered     *bool
 	session      *Session
 	stateVersion int64
+	prefetched   *transport.State // the session as read ahead by the runtime, until loaded
 }
 
 // T is the catalogue text of key in the user's language.
@@ -110,10 +114,10 @@ func (c *Ctx) digits(s string) string {
 func (c *Ctx) date(t time.Time) string { return domain.FormatJalaliLang(t, c.Lang) }
 
 // reply sends text to the chat being handled.
-func (c *Ctx) reply(text string, markup any) error {
-	msg := tgbotapi.NewMessage(c.Chat, text)
+func (c *Ctx) reply(text string, markup transport.Markup) error {
+	msg := transport.SendMessage{Chat: c.Chat, Text: text}
 	if markup != nil {
-		msg.ReplyMarkup = markup
+		msg.Markup = markup
 	}
 	return c.b.send.Send(c, c.Chat, msg)
 }
@@ -128,7 +132,7 @@ func (c *Ctx) answerCallback(text string) {
 	*c.answered = true
 	id := c.callback.ID
 	c.beside(func(ctx context.Context) {
-		if err := c.b.send.Request(ctx, c.Chat, tgbotapi.NewCallback(id, text)); err != nil {
+		if err := c.b.send.Request(ctx, c.Chat, transport.AnswerCallback{ID: id, Text: text}); err != nil {
 			c.b.log.Warn("answer callback", "err", err)
 		}
 	})
@@ -145,7 +149,7 @@ func (c *Ctx) beside(send func(ctx context.Context)) { c.b.aside(c, send) }
 func (b *Bot) aside(ctx context.Context, send func(ctx context.Context)) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
 	b.acks.Add(1)
-	b.ackers.run(func() {
+	b.ackers.Run(func() {
 		defer b.acks.Done()
 		defer cancel()
 		send(sctx)
@@ -157,7 +161,7 @@ const ackTimeout = 30 * time.Second
 
 // Wait blocks until the acknowledgements sent beside handled updates are
 // out, or ctx ends: at shutdown, after the update loop stopped.
-func (b *Bot) Wait(ctx context.Context) error { return waitGroup(ctx, &b.acks) }
+func (b *Bot) Wait(ctx context.Context) error { return transport.WaitGroup(ctx, &b.acks) }
 
 // stale answers a button that no longer applies, or was never ours.
 func (c *Ctx) stale() error {
@@ -165,22 +169,24 @@ func (c *Ctx) stale() error {
 	return nil
 }
 
-// Handle handles one update. A state changed by a concurrent update of the
-// same chat makes it start over against the new state.
-func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
+// Handle handles one update, starting from st, its chat's session as the
+// runtime read it ahead, when not nil. A state changed by a concurrent
+// update of the same chat makes it start over against the new state.
+func (b *Bot) Handle(ctx context.Context, u transport.Update, st *transport.State) error {
 	answered := false
 	var err error
 	for range 3 {
-		err = b.handleOnce(ctx, u, &answered)
+		err = b.handleOnce(ctx, u, st, &answered)
 		if !errors.Is(err, errStateChanged) {
 			break
 		}
+		st = nil // changed since it was read
 	}
 	if err != nil && domain.KindOf(err) != domain.KindInternal {
 		// A domain error no handler phrased (a record gone meanwhile):
 		// retrying cannot help, saying so can.
 		b.log.Warn("unphrased domain error", "err", err)
-		if chat := chatOf(u); chat != nil {
+		if chat := u.FromChat(); chat != nil {
 			b.tell(ctx, chat.ID, b.kindSentence(b.cfg.DefaultLanguage, err), nil)
 		}
 		err = nil
@@ -202,13 +208,13 @@ func (b *Bot) Handle(ctx context.Context, u tgbotapi.Update) error {
 func (b *Bot) answerLate(ctx context.Context, id, text string) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := b.send.Request(actx, 0, tgbotapi.NewCallback(id, text)); err != nil {
+	if err := b.send.Request(actx, 0, transport.AnswerCallback{ID: id, Text: text}); err != nil {
 		b.log.Warn("answer callback", "err", err)
 	}
 }
 
-func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool) error {
-	from, chat := u.SentFrom(), chatOf(u)
+func (b *Bot) handleOnce(ctx context.Context, u transport.Update, st *transport.State, answered *bool) error {
+	from, chat := u.SentFrom(), u.FromChat()
 	if from == nil || chat == nil || from.IsBot {
 		return nil // channel posts, polls and the like are not for this bot
 	}
@@ -216,7 +222,7 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool)
 	if err != nil {
 		return err
 	}
-	c.callback, c.answered, c.update = u.CallbackQuery, answered, u.UpdateID
+	c.callback, c.answered, c.update, c.prefetched = u.CallbackQuery, answered, u.UpdateID, st
 	if !chat.IsPrivate() {
 		return b.refuseGroup(c, u)
 	}
@@ -243,7 +249,7 @@ func (b *Bot) handleOnce(ctx context.Context, u tgbotapi.Update, answered *bool)
 	return nil
 }
 
-func (b *Bot) newCtx(ctx context.Context, from *tgbotapi.User, chat int64) (*Ctx, error) {
+func (b *Bot) newCtx(ctx context.Context, from *transport.User, chat int64) (*Ctx, error) {
 	c := &Ctx{Context: ctx, b: b, Chat: chat, Lang: b.cfg.DefaultLanguage}
 	c.tgName = domain.Normalize(strings.TrimSpace(from.FirstName + " " + from.LastName))
 	u, err := b.store.User(ctx, from.ID)
@@ -270,7 +276,7 @@ func (b *Bot) newCtx(ctx context.Context, from *tgbotapi.User, chat int64) (*Ctx
 
 // refuseGroup answers politely in groups and channels: the bot holds
 // personal data and works in private chats only.
-func (b *Bot) refuseGroup(c *Ctx, u tgbotapi.Update) error {
+func (b *Bot) refuseGroup(c *Ctx, u transport.Update) error {
 	if u.CallbackQuery != nil {
 		c.answerCallback(c.T("private.only"))
 		return nil
@@ -281,7 +287,7 @@ func (b *Bot) refuseGroup(c *Ctx, u tgbotapi.Update) error {
 	return nil
 }
 
-func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
+func (b *Bot) onMessage(c *Ctx, m *transport.Message) error {
 	if m.IsCommand() {
 		return b.runCommand(c, m.Command(), m.CommandArguments())
 	}
@@ -299,7 +305,7 @@ func (b *Bot) onMessage(c *Ctx, m *tgbotapi.Message) error {
 	return c.reply(c.T("help.unknown"), nil)
 }
 
-func (b *Bot) onCallback(c *Ctx, q *tgbotapi.CallbackQuery) error {
+func (b *Bot) onCallback(c *Ctx, q *transport.CallbackQuery) error {
 	parts, ok := b.sign.verify(q.Data)
 	if !ok {
 		b.log.Warn("unsigned callback refused", "chat", c.Chat)
@@ -339,7 +345,7 @@ func (b *Bot) replyError(c *Ctx, err error) error {
 	if ierr != nil {
 		return ierr
 	}
-	return c.reply(sentence, tgbotapi.NewRemoveKeyboard(false))
+	return c.reply(sentence, transport.RemoveKeyboard{})
 }
 
 // errorSentence is the catalogue sentence for a domain error: its code's
@@ -369,22 +375,22 @@ func (b *Bot) kindSentence(lang string, err error) string {
 
 // GiveUp tells the user an update could not be handled, so nothing fails
 // silently, and stops the spinner of a button press.
-func (b *Bot) GiveUp(ctx context.Context, u tgbotapi.Update, err error) {
+func (b *Bot) GiveUp(ctx context.Context, u transport.Update, err error) {
 	text := b.cat.T(b.cfg.DefaultLanguage, "err.temporary")
 	if u.CallbackQuery != nil {
 		b.answerLate(ctx, u.CallbackQuery.ID, text)
 	}
-	if chat := chatOf(u); chat != nil {
+	if chat := u.FromChat(); chat != nil {
 		b.tell(ctx, chat.ID, text, nil)
 	}
 }
 
 // tell writes to a chat when failing to is no reason to undo anything: the
 // record the message is about is already saved. A failure is logged.
-func (b *Bot) tell(ctx context.Context, chat int64, text string, markup any) {
-	msg := tgbotapi.NewMessage(chat, text)
+func (b *Bot) tell(ctx context.Context, chat int64, text string, markup transport.Markup) {
+	msg := transport.SendMessage{Chat: chat, Text: text}
 	if markup != nil {
-		msg.ReplyMarkup = markup
+		msg.Markup = markup
 	}
 	if err := b.send.Send(ctx, chat, msg); err != nil {
 		b.log.Error("message not delivered", "chat", chat, "err", err)

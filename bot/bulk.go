@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -49,9 +48,9 @@ type ImportReport struct {
 	// Own rows were already this agency's records; Duplicates are held
 	// by another agency or repeat an earlier row of the file.
 	Saved, Own, Duplicates, Invalid int
-	sheet                      string
-	header                     []string
-	cells                      [][]string
+	sheet                           string
+	header                          []string
+	cells                           [][]string
 }
 
 // columnsFor maps each header cell to a placement field: by its Persian or
@@ -231,23 +230,23 @@ func (b *Bot) cmdTemplate(c *Ctx, _ string) error {
 	if err := xlsx.WriteTemplate(&buf, b.placementSheet(c.Lang), [][]string{b.exampleRow(c.Lang)}, maxBulkRows); err != nil {
 		return fmt.Errorf("write template: %w", err)
 	}
-	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.template_file"), Bytes: buf.Bytes()})
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: c.T("bulk.template_file"), Bytes: buf.Bytes()}}
 	doc.Caption = c.T("bulk.template_caption", "max", c.digits(strconv.Itoa(maxBulkRows)))
 	err := b.send.Send(c, c.Chat, doc)
 	return err
 }
 
 // onDocument registers the placements of an uploaded spreadsheet.
-func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
+func (b *Bot) onDocument(c *Ctx, d *transport.Document) error {
 	if !c.User.Has(domain.RoleLiaison) {
 		return c.reply(c.T("help.unknown"), nil)
 	}
 	if d.FileSize > maxBulkBytes {
 		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
-	b.chatAction(c, tgbotapi.ChatUploadDocument)
+	b.chatAction(c, transport.ChatUploadDocument)
 	data, err := b.api.Download(c, d.FileID, maxBulkBytes)
-	if errors.Is(err, ErrFileTooLarge) {
+	if errors.Is(err, transport.ErrFileTooLarge) {
 		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
 	if err != nil {
@@ -269,7 +268,7 @@ func (b *Bot) onDocument(c *Ctx, d *tgbotapi.Document) error {
 		b.tell(c, c.Chat, text, nil)
 		return nil
 	}
-	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: c.T("bulk.result_file"), Bytes: result})
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: c.T("bulk.result_file"), Bytes: result}}
 	doc.Caption = text
 	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		b.log.Error("send import result", "err", err)
@@ -429,7 +428,7 @@ func (b *Bot) registerRows(ctx context.Context, lang string, agencyID, liaisonID
 // chatAction shows "sending a file…" while a long job runs. Platforms
 // without sendChatAction only get a log line.
 func (b *Bot) chatAction(c *Ctx, action string) {
-	if err := b.send.Request(c, 0, tgbotapi.NewChatAction(c.Chat, action)); err != nil {
+	if err := b.send.Request(c, 0, transport.ChatAction{Chat: c.Chat, Action: action}); err != nil {
 		b.log.Debug("chat action", "err", err)
 	}
 }

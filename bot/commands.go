@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -59,11 +58,11 @@ func (b *Bot) runCommand(c *Ctx, name, args string) error {
 }
 
 // menu is the command list user sees in their client's menu.
-func (b *Bot) menu(u domain.User, lang string) []tgbotapi.BotCommand {
-	var out []tgbotapi.BotCommand
+func (b *Bot) menu(u domain.User, lang string) []transport.Command {
+	var out []transport.Command
 	for _, cmd := range b.commands {
 		if cmd.allowed(u) {
-			out = append(out, tgbotapi.BotCommand{Command: cmd.Name, Description: b.cat.T(lang, "cmd."+cmd.Name)})
+			out = append(out, transport.Command{Command: cmd.Name, Description: b.cat.T(lang, "cmd."+cmd.Name)})
 		}
 	}
 	return out
@@ -73,9 +72,9 @@ func (b *Bot) menu(u domain.User, lang string) []tgbotapi.BotCommand {
 // A platform without setMyCommands (Bale) only gets a log line.
 func (b *Bot) SetDefaultCommands(ctx context.Context) {
 	for _, lang := range Languages {
-		cfg := tgbotapi.NewSetMyCommands(b.menu(domain.User{}, lang)...)
+		cfg := transport.SetCommands{Commands: b.menu(domain.User{}, lang)}
 		if lang != b.cfg.DefaultLanguage {
-			cfg.LanguageCode = lang
+			cfg.Language = lang
 		}
 		if err := b.send.Request(ctx, 0, cfg); err != nil {
 			b.log.Warn("set default commands", "lang", lang, "err", err)
@@ -85,7 +84,7 @@ func (b *Bot) SetDefaultCommands(ctx context.Context) {
 
 // setMenu sets the commands of one user's chat after their roles change.
 func (b *Bot) setMenu(ctx context.Context, u domain.User, lang string) {
-	cfg := tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(u.ID), b.menu(u, lang)...)
+	cfg := transport.SetCommands{Commands: b.menu(u, lang), Chat: u.ID}
 	// Chat 0: a platform refusing setMyCommands (403 on some) must not
 	// mark the user as having blocked the bot.
 	if err := b.send.Request(ctx, 0, cfg); err != nil {
@@ -120,11 +119,11 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 	}
 	b.setMenu(c, c.User, c.Lang)
 	if len(c.User.Grants) > 0 {
-		return c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), tgbotapi.NewRemoveKeyboard(false))
+		return c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), transport.RemoveKeyboard{})
 	}
-	kb := tgbotapi.NewInlineKeyboardMarkup(
-		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.vendor"), b.sign.sign("role", "stall"))),
-		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
+	kb := transport.Inline(
+		transport.Row(transport.Button(c.T("role.vendor"), b.sign.sign("role", "stall"))),
+		transport.Row(transport.Button(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
 	)
 	return c.reply(c.T("start.welcome"), kb)
 }
@@ -164,17 +163,17 @@ func (b *Bot) cmdHelp(c *Ctx, _ string) error {
 
 func (b *Bot) cmdCancel(c *Ctx, _ string) error {
 	if c.session == nil {
-		return c.reply(c.T("flow.nothing_to_cancel"), tgbotapi.NewRemoveKeyboard(false))
+		return c.reply(c.T("flow.nothing_to_cancel"), transport.RemoveKeyboard{})
 	}
 	return b.cancelFlow(c, c.session)
 }
 
 func (b *Bot) cmdLanguage(c *Ctx, _ string) error {
-	var row []tgbotapi.InlineKeyboardButton
+	var row []transport.InlineButton
 	for _, lang := range Languages {
-		row = append(row, tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "lang.name"), b.sign.sign("lang", lang)))
+		row = append(row, transport.Button(b.cat.T(lang, "lang.name"), b.sign.sign("lang", lang)))
 	}
-	return c.reply(c.T("lang.choose"), tgbotapi.NewInlineKeyboardMarkup(row))
+	return c.reply(c.T("lang.choose"), transport.Inline(row))
 }
 
 func (b *Bot) onLanguage(c *Ctx, parts []string) error {

@@ -7,12 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -32,55 +30,25 @@ const maxTextInput = 500 // runes; longer text is refused, not cut
 
 func stateKey(chat int64) string { return "chat:" + strconv.FormatInt(chat, 10) }
 
-// prefetched holds the sessions of a polled batch's chats, loaded in one
-// round trip before the batch is handled. Each is used once, by its chat's
-// first update; a later update of the chat, or another attempt, loads
-// afresh. One that went stale meanwhile (another replica) fails the
-// compare-and-set on save and the update is handled again on a fresh load.
-type prefetched struct {
-	mu     sync.Mutex
-	states map[int64]prefetchedState
-}
+// StateKey is where chat's session is stored; the runtime reads it with
+// the chat's lock.
+func (b *Bot) StateKey(chat int64) string { return stateKey(chat) }
 
-type prefetchedState struct {
-	data    []byte
-	version int64
-}
-
-type prefetchKey struct{}
-
-func (p *prefetched) take(chat int64) (prefetchedState, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	st, ok := p.states[chat]
-	delete(p.states, chat)
-	return st, ok
-}
-
-// sessionData is the chat's stored session: prefetched with the batch, or
-// loaded now.
+// sessionData is the chat's stored session: as the runtime read it ahead
+// of this update (used once: a retry loads afresh), or loaded now. One
+// that went stale meanwhile (another replica) fails the compare-and-set on
+// save and the update is handled again on a fresh load.
 func (b *Bot) sessionData(c *Ctx) ([]byte, int64, error) {
-	if p, _ := c.Value(prefetchKey{}).(*prefetched); p != nil {
-		if st, ok := p.take(c.Chat); ok {
-			return st.data, st.version, nil
-		}
+	if st := c.prefetched; st != nil {
+		c.prefetched = nil
+		return st.Data, st.Version, nil
 	}
 	return b.states.LoadState(c, stateKey(c.Chat))
 }
 
-// Prepare loads the sessions of a batch's chats at once; the dispatcher
-// handles the batch in the returned context. A failure is left to each
-// update's own load.
-func (b *Bot) Prepare(ctx context.Context, ups []tgbotapi.Update) context.Context {
-	var chats []int64
-	for _, u := range ups {
-		if c := chatOf(u); c != nil && !slices.Contains(chats, c.ID) {
-			chats = append(chats, c.ID)
-		}
-	}
-	if len(chats) == 0 {
-		return ctx
-	}
+// Prepare loads the sessions of a batch's chats at once, for the runtime
+// to pass to Handle. A failure is left to each update's own load.
+func (b *Bot) Prepare(ctx context.Context, chats []int64) []transport.State {
 	keys := make([]string, len(chats))
 	for i, chat := range chats {
 		keys[i] = stateKey(chat)
@@ -88,13 +56,13 @@ func (b *Bot) Prepare(ctx context.Context, ups []tgbotapi.Update) context.Contex
 	data, versions, err := b.states.LoadStates(ctx, keys)
 	if err != nil {
 		b.log.Warn("prefetch sessions", "err", err)
-		return ctx
+		return nil
 	}
-	p := &prefetched{states: make(map[int64]prefetchedState, len(chats))}
-	for i, chat := range chats {
-		p.states[chat] = prefetchedState{data[i], versions[i]}
+	states := make([]transport.State, len(chats))
+	for i := range chats {
+		states[i] = transport.State{Data: data[i], Version: versions[i]}
 	}
-	return context.WithValue(ctx, prefetchKey{}, p)
+	return states
 }
 
 func (b *Bot) loadSession(c *Ctx) error {
@@ -217,7 +185,7 @@ func (b *Bot) saving(s *Session) bool {
 }
 
 // flowMessage handles a message sent while a flow is in progress.
-func (b *Bot) flowMessage(c *Ctx, s *Session, m *tgbotapi.Message) error {
+func (b *Bot) flowMessage(c *Ctx, s *Session, m *transport.Message) error {
 	f := b.flows[s.Flow]
 	if b.saving(s) {
 		return c.reply(c.T("flow.saving"), nil)
@@ -326,7 +294,7 @@ func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string, saved func()) er
 	if st.Input == InputContact {
 		// The share-contact keyboard must go before the next prompt's
 		// inline buttons can show; one message cannot carry both.
-		if err := c.reply(c.T("contact.received"), tgbotapi.NewRemoveKeyboard(false)); err != nil {
+		if err := c.reply(c.T("contact.received"), transport.RemoveKeyboard{}); err != nil {
 			return err
 		}
 	}
@@ -358,11 +326,11 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 		return err
 	}
 	b.cfg.Metrics.Flow(s.Flow, "abandoned")
-	return c.reply(c.T("flow.cancelled"), tgbotapi.NewRemoveKeyboard(false))
+	return c.reply(c.T("flow.cancelled"), transport.RemoveKeyboard{})
 }
 
 // flowCallback handles a button of a flow: "f|<session>|<seq>|<action>|<arg>".
-func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) error {
+func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) error {
 	s := c.session
 	if len(parts) != 5 || s == nil || s.ID != parts[1] || strconv.Itoa(s.Seq) != parts[2] {
 		return c.stale()
@@ -432,7 +400,7 @@ func (b *Bot) flowCallback(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) er
 // confirm submits the answers once: the session is marked as saving with a
 // compare-and-set first, so a double tap or a second replica loses the race
 // and sees a stale button instead of saving twice.
-func (b *Bot) confirm(c *Ctx, q *tgbotapi.CallbackQuery, f *Flow, s *Session) error {
+func (b *Bot) confirm(c *Ctx, q *transport.CallbackQuery, f *Flow, s *Session) error {
 	s.Saving = b.now()
 	if err := b.saveSession(c, s); err != nil {
 		return err
@@ -484,7 +452,7 @@ func findChoice(choices []Choice, value string) (Choice, bool) {
 func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 	var (
 		text   string
-		markup any
+		markup transport.Markup
 		err    error
 	)
 	if f.review(s) {
@@ -501,11 +469,11 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 	return c.reply(text, markup)
 }
 
-func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
+func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	st := f.Steps[s.Step]
 	text := c.T(f.Name + "." + st.Field + ".prompt")
-	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton { return b.flowButton(s, label, act, arg) }
-	nav := []tgbotapi.InlineKeyboardButton{}
+	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
+	nav := []transport.InlineButton{}
 	if f.prev(s, s.Step) >= 0 {
 		nav = append(nav, btn(c.T("btn.back"), "b", ""))
 	}
@@ -513,15 +481,13 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 
 	switch st.Input {
 	case InputContact:
-		kb := tgbotapi.NewReplyKeyboard(
-			tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(c.T("btn.share_phone"))),
-		)
-		row := []tgbotapi.KeyboardButton{}
+		kb := transport.ReplyKeyboard{Rows: [][]transport.ReplyButton{{{Text: c.T("btn.share_phone"), RequestContact: true}}}}
+		row := []transport.ReplyButton{}
 		if f.prev(s, s.Step) >= 0 {
-			row = append(row, tgbotapi.NewKeyboardButton(c.T("btn.back")))
+			row = append(row, transport.ReplyButton{Text: c.T("btn.back")})
 		}
-		kb.Keyboard = append(kb.Keyboard, append(row, tgbotapi.NewKeyboardButton(c.T("btn.cancel"))))
-		kb.ResizeKeyboard = true
+		kb.Rows = append(kb.Rows, append(row, transport.ReplyButton{Text: c.T("btn.cancel")}))
+		kb.Resize = true
 		return text, kb, nil
 	case InputChoice:
 		choices, err := st.Choices(c, s)
@@ -532,7 +498,7 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 		if st.Columns == autoColumns {
 			cols = fitColumns(choices)
 		}
-		var rows [][]tgbotapi.InlineKeyboardButton
+		var rows [][]transport.InlineButton
 		for i, ch := range choices {
 			if i%cols == 0 {
 				rows = append(rows, nil)
@@ -540,22 +506,22 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 			rows[len(rows)-1] = append(rows[len(rows)-1], btn(ch.Label, "c", ch.Value))
 		}
 		rows = append(rows, nav)
-		return text, tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+		return text, transport.Inline(rows...), nil
 	default:
-		var rows [][]tgbotapi.InlineKeyboardButton
+		var rows [][]transport.InlineButton
 		if len(st.Shortcuts) > 0 {
-			var row []tgbotapi.InlineKeyboardButton
+			var row []transport.InlineButton
 			for i, sc := range st.Shortcuts {
 				row = append(row, btn(c.T(sc.Label), "s", strconv.Itoa(i)))
 			}
 			rows = append(rows, row)
 		}
 		rows = append(rows, nav)
-		return text, tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+		return text, transport.Inline(rows...), nil
 	}
 }
 
-func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
+func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	var sb strings.Builder
 	// A review title may name what the flow is about ({record}).
 	var args []string
@@ -564,8 +530,8 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	}
 	sb.WriteString(c.T(f.Name+".review", args...))
 	sb.WriteString("\n")
-	var edits []tgbotapi.InlineKeyboardButton
-	btn := func(label, act, arg string) tgbotapi.InlineKeyboardButton { return b.flowButton(s, label, act, arg) }
+	var edits []transport.InlineButton
+	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
 	for i, st := range f.Steps {
 		if st.Skip != nil && st.Skip(s) {
 			continue
@@ -580,15 +546,15 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, any, error) {
 	}
 	sb.WriteString("\n\n")
 	sb.WriteString(c.T("review.hint"))
-	var rows [][]tgbotapi.InlineKeyboardButton
+	var rows [][]transport.InlineButton
 	for i := 0; i < len(edits); i += 2 {
 		rows = append(rows, edits[i:min(i+2, len(edits))])
 	}
 	rows = append(rows,
-		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.confirm"), "ok", "")},
-		[]tgbotapi.InlineKeyboardButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
+		[]transport.InlineButton{btn(c.T("btn.confirm"), "ok", "")},
+		[]transport.InlineButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
 	)
-	return sb.String(), tgbotapi.NewInlineKeyboardMarkup(rows...), nil
+	return sb.String(), transport.Inline(rows...), nil
 }
 
 // fitColumns is how many choice buttons fit in a row on a phone: a row
@@ -602,8 +568,8 @@ func fitColumns(choices []Choice) int {
 }
 
 // flowButton is a button of session s as it is now: "f|<id>|<seq>|<act>|<arg>".
-func (b *Bot) flowButton(s *Session, label, act, arg string) tgbotapi.InlineKeyboardButton {
-	return tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
+func (b *Bot) flowButton(s *Session, label, act, arg string) transport.InlineButton {
+	return transport.Button(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
 }
 
 // show formats an answer for the review.
@@ -625,7 +591,7 @@ func (b *Bot) show(c *Ctx, s *Session, st Step, v string) (string, error) {
 
 // pressed acknowledges a press whose answer was kept: the spinner stops
 // and the prompt shows the choice, both beside the next prompt.
-func (b *Bot) pressed(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
+func (b *Bot) pressed(c *Ctx, q *transport.CallbackQuery, chosen string) {
 	c.answerCallback("")
 	b.closeKeyboard(c, q, chosen)
 }
@@ -634,16 +600,15 @@ func (b *Bot) pressed(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
 // invite more taps, noting the choice. Where the platform edits keyboards
 // unreliably (Bale) it does nothing: versioned buttons are refused anyway.
 // The edit goes out beside the handling, which does not wait for it.
-func (b *Bot) closeKeyboard(c *Ctx, q *tgbotapi.CallbackQuery, chosen string) {
+func (b *Bot) closeKeyboard(c *Ctx, q *transport.CallbackQuery, chosen string) {
 	if !b.cfg.EditMessages || q.Message == nil {
 		return
 	}
-	var edit tgbotapi.Chattable
+	var edit transport.Request
 	if chosen != "" && q.Message.Text != "" {
-		e := tgbotapi.NewEditMessageText(c.Chat, q.Message.MessageID, q.Message.Text+"\n\n✔️ "+chosen)
-		edit = e
+		edit = transport.EditText{Chat: c.Chat, MessageID: q.Message.MessageID, Text: q.Message.Text + "\n\n✔️ " + chosen}
 	} else {
-		edit = tgbotapi.NewEditMessageReplyMarkup(c.Chat, q.Message.MessageID, tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}})
+		edit = transport.EditMarkup{Chat: c.Chat, MessageID: q.Message.MessageID, Markup: transport.Inline()}
 	}
 	c.beside(func(ctx context.Context) {
 		if err := b.send.Request(ctx, c.Chat, edit); err != nil {

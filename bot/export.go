@@ -7,8 +7,7 @@ import (
 	"io"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -73,13 +72,13 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	if sec := s.Answers["sector"]; sec != allValues {
 		f.Sector = domain.Sector(sec)
 	}
-	b.chatAction(c, tgbotapi.ChatUploadDocument)
+	b.chatAction(c, transport.ChatUploadDocument)
 	var buf bytes.Buffer
 	rows, err := b.ExportPlacements(c, c.Lang, f, &buf)
 	if err != nil {
 		return err
 	}
-	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: "rasad-" + time.Now().In(domain.Tehran).Format("2006-01-02") + ".xlsx", Bytes: buf.Bytes()})
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + time.Now().In(domain.Tehran).Format("2006-01-02") + ".xlsx", Bytes: buf.Bytes()}}
 	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
 	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		return err

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -172,15 +171,15 @@ func (b *Bot) cmdRequests(c *Ctx, _ string) error {
 }
 
 // requestMessage describes a request to an admin, with Approve and Reject.
-func (b *Bot) requestMessage(c *Ctx, lang string, r domain.LiaisonRequest) (string, tgbotapi.InlineKeyboardMarkup, error) {
+func (b *Bot) requestMessage(c *Ctx, lang string, r domain.LiaisonRequest) (string, transport.InlineKeyboard, error) {
 	text, err := b.requestText(c, lang, r)
 	if err != nil {
-		return "", tgbotapi.InlineKeyboardMarkup{}, err
+		return "", transport.InlineKeyboard{}, err
 	}
 	id := strconv.FormatInt(r.ID, 10)
-	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.approve"), b.sign.sign("lr", "a", id)),
-		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.reject"), b.sign.sign("lr", "r", id)),
+	kb := transport.Inline(transport.Row(
+		transport.Button(b.cat.T(lang, "btn.approve"), b.sign.sign("lr", "a", id)),
+		transport.Button(b.cat.T(lang, "btn.reject"), b.sign.sign("lr", "r", id)),
 	))
 	return text, kb, nil
 }
@@ -202,7 +201,7 @@ func (b *Bot) requestText(c *Ctx, lang string, r domain.LiaisonRequest) (string,
 }
 
 // onLiaisonDecision handles an admin's Approve or Reject: "lr|a|<id>", "lr|r|<id>".
-func (b *Bot) onLiaisonDecision(c *Ctx, q *tgbotapi.CallbackQuery, parts []string) error {
+func (b *Bot) onLiaisonDecision(c *Ctx, q *transport.CallbackQuery, parts []string) error {
 	if len(parts) != 3 || (parts[1] != "a" && parts[1] != "r") {
 		return c.stale()
 	}
@@ -270,11 +269,11 @@ func (b *Bot) cmdInvite(c *Ctx, _ string) error {
 	if len(agencies) == 0 {
 		return c.reply(c.T("admin.no_agencies"), nil)
 	}
-	var rows [][]tgbotapi.InlineKeyboardButton
+	var rows [][]transport.InlineButton
 	for _, a := range agencies {
-		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(a.Label, b.sign.sign("inv", a.Value))))
+		rows = append(rows, transport.Row(transport.Button(a.Label, b.sign.sign("inv", a.Value))))
 	}
-	return c.reply(c.T("admin.invite_choose"), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return c.reply(c.T("admin.invite_choose"), transport.Inline(rows...))
 }
 
 func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {

@@ -1,83 +1,17 @@
 package bot
 
-import (
-	"errors"
-	"strconv"
-	"time"
+import "github.com/rasad-gov/rasad/bot/transport"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-)
-
-// Metrics counts what the bot does; cmd/rasad exports them for Prometheus.
-// The bot works the same without them.
+// Metrics counts what the bot does, the runtime's sending included;
+// cmd/rasad exports them for Prometheus. The bot works the same without
+// them.
 type Metrics interface {
-	Received(kind string)
-	Handled(kind string, took time.Duration)
-	InFlight(delta int)
+	transport.Metrics
 	Flow(name, event string) // event: started, completed, abandoned
 	DuplicateBlocked()
-	Sent(method string, err error) // err's Bot API code labels an error
 }
 
-type nopMetrics struct{}
+type nopMetrics struct{ transport.NopMetrics }
 
-func (nopMetrics) Received(string)               {}
-func (nopMetrics) Handled(string, time.Duration) {}
-func (nopMetrics) InFlight(int)                  {}
-func (nopMetrics) Flow(string, string)           {}
-func (nopMetrics) DuplicateBlocked()             {}
-func (nopMetrics) Sent(string, error)            {}
-
-// updateKind names an update for the metrics.
-func updateKind(u tgbotapi.Update) string {
-	switch {
-	case u.CallbackQuery != nil:
-		return "callback"
-	case u.Message != nil && u.Message.IsCommand():
-		return "command"
-	case u.Message != nil && u.Message.Document != nil:
-		return "document"
-	case u.Message != nil && u.Message.Contact != nil:
-		return "contact"
-	case u.Message != nil && u.Message.Text != "":
-		return "text"
-	case u.Message != nil:
-		return "media"
-	}
-	return "other"
-}
-
-// methodOf names the Bot API method a request calls (the library keeps it
-// unexported).
-func methodOf(c tgbotapi.Chattable) string {
-	switch c.(type) {
-	case tgbotapi.MessageConfig:
-		return "sendMessage"
-	case tgbotapi.DocumentConfig:
-		return "sendDocument"
-	case tgbotapi.PhotoConfig:
-		return "sendPhoto"
-	case tgbotapi.EditMessageTextConfig, tgbotapi.EditMessageReplyMarkupConfig, tgbotapi.EditMessageCaptionConfig:
-		return "editMessage"
-	case tgbotapi.CallbackConfig:
-		return "answerCallbackQuery"
-	case tgbotapi.SetMyCommandsConfig:
-		return "setMyCommands"
-	case tgbotapi.ChatActionConfig:
-		return "sendChatAction"
-	}
-	return "other"
-}
-
-// ErrorCode is the Bot API code of err ("429"), "network" for a failure
-// without one, or "" for no error.
-func ErrorCode(err error) string {
-	var ae *APIError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &ae):
-		return strconv.Itoa(ae.Code)
-	}
-	return "network"
-}
+func (nopMetrics) Flow(string, string) {}
+func (nopMetrics) DuplicateBlocked()   {}

@@ -7,8 +7,7 @@ import (
 	"slices"
 	"strconv"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -173,10 +172,10 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 			return err
 		}
 		id := strconv.FormatInt(m.ID, 10)
-		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.allocate"), b.sign.sign("mk", "al", id)),
-			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
-			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.edit_market"), b.sign.sign("mk", "ed", id)),
+		kb := transport.Inline(transport.Row(
+			transport.Button(c.T("btn.allocate"), b.sign.sign("mk", "al", id)),
+			transport.Button(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
+			transport.Button(c.T("btn.edit_market"), b.sign.sign("mk", "ed", id)),
 		))
 		if err := c.reply(text, kb); err != nil {
 			return err
@@ -294,7 +293,7 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	doc := tgbotapi.NewDocument(c.Chat, tgbotapi.FileBytes{Name: "market-" + m.Code + ".xlsx", Bytes: buf.Bytes()})
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "market-" + m.Code + ".xlsx", Bytes: buf.Bytes()}}
 	doc.Caption = b.marketTitle(c, m)
 	err = b.send.Send(c, c.Chat, doc)
 	return err

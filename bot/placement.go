@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -80,8 +79,8 @@ func (b *Bot) checkNationalID(c *Ctx, s *Session, value string) error {
 func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
 	p := d.Existing
 	if d.SameAgency {
-		kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-			tgbotapi.NewInlineKeyboardButtonData(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+		kb := transport.Inline(transport.Row(
+			transport.Button(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
 		b.tell(c, c.Chat, c.T("placement.duplicate_own", "name", p.FullName, "date", c.date(p.CreatedAt)), kb)
 		return
 	}
@@ -122,14 +121,14 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 }
 
 // nextKeyboard offers what a liaison usually does next.
-func (b *Bot) nextKeyboard(c *Ctx, record int64) tgbotapi.InlineKeyboardMarkup {
-	row := []tgbotapi.InlineKeyboardButton{tgbotapi.NewInlineKeyboardButtonData(c.T("btn.register_another"), b.sign.sign("reg"))}
+func (b *Bot) nextKeyboard(c *Ctx, record int64) transport.InlineKeyboard {
+	row := []transport.InlineButton{transport.Button(c.T("btn.register_another"), b.sign.sign("reg"))}
 	if record != 0 {
-		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(record, 10))))
+		row = append(row, transport.Button(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(record, 10))))
 	} else {
-		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.records"), b.sign.sign("rec", "list", "0")))
+		row = append(row, transport.Button(c.T("btn.records"), b.sign.sign("rec", "list", "0")))
 	}
-	return tgbotapi.NewInlineKeyboardMarkup(row)
+	return transport.Inline(row)
 }
 
 // saveCorrection applies the fields this correction changed to the record as

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -28,22 +27,22 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 		return c.reply(c.T("records.none"), nil)
 	}
 	text := c.T("records.title", "from", c.digits(strconv.Itoa(offset+1)), "to", c.digits(strconv.Itoa(offset+len(ps))), "total", c.digits(strconv.Itoa(total)))
-	var rows [][]tgbotapi.InlineKeyboardButton
+	var rows [][]transport.InlineButton
 	for _, p := range ps {
 		label := c.T("records.item", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName, "date", c.date(p.StartDate))
-		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(label, b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+		rows = append(rows, transport.Row(transport.Button(label, b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
 	}
-	var nav []tgbotapi.InlineKeyboardButton
+	var nav []transport.InlineButton
 	if offset > 0 {
-		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.newer"), b.sign.sign("rec", "list", strconv.Itoa(max(offset-recordsPage, 0)))))
+		nav = append(nav, transport.Button(c.T("btn.newer"), b.sign.sign("rec", "list", strconv.Itoa(max(offset-recordsPage, 0)))))
 	}
 	if offset+len(ps) < total {
-		nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(c.T("btn.older"), b.sign.sign("rec", "list", strconv.Itoa(offset+recordsPage))))
+		nav = append(nav, transport.Button(c.T("btn.older"), b.sign.sign("rec", "list", strconv.Itoa(offset+recordsPage))))
 	}
 	if len(nav) > 0 {
 		rows = append(rows, nav)
 	}
-	return c.reply(text, tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return c.reply(text, transport.Inline(rows...))
 }
 
 // onRecord handles "rec|list|<offset>", "rec|open|<id>", "rec|fix|<id>",
@@ -79,12 +78,12 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	id := strconv.FormatInt(p.ID, 10)
 	switch parts[1] {
 	case "open":
-		kb := tgbotapi.NewInlineKeyboardMarkup(
-			tgbotapi.NewInlineKeyboardRow(
-				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.correct"), b.sign.sign("rec", "fix", id)),
-				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.withdraw"), b.sign.sign("rec", "wd", id)),
+		kb := transport.Inline(
+			transport.Row(
+				transport.Button(c.T("btn.correct"), b.sign.sign("rec", "fix", id)),
+				transport.Button(c.T("btn.withdraw"), b.sign.sign("rec", "wd", id)),
 			),
-			tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(c.T("btn.records"), b.sign.sign("rec", "list", "0"))),
+			transport.Row(transport.Button(c.T("btn.records"), b.sign.sign("rec", "list", "0"))),
 		)
 		return c.reply(b.describePlacement(c, p), kb)
 	case "fix":
@@ -108,13 +107,13 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	id := strconv.FormatInt(p.ID, 10)
 	a := p.Values()
-	var rows [][]tgbotapi.InlineKeyboardButton
-	var row []tgbotapi.InlineKeyboardButton
+	var rows [][]transport.InlineButton
+	var row []transport.InlineButton
 	for _, f := range domain.PlacementFields {
 		if _, ok := a[f.Key]; !ok {
 			continue // not asked for this record (no district outside Tehran)
 		}
-		row = append(row, tgbotapi.NewInlineKeyboardButtonData(c.T("placement."+f.Key+".label"), b.sign.sign("rec", "field", id, f.Key)))
+		row = append(row, transport.Button(c.T("placement."+f.Key+".label"), b.sign.sign("rec", "field", id, f.Key)))
 		if len(row) == 2 {
 			rows, row = append(rows, row), nil
 		}
@@ -122,7 +121,7 @@ func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	if len(row) > 0 {
 		rows = append(rows, row)
 	}
-	return c.reply(c.T("record.choose_field"), tgbotapi.NewInlineKeyboardMarkup(rows...))
+	return c.reply(c.T("record.choose_field"), transport.Inline(rows...))
 }
 
 // withdrawFlow takes a record back, with the reason kept in the audit trail.

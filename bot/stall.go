@@ -6,8 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -163,10 +162,10 @@ func (b *Bot) checkOpenRequest(c *Ctx, s *Session, value string) error {
 func (b *Bot) tellOpenRequest(c *Ctx, r domain.StallRequest) {
 	if r.UserID != c.User.ID {
 		b.log.Warn("stall request of another user's national code refused", "user", c.User.ID)
-		b.tell(c, c.Chat, c.T("stall.code_has_open"), tgbotapi.NewRemoveKeyboard(false))
+		b.tell(c, c.Chat, c.T("stall.code_has_open"), transport.RemoveKeyboard{})
 		return
 	}
-	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), tgbotapi.NewRemoveKeyboard(false))
+	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), transport.RemoveKeyboard{})
 }
 
 func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
@@ -260,13 +259,13 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 		return c.reply(c.T("stall.none"), nil)
 	}
 	for _, r := range reqs {
-		var markup any
+		var markup transport.Markup
 		switch r.State {
 		case domain.StallOffered:
 			markup = b.offerKeyboard(c.Lang, r)
 		case domain.StallWaiting:
-			markup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-				tgbotapi.NewInlineKeyboardButtonData(c.T("btn.cancel_request"), b.sign.sign("st", "x", strconv.FormatInt(r.ID, 10)))))
+			markup = transport.Inline(transport.Row(
+				transport.Button(c.T("btn.cancel_request"), b.sign.sign("st", "x", strconv.FormatInt(r.ID, 10)))))
 		}
 		if err := c.reply(b.describeRequest(c, r), markup); err != nil {
 			return err
@@ -275,11 +274,11 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 	return nil
 }
 
-func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) tgbotapi.InlineKeyboardMarkup {
+func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) transport.InlineKeyboard {
 	id := strconv.FormatInt(r.ID, 10)
-	return tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.accept"), b.sign.sign("of", "a", id)),
-		tgbotapi.NewInlineKeyboardButtonData(b.cat.T(lang, "btn.decline"), b.sign.sign("of", "d", id)),
+	return transport.Inline(transport.Row(
+		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign("of", "a", id)),
+		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign("of", "d", id)),
 	))
 }
 

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot/chart"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -95,7 +94,7 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 // sendSummary sends a summary and its chart to one chat in lang. The text
 // is what counts as delivered; a chart that fails is logged.
 func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain.Summary) error {
-	if err := b.send.Send(ctx, chat, tgbotapi.NewMessage(chat, b.formatSummary(lang, s))); err != nil {
+	if err := b.send.Send(ctx, chat, transport.SendMessage{Chat: chat, Text: b.formatSummary(lang, s)}); err != nil {
 		return err
 	}
 	png, err := b.summaryChart(lang, s)
@@ -103,7 +102,7 @@ func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain
 		b.log.Error("draw summary chart", "err", err)
 		return nil
 	}
-	photo := tgbotapi.NewPhoto(chat, tgbotapi.FileBytes{Name: "rasad-" + s.Day.Format(time.DateOnly) + ".png", Bytes: png})
+	photo := transport.SendPhoto{Chat: chat, File: transport.FileBytes{Name: "rasad-" + s.Day.Format(time.DateOnly) + ".png", Bytes: png}}
 	photo.Caption = b.cat.T(lang, "summary.chart_caption", "date", domain.FormatJalaliLang(s.Day, lang))
 	if err := b.send.Send(ctx, chat, photo); err != nil {
 		b.log.Error("send summary chart", "chat", chat, "err", err)
@@ -125,7 +124,7 @@ func (b *Bot) cmdSummary(c *Ctx, args string) error {
 		}
 		day = d
 	}
-	b.chatAction(c, tgbotapi.ChatTyping)
+	b.chatAction(c, transport.ChatTyping)
 	s, err := b.store.Summary(c, day)
 	if err != nil {
 		return fmt.Errorf("compute summary: %w", err)
@@ -191,7 +190,7 @@ func (b *Bot) DeliverSummaries(ctx context.Context, owner string) error {
 				b.log.Error("record summary failure", "err", ferr)
 				continue
 			}
-			var ae *APIError
+			var ae *transport.APIError
 			if errors.As(err, &ae) && ae.Code == http.StatusForbidden {
 				// Blocked the bot: no retry can help, the admins should know now.
 				b.tellAdmins(ctx, "summary.blocked_admin", "name", nameOr(m), "id", strconv.FormatInt(m.ID, 10))

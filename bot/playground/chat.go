@@ -13,7 +13,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 // chatView is one user's chat as the page draws it.
@@ -88,7 +88,7 @@ func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
 
 // menu is the command menu a Telegram client shows the user: the narrowest
 // scope that has commands, in the user's language or else in none.
-func (p *Playground) menu(su *apiserver.User) []tgbotapi.BotCommand {
+func (p *Playground) menu(su *fakeapi.User) []tgbotapi.BotCommand {
 	lang := su.Info().LanguageCode
 	for _, scope := range []tgbotapi.BotCommandScope{
 		tgbotapi.NewBotCommandScopeChat(su.ID()),
@@ -107,7 +107,7 @@ func (p *Playground) menu(su *apiserver.User) []tgbotapi.BotCommand {
 	return []tgbotapi.BotCommand{}
 }
 
-func messageOf(userID int64, m apiserver.Message) messageView {
+func messageOf(userID int64, m fakeapi.Message) messageView {
 	v := messageView{
 		ID: m.ID, FromBot: m.FromBot, Kind: m.Kind, Text: m.Text, Date: m.Date.Unix(),
 		Edited: m.Edited, Phone: m.Phone, ReplyTo: m.ReplyTo,

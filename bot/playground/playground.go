@@ -1,6 +1,6 @@
 // Package playground is a browser page for trying every flow of the bot
 // without a bot token: simulated users of the in-repo Bot API server
-// (bot/apiserver) chat with the real bot, several side by side, on a
+// (bot/fakeapi) chat with the real bot, several side by side, on a
 // Telegram-like page. The page (static HTML, CSS and JavaScript, embedded)
 // talks to a small JSON API over the server's user side and follows the
 // bot's answers through Server-Sent Events.
@@ -29,8 +29,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
 	"github.com/rasad-gov/rasad/bot/chart"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 //go:embed static
@@ -54,7 +54,7 @@ type User struct {
 // Options configures a Playground.
 type Options struct {
 	// Server is the in-repo Bot API server the bot is connected to.
-	Server *apiserver.Server
+	Server *fakeapi.Server
 	// Account looks a user up in the bot's storage; nil shows no roles.
 	// The playground sits in bot/, which never imports storage, so the
 	// wiring supplies it.
@@ -334,7 +334,7 @@ func (p *Playground) seed(w http.ResponseWriter, r *http.Request) {
 
 // simUser resolves the {id} of the path to a user shown on the page, or
 // writes the error.
-func (p *Playground) simUser(w http.ResponseWriter, r *http.Request) (*apiserver.User, User, bool) {
+func (p *Playground) simUser(w http.ResponseWriter, r *http.Request) (*fakeapi.User, User, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", fmt.Errorf("user id %q", r.PathValue("id")))
@@ -416,7 +416,7 @@ func (p *Playground) press(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case data != nil:
 	case req.Index != nil:
-		var flat []apiserver.Button
+		var flat []fakeapi.Button
 		for _, row := range msg.InlineKeyboard {
 			flat = append(flat, row...)
 		}
@@ -473,9 +473,9 @@ func (p *Playground) reply(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	var btn *apiserver.ReplyButton
+	var btn *fakeapi.ReplyButton
 	for _, row := range su.ReplyKeyboard() {
-		if i := slices.IndexFunc(row, func(b apiserver.ReplyButton) bool { return b.Text == req.Text }); i >= 0 {
+		if i := slices.IndexFunc(row, func(b fakeapi.ReplyButton) bool { return b.Text == req.Text }); i >= 0 {
 			btn = &row[i]
 			break
 		}

@@ -21,7 +21,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 // The JSON API is tested against the in-repo Bot API server with the bot's
@@ -32,7 +32,7 @@ const wait = 5 * time.Second
 
 type fixture struct {
 	t   *testing.T
-	srv *apiserver.Server
+	srv *fakeapi.Server
 	pg  *Playground
 	web *httptest.Server
 
@@ -41,7 +41,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	srv := apiserver.New(apiserver.Options{})
+	srv := fakeapi.New(fakeapi.Options{})
 	opts.Server = srv
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

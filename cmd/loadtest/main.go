@@ -38,7 +38,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -243,7 +243,7 @@ func runScenario(ctx context.Context, opt options, sc scenario, bin string, tx *
 		return fail(err)
 	}
 
-	srv := apiserver.New(apiserver.Options{Addr: "127.0.0.1:0"})
+	srv := fakeapi.New(fakeapi.Options{Addr: "127.0.0.1:0"})
 	defer srv.Close()
 	// The proxy's port is taken first: the free ports picked next are
 	// released before the replicas bind them, and must not be its.
@@ -428,7 +428,7 @@ func runScenario(ctx context.Context, opt options, sc scenario, bin string, tx *
 // all of them. Past -timeout users stop at their next wait (see simUser.do)
 // with the server kept up, so the replicas can finish and stop cleanly; on
 // ^C the server is closed, which wakes every waiting user at once.
-func runUsers(ctx context.Context, opt options, srv *apiserver.Server, users []*simUser, codes []domain.NationalID) (errs []error, aborted bool) {
+func runUsers(ctx context.Context, opt options, srv *fakeapi.Server, users []*simUser, codes []domain.NationalID) (errs []error, aborted bool) {
 	mctx, cancel := context.WithTimeoutCause(ctx, opt.scenarioTimeout, fmt.Errorf("the measured phase ran past -timeout %v", opt.scenarioTimeout))
 	defer cancel()
 	stopAbort := context.AfterFunc(ctx, srv.Close)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -70,13 +70,13 @@ func (tx *texts) field(text string) (domain.PlacementField, bool) {
 	return domain.PlacementField{}, false
 }
 
-// simUser drives one apiserver user.
+// simUser drives one fakeapi user.
 type simUser struct {
-	u       *apiserver.User
+	u       *fakeapi.User
 	tx      *texts
 	timeout time.Duration // for one reply
 
-	last       apiserver.Message // the bot's latest message: the buttons to press
+	last       fakeapi.Message // the bot's latest message: the buttons to press
 	latencies  []time.Duration
 	updates    int // updates sent: messages and button presses
 	placements int // confirmations answered with "saved"

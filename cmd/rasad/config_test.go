@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
 )
 
@@ -104,7 +105,7 @@ func TestConfigDoesNotPrintPasswords(t *testing.T) {
 }
 
 func TestReadAgencies(t *testing.T) {
-	as, err := readAgencies(strings.NewReader("\ufeffname_fa,code\nسازمان جهاد كشاورزي,AGRI\n\nاداره کار,labour\n"))
+	as, err := csvimport.Agencies(strings.NewReader("\ufeffname_fa,code\nسازمان جهاد كشاورزي,AGRI\n\nاداره کار,labour\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestReadAgencies(t *testing.T) {
 		{"code,name_fa\nlabour,\nbad code!,اداره\n", "line 2: agency.name\nline 3: agency.code"},
 		{"code,name_fa\nlabour,الف\nlabour,ب\n", `line 3: code "labour" repeated`},
 	} {
-		_, err := readAgencies(strings.NewReader(tc.csv))
+		_, err := csvimport.Agencies(strings.NewReader(tc.csv))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want %q", tc.csv, err, tc.want)
 		}
@@ -192,8 +193,8 @@ func TestSharedDataLoads(t *testing.T) {
 		t.Skip("shared/data not beside the repository")
 	}
 	for file, read := range map[string]func(io.Reader) (int, error){
-		"agencies.csv": func(r io.Reader) (int, error) { as, err := readAgencies(r); return len(as), err },
-		"markets.csv":  func(r io.Reader) (int, error) { ms, err := readMarkets(r); return len(ms), err },
+		"agencies.csv": func(r io.Reader) (int, error) { as, err := csvimport.Agencies(r); return len(as), err },
+		"markets.csv":  func(r io.Reader) (int, error) { ms, err := csvimport.Markets(r, time.Now()); return len(ms), err },
 	} {
 		f, err := os.Open(dir + "/" + file)
 		if err != nil {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/telegram"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/storage/redis/redistest"
 )
 
@@ -26,19 +27,23 @@ type scriptedHandler struct {
 	gaveErr error
 }
 
-func (h *scriptedHandler) Handle(ctx context.Context, u tgbotapi.Update) error {
+func (h *scriptedHandler) StateKey(chat int64) string { return "test:" + strconv.FormatInt(chat, 10) }
+
+func (h *scriptedHandler) Prepare(context.Context, []int64) []transport.State { return nil }
+
+func (h *scriptedHandler) Handle(ctx context.Context, u transport.Update, _ *transport.State) error {
 	return h.handle(int(h.calls.Add(1)))
 }
 
-func (h *scriptedHandler) GiveUp(ctx context.Context, u tgbotapi.Update, err error) {
+func (h *scriptedHandler) GiveUp(ctx context.Context, u transport.Update, err error) {
 	h.gaveUp.Add(1)
 	h.mu.Lock()
 	h.gaveErr = err
 	h.mu.Unlock()
 }
 
-func newTestDispatcher(t *testing.T, h bot.Handler, owner string) *bot.Dispatcher {
-	return &bot.Dispatcher{
+func newTestDispatcher(t *testing.T, h transport.Handler, owner string) *transport.Dispatcher {
+	return &transport.Dispatcher{
 		Handler: h,
 		Log:     redistest.New(t),
 		Owner:   owner,
@@ -50,8 +55,8 @@ func newTestDispatcher(t *testing.T, h bot.Handler, owner string) *bot.Dispatche
 	}
 }
 
-func textUpdate(id int) tgbotapi.Update {
-	return tgbotapi.Update{UpdateID: id, Message: &tgbotapi.Message{Chat: &tgbotapi.Chat{ID: 7, Type: "private"}, From: &tgbotapi.User{ID: 7}, Text: "x"}}
+func textUpdate(id int) transport.Update {
+	return transport.Update{UpdateID: id, Message: &transport.Message{Chat: &transport.Chat{ID: 7, Type: "private"}, From: &transport.User{ID: 7}, Text: "x"}}
 }
 
 func TestDispatcherRetriesThenHandlesOnce(t *testing.T) {
@@ -125,7 +130,7 @@ func TestDispatcherLeavesUpdateAtShutdown(t *testing.T) {
 	d.Retries = []time.Duration{time.Minute}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
-	if first := d.Batch(ctx, []tgbotapi.Update{textUpdate(5), textUpdate(6)}); first != 5 {
+	if first := d.Batch(ctx, []transport.Update{textUpdate(5), textUpdate(6)}); first != 5 {
 		t.Errorf("first unhandled = %d, want 5", first)
 	}
 	if h.gaveUp.Load() != 0 {
@@ -140,8 +145,8 @@ func TestDispatcherBatchHandlesOnce(t *testing.T) {
 	h := &scriptedHandler{handle: func(int) error { return nil }}
 	d := newTestDispatcher(t, h, "a")
 	other := textUpdate(12)
-	other.Message.Chat = &tgbotapi.Chat{ID: 8, Type: "private"}
-	ups := []tgbotapi.Update{textUpdate(10), textUpdate(11), other}
+	other.Message.Chat = &transport.Chat{ID: 8, Type: "private"}
+	ups := []transport.Update{textUpdate(10), textUpdate(11), other}
 	if first := d.Batch(context.Background(), ups); first != -1 || h.calls.Load() != 3 {
 		t.Fatalf("first batch: first unhandled %d, %d calls; want -1 and 3", first, h.calls.Load())
 	}
@@ -166,13 +171,13 @@ func TestBatchSecondUpdateOfAChatSeesTheFirst(t *testing.T) {
 	p.send("/register")
 	p.send(string(validCode(t, 78)))
 
-	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 	b := must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
-	polled := must[[]bot.Polled](t)(api.Updates(ctx, 0, 100, 0))
+	polled := must[[]transport.Polled](t)(api.Updates(ctx, 0, 100, 0))
 	if len(polled) != 2 {
 		t.Fatalf("got %d updates, want the command and the code", len(polled))
 	}
-	ups := []tgbotapi.Update{polled[0].Update, polled[1].Update}
+	ups := []transport.Update{polled[0].Update, polled[1].Update}
 	d := newDispatcher(b, h.rs, h.log, "batch-test")
 	if first := d.Batch(ctx, ups); first != -1 {
 		t.Fatalf("first unhandled = %d", first)

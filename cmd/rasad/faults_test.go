@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
 	"github.com/rasad-gov/rasad/storage/redis"
@@ -92,7 +92,7 @@ func TestRedisRestartedMidFlow(t *testing.T) {
 	own := startOwnRedis(t)
 	rs := must[*redis.Store](t)(redis.Open(context.Background(), own.url(), "rasad:"))
 	t.Cleanup(func() { rs.Close() })
-	h := newHarnessOn(t, apiserver.Options{}, postgrestest.New(t), rs, func(c *config) {
+	h := newHarnessOn(t, fakeapi.Options{}, postgrestest.New(t), rs, func(c *config) {
 		c.Retries = []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond}
 	})
 	p := h.person(11001, "Maryam")
@@ -180,7 +180,7 @@ func TestPostgresDownAtConfirm(t *testing.T) {
 	db := must[*postgres.DB](t)(postgres.Open(context.Background(), u.String()))
 	t.Cleanup(db.Close)
 	must[struct{}](t)(struct{}{}, db.Migrate(context.Background()))
-	h := newHarnessOn(t, apiserver.Options{}, db, redistest.New(t), func(c *config) {
+	h := newHarnessOn(t, fakeapi.Options{}, db, redistest.New(t), func(c *config) {
 		c.Retries = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}
 	})
 	p := h.person(11002, "Reza")
@@ -284,7 +284,7 @@ func subprocessHarness(t *testing.T) (*harness, string) {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarnessOn(t, apiserver.Options{}, db, redistest.New(t), nil)
+	h := newHarnessOn(t, fakeapi.Options{}, db, redistest.New(t), nil)
 	h.procs[0].stop(t) // the in-process bot gives way to the real binary
 	return h, dbURL
 }

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
 	"github.com/rasad-gov/rasad/storage/redis"
@@ -31,7 +33,7 @@ const (
 
 type harness struct {
 	t     testing.TB
-	srv   *apiserver.Server
+	srv   *fakeapi.Server
 	db    *postgres.DB
 	dbURL string // db's, for commands run as `rasad …`; "" on a database of the test's own
 	rs    *redis.Store
@@ -59,10 +61,10 @@ industry,سازمان صنعت، معدن و تجارت استان تهران,"I
 
 func newHarness(t testing.TB, edit func(*config)) *harness {
 	t.Helper()
-	return newHarnessWith(t, apiserver.Options{}, edit)
+	return newHarnessWith(t, fakeapi.Options{}, edit)
 }
 
-func newHarnessWith(t testing.TB, opts apiserver.Options, edit func(*config)) *harness {
+func newHarnessWith(t testing.TB, opts fakeapi.Options, edit func(*config)) *harness {
 	t.Helper()
 	db, url := postgrestest.NewWithURL(t)
 	h := newHarnessOn(t, opts, db, redistest.New(t), edit)
@@ -72,11 +74,11 @@ func newHarnessWith(t testing.TB, opts apiserver.Options, edit func(*config)) *h
 
 // newHarnessOn runs the bot on the given database and Redis: a Redis of
 // the test's own, or a database behind a proxy that can be cut.
-func newHarnessOn(t testing.TB, opts apiserver.Options, db *postgres.DB, rs *redis.Store, edit func(*config)) *harness {
+func newHarnessOn(t testing.TB, opts fakeapi.Options, db *postgres.DB, rs *redis.Store, edit func(*config)) *harness {
 	t.Helper()
 	h := &harness{
 		t:     t,
-		srv:   apiserver.New(opts),
+		srv:   fakeapi.New(opts),
 		db:    db,
 		rs:    rs,
 		clock: &clock{now: time.Date(2026, 6, 7, 9, 0, 0, 0, domain.Tehran)},
@@ -99,7 +101,7 @@ func newHarnessOn(t testing.TB, opts apiserver.Options, db *postgres.DB, rs *red
 		edit(&cfg)
 	}
 	h.cfg = cfg
-	agencies, err := readAgencies(strings.NewReader(testAgencies))
+	agencies, err := csvimport.Agencies(strings.NewReader(testAgencies))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +128,7 @@ func newHarnessOn(t testing.TB, opts apiserver.Options, db *postgres.DB, rs *red
 func (h *harness) start() *proc {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	api, err := bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil)
+	api, err := telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -181,7 +183,7 @@ func (h *harness) T(key string, args ...string) string { return h.cat.T("fa", ke
 
 // person is a simulated user with assertions that fail the test.
 type person struct {
-	*apiserver.User
+	*fakeapi.User
 	h *harness
 }
 
@@ -199,7 +201,7 @@ func (p person) send(text string) int {
 }
 
 // expect waits for the next message to this person and checks it contains want.
-func (p person) expect(want string) apiserver.Message {
+func (p person) expect(want string) fakeapi.Message {
 	p.h.t.Helper()
 	m, err := p.Next(wait)
 	if err != nil {
@@ -220,7 +222,7 @@ func (p person) expectNothing(d time.Duration) {
 }
 
 // tap presses the newest button with label and returns the bot's answer.
-func (p person) tap(label string) apiserver.CallbackAnswer {
+func (p person) tap(label string) fakeapi.CallbackAnswer {
 	p.h.t.Helper()
 	a, err := p.Tap(label, wait)
 	if err != nil {
@@ -230,7 +232,7 @@ func (p person) tap(label string) apiserver.CallbackAnswer {
 }
 
 // press presses a button of one given message and waits for the answer.
-func (p person) press(msg int, label string) apiserver.CallbackAnswer {
+func (p person) press(msg int, label string) fakeapi.CallbackAnswer {
 	p.h.t.Helper()
 	id, err := p.Press(msg, label)
 	if err != nil {
@@ -304,7 +306,7 @@ func freeAddr(t testing.TB) string {
 
 // toAgencyStep takes a new user from /start, as a liaison applicant who
 // shares their own phone, to the agency step, and returns its prompt.
-func toAgencyStep(h *harness, p person) apiserver.Message {
+func toAgencyStep(h *harness, p person) fakeapi.Message {
 	h.t.Helper()
 	p.send("/start")
 	p.expect(h.T("start.welcome"))

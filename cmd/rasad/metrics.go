@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/transport"
 )
 
 // promMetrics exports the bot's counts for Prometheus at /metrics. Each
@@ -73,7 +73,7 @@ func (m *promMetrics) DuplicateBlocked()       { m.duplicates.Inc() }
 
 func (m *promMetrics) Sent(method string, err error) {
 	m.sends.WithLabelValues(method).Inc()
-	if code := bot.ErrorCode(err); code != "" {
+	if code := transport.ErrorCode(err); code != "" {
 		m.sendErrors.WithLabelValues(method, code).Inc()
 		if code == "429" {
 			m.tooMany.Inc()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -176,7 +176,7 @@ func TestPlacementOtherAgencyRefused(t *testing.T) {
 	// B presses A's (validly signed) record button: refused, nothing shown.
 	open, _ := saved.Button(h.T("btn.open_record"))
 	id := must[string](t)(b.PressData(prompt.ID, open.Data))
-	if ans := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)); ans.Text != h.T("err.forbidden") {
+	if ans := must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)); ans.Text != h.T("err.forbidden") {
 		t.Errorf("foreign record answered %q", ans.Text)
 	}
 	b.expectNothing(300 * time.Millisecond)

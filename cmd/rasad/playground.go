@@ -20,10 +20,11 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	page "github.com/rasad-gov/rasad/bot/playground" // the chat page; playground is the function below
+	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/redis"
 )
@@ -89,7 +90,7 @@ func runPlayground(ctx context.Context, cfg config, log *slog.Logger, db *postgr
 		}
 	}
 
-	srv := apiserver.New(apiserver.Options{BotUsername: "rasad_playground_bot"})
+	srv := fakeapi.New(fakeapi.Options{BotUsername: "rasad_playground_bot"})
 	defer srv.Close()
 	// Whatever BOT_TOKEN says, the bot talks to the local server with its
 	// token, as fast as it can, and polls: there is no public address for a
@@ -154,7 +155,7 @@ func runPlayground(ctx context.Context, cfg config, log *slog.Logger, db *postgr
 		}
 	}()
 
-	api, err := bot.Connect(ctx, bot.Endpoint(srv.URL()), srv.Token(), nil)
+	api, err := telegram.Connect(ctx, telegram.Endpoint(srv.URL()), srv.Token(), nil)
 	if err != nil {
 		return fmt.Errorf("in-process bot api: %w", err)
 	}
@@ -192,12 +193,12 @@ func readSeedUsers() ([]seedUser, error) {
 		return nil, err
 	}
 	defer f.Close()
-	t, err := readCSV(f, "id", "name", "phone", "role")
+	t, err := csvimport.Read(f, "id", "name", "phone", "role")
 	if err != nil {
 		return nil, fmt.Errorf("seed/users.csv: %w", err)
 	}
 	var out []seedUser
-	err = t.each(func(cell func(string) string) error {
+	err = t.Each(func(cell func(string) string) error {
 		id, err := strconv.ParseInt(strings.TrimSpace(cell("id")), 10, 64)
 		if err != nil || id <= 0 {
 			return fmt.Errorf("id %q: not a Telegram user id", cell("id"))
@@ -237,7 +238,7 @@ func seedPlayground(ctx context.Context, db *postgres.DB, year int, users []seed
 	var agencies, markets, targets int
 	err := errors.Join(
 		load("agencies.csv", func(r io.Reader) error {
-			as, err := readAgencies(r)
+			as, err := csvimport.Agencies(r)
 			if err == nil {
 				_, _, err = db.UpsertAgencies(ctx, as)
 			}
@@ -245,7 +246,7 @@ func seedPlayground(ctx context.Context, db *postgres.DB, year int, users []seed
 			return err
 		}),
 		load("markets.csv", func(r io.Reader) error {
-			ms, err := readMarkets(r)
+			ms, err := csvimport.Markets(r, time.Now())
 			if err == nil {
 				_, _, err = db.UpsertMarkets(ctx, ms)
 			}
@@ -262,7 +263,7 @@ func seedPlayground(ctx context.Context, db *postgres.DB, year int, users []seed
 		if err != nil {
 			return err
 		}
-		ts, err := readTargets(r, all)
+		ts, err := csvimport.Targets(r, all)
 		if err != nil {
 			return err
 		}

@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
+	"github.com/rasad-gov/rasad/bot/transport"
 )
 
 // webhookHarness runs the bot in webhook mode: the in-repo server posts
 // updates to the bot's listener. bale leaves the secret header out and puts
 // the secret in the path, as Bale needs.
 func webhookHarness(t *testing.T, bale bool) *harness {
-	return newHarnessWith(t, apiserver.Options{OmitSecretHeader: bale}, func(c *config) {
+	return newHarnessWith(t, fakeapi.Options{OmitSecretHeader: bale}, func(c *config) {
 		c.Mode = "webhook"
 		c.Secret = "a-webhook-secret-of-some-length"
 		c.SecretInPath = bale
@@ -46,7 +46,7 @@ func TestWebhookModeTelegram(t *testing.T) {
 	for _, header := range []string{"", "wrong-secret-of-some-length"} {
 		req := must[*http.Request](t)(http.NewRequest(http.MethodPost, url, strings.NewReader(`{"update_id":99999,"message":{"message_id":1,"chat":{"id":1,"type":"private"},"from":{"id":1},"text":"/start"}}`)))
 		if header != "" {
-			req.Header.Set(bot.SecretHeader, header)
+			req.Header.Set(transport.SecretHeader, header)
 		}
 		resp := must[*http.Response](t)(http.DefaultClient.Do(req))
 		resp.Body.Close()
@@ -169,7 +169,7 @@ func TestMetrics(t *testing.T) {
 // applied once, in order.
 func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
 	t.Parallel()
-	h := newHarnessWith(t, apiserver.Options{}, func(c *config) {
+	h := newHarnessWith(t, fakeapi.Options{}, func(c *config) {
 		c.Mode = "webhook"
 		c.Secret = "a-webhook-secret-of-some-length"
 		c.WebhookURL = "http://" + c.HTTPAddr

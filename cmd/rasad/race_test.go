@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
+	"github.com/rasad-gov/rasad/bot/telegram"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -31,7 +33,7 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 	code := validCode(t, 77)
 
 	liaisons := make([]person, n)
-	reviews := make([]apiserver.Message, n)
+	reviews := make([]fakeapi.Message, n)
 	for i := range n {
 		liaisons[i] = h.liaison(int64(6000+i), "L", fmt.Sprintf("race-%02d", i))
 		p := liaisons[i]
@@ -45,14 +47,14 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 
 	var replicas [2]*bot.Bot
 	for i := range replicas {
-		api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+		api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 		replicas[i] = must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
 	}
 	for i, p := range liaisons {
 		must[string](t)(p.Press(reviews[i].ID, h.T("btn.confirm")))
 	}
-	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	ups := must[[]bot.Polled](t)(api.Updates(ctx, 0, 100, 0))
+	api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	ups := must[[]transport.Polled](t)(api.Updates(ctx, 0, 100, 0))
 	if len(ups) != n {
 		t.Fatalf("got %d updates, want %d confirms", len(ups), n)
 	}
@@ -61,14 +63,14 @@ func TestFiftyAgenciesConfirmOneCodeAtOnce(t *testing.T) {
 	for i, u := range ups {
 		wg.Go(func() {
 			<-start
-			if err := replicas[i%2].Handle(ctx, u.Update); err != nil {
+			if err := replicas[i%2].Handle(ctx, u.Update, nil); err != nil {
 				t.Errorf("replica %d: %v", i%2, err)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	must[[]bot.Polled](t)(api.Updates(ctx, ups[len(ups)-1].UpdateID+1, 1, 0))
+	must[[]transport.Polled](t)(api.Updates(ctx, ups[len(ups)-1].UpdateID+1, 1, 0))
 
 	held := must[domain.Placement](t)(h.db.PlacementByNationalID(ctx, 1405, code))
 	var winner domain.Agency

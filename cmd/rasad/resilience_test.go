@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot"
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
+	"github.com/rasad-gov/rasad/bot/telegram"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -142,7 +141,7 @@ func TestTooManyRequestsRetriedAfterRetryAfter(t *testing.T) {
 	h.srv.FailNext("sendMessage", 1, 429, 1)
 	p.send("/start")
 	p.expect(h.T("start.welcome"))
-	var refused, sent *apiserver.Call
+	var refused, sent *fakeapi.Call
 	for _, c := range h.srv.Calls("sendMessage") {
 		switch {
 		case c.ErrorCode == 429 && refused == nil:
@@ -282,32 +281,32 @@ func TestConfirmRaceAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
 	var replicas [2]*bot.Bot
 	for i := range replicas {
-		api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+		api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
 		replicas[i] = must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
 	}
 	ids := []string{
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 		must[string](t)(p.Press(review.ID, h.T("btn.confirm"))),
 	}
-	api := must[*bot.Telegram](t)(bot.Connect(ctx, bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	ups := must[[]bot.Polled](t)(api.Updates(ctx, 0, 10, 0))
+	api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	ups := must[[]transport.Polled](t)(api.Updates(ctx, 0, 10, 0))
 	if len(ups) != 2 {
 		t.Fatalf("got %d updates, want the two taps", len(ups))
 	}
 	var wg sync.WaitGroup
 	for i, u := range ups {
 		wg.Go(func() {
-			if err := replicas[i].Handle(ctx, u.Update); err != nil {
+			if err := replicas[i].Handle(ctx, u.Update, nil); err != nil {
 				t.Errorf("replica %d: %v", i, err)
 			}
 		})
 	}
 	wg.Wait()
-	must[[]bot.Polled](t)(api.Updates(ctx, ups[1].UpdateID+1, 1, 0))
+	must[[]transport.Polled](t)(api.Updates(ctx, ups[1].UpdateID+1, 1, 0))
 
 	var answers []string
 	for _, id := range ids {
-		answers = append(answers, must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)).Text)
+		answers = append(answers, must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)).Text)
 	}
 	// The loser finds the winner saving (or done): told to wait, or stale.
 	if n := count(answers, h.T("flow.saving")) + count(answers, h.T("btn.stale")); n != 2 {
@@ -345,8 +344,8 @@ func TestPollingRemovesLeftoverWebhook(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	h.procs[0].stop(t)
-	api := must[*bot.Telegram](t)(bot.Connect(context.Background(), bot.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
-	must[json.RawMessage](t)(api.Call(context.Background(), "setWebhook", tgbotapi.Params{"url": "http://127.0.0.1:9/old-hook"}))
+	api := must[*telegram.Telegram](t)(telegram.Connect(context.Background(), telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+	must[struct{}](t)(struct{}{}, api.Do(context.Background(), transport.SetWebhook{URL: "http://127.0.0.1:9/old-hook"}))
 	h.start()
 	p := h.person(3030, "Kaveh")
 	p.send("/start")

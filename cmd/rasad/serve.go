@@ -19,6 +19,8 @@ import (
 	"crypto/rand"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/telegram"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 	"github.com/rasad-gov/rasad/storage/redis"
@@ -38,7 +40,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("redis at REDIS_URL: %w", err)
 	}
 	defer rs.Close()
-	api, err := bot.Connect(ctx, bot.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
+	api, err := telegram.Connect(ctx, telegram.Endpoint(cfg.BotAPIURL), cfg.BotToken, apiClient(cfg))
 	if err != nil {
 		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
 	}
@@ -62,7 +64,7 @@ func apiClient(cfg config) *http.Client {
 // runBot runs the bot on opened services until ctx ends: the update loop
 // (polling or webhook), the timed jobs, and the HTTP listener for the
 // webhook, health and metrics.
-func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) error {
+func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api transport.API) error {
 	b, err := newBot(ctx, cfg, log, db, rs, api)
 	if err != nil {
 		return err
@@ -71,14 +73,15 @@ func runBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 }
 
 // runWired runs a wired bot until ctx ends.
-func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db *postgres.DB, rs *redis.Store, api bot.API) error {
+func runWired(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, db *postgres.DB, rs *redis.Store, api transport.API) error {
 	owner := processName()
 	// Users are looked up for every update; they are kept in memory while
 	// Postgres announces their changes.
 	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
 	cacheDone := db.CacheUsers(cacheCtx, log)
 	defer func() { stopCache(); cacheDone() }()
-	jobs := runJobs(ctx, cfg, log, b, owner)
+	var jobs sync.WaitGroup
+	jobs.Go(func() { b.RunJobs(ctx, owner, cfg.AllocateAt) })
 	defer jobs.Wait()
 	// Health and metrics on their own address: the webhook's is public,
 	// and a readiness probe must not let strangers make database calls.
@@ -156,13 +159,13 @@ const webhookPath = "/telegram/webhook"
 // serveWebhook registers the webhook and handles what it receives until ctx
 // ends; then it stops taking requests and finishes, for a while, what it
 // took.
-func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
+func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api transport.API, owner string) error {
 	d := dispatcherFor(cfg, b, rs, log, owner)
 	d.Locks = rs // a chat's updates may reach several replicas at once
 	life, endLife := context.WithCancel(context.WithoutCancel(ctx))
 	defer endLife()
 	wait := cmp.Or(cfg.webhookWait, 2*time.Second)
-	wh := &bot.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: wait, Logger: log, Life: life}
+	wh := &transport.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: wait, Logger: log, Life: life}
 	path, secretHeader := webhookPath, cfg.Secret
 	mux := http.NewServeMux()
 	if cfg.SecretInPath {
@@ -177,7 +180,8 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	if err := bot.SetWebhook(ctx, api, strings.TrimRight(cfg.WebhookURL, "/")+path, secretHeader, 40); err != nil {
+	hook := transport.SetWebhook{URL: strings.TrimRight(cfg.WebhookURL, "/") + path, Secret: secretHeader, MaxConnections: 40}
+	if err := api.Do(ctx, hook); err != nil {
 		stopHTTP()
 		return fmt.Errorf("set webhook at WEBHOOK_URL: %w", err)
 	}
@@ -197,7 +201,7 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 }
 
 // newBot wires the bot to its services and sets the default command menu.
-func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api bot.API) (*bot.Bot, error) {
+func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api transport.API) (*bot.Bot, error) {
 	for _, id := range cfg.AdminIDs {
 		if err := db.GrantRole(ctx, id, domain.Grant{Role: domain.RoleAdmin}); err != nil {
 			return nil, fmt.Errorf("grant admin from ADMIN_IDS: %w", err)
@@ -227,8 +231,8 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 
 // poll runs the long-polling update loop until ctx ends. One replica polls;
 // the others stand by.
-func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api bot.API, owner string) error {
-	poller := &bot.Poller{
+func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *redis.Store, api transport.API, owner string) error {
+	poller := &transport.Poller{
 		API:        api,
 		Dispatcher: dispatcherFor(cfg, b, rs, log, owner),
 		Timeout:    cfg.PollTimeout,
@@ -241,41 +245,6 @@ func poll(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, rs *red
 	err := poller.Run(ctx)
 	log.Info("stopped")
 	return err
-}
-
-// runJobs starts the timed work beside the update loop, every minute:
-// lapsing stall offers, delivering the managers' summaries once SUMMARY_AT
-// has passed, and, when ALLOCATE_AT is set, allocating every market once a
-// day. Every replica runs them; the storage makes a second run find nothing
-// left to do (the summaries' sent-log in Postgres decides who sends).
-func runJobs(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot, owner string) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		lastRun := ""
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if err := b.ExpireOffers(ctx); err != nil {
-				log.Warn("expire offers", "err", err)
-			}
-			if err := b.DeliverSummaries(ctx, owner); err != nil {
-				log.Warn("deliver summaries", "err", err)
-			}
-			now := time.Now().In(domain.Tehran)
-			if day := now.Format(time.DateOnly); cfg.AllocateAt != "" && now.Format("15:04") >= cfg.AllocateAt && lastRun != day {
-				lastRun = day
-				if err := b.AllocateAll(ctx); err != nil {
-					log.Warn("daily allocation", "err", err)
-				}
-			}
-		}
-	})
-	return &wg
 }
 
 // processName tells this process apart from other replicas in claims.
@@ -293,7 +262,7 @@ func metricsOf(cfg config) bot.Metrics {
 	return cfg.metrics
 }
 
-func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
+func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *transport.Dispatcher {
 	d := newDispatcher(b, rs, log, owner)
 	d.Metrics = metricsOf(cfg)
 	if cfg.Retries != nil {
@@ -306,8 +275,8 @@ func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, ow
 // Redis away for a moment) before the user is told.
 var retries = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
 
-func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *bot.Dispatcher {
-	return &bot.Dispatcher{
+func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *transport.Dispatcher {
+	return &transport.Dispatcher{
 		Handler: b,
 		Log:     rs,
 		Owner:   owner,

@@ -9,7 +9,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 )
@@ -105,8 +105,8 @@ func TestTwoAdminsDecideOnce(t *testing.T) {
 
 	id1 := must[string](t)(a1.Press(r1.ID, h.T("btn.approve")))
 	id2 := must[string](t)(a2.Press(r2.ID, h.T("btn.reject")))
-	ans1 := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id1, wait))
-	ans2 := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id2, wait))
+	ans1 := must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id1, wait))
+	ans2 := must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id2, wait))
 
 	u := must[domain.User](t)(h.db.User(context.Background(), p.ID()))
 	approved, rejected := h.T("liaison.status.approved"), h.T("liaison.status.rejected")
@@ -383,7 +383,7 @@ func TestForgedButtonsRefused(t *testing.T) {
 		strings.Repeat("z", 300), // garbage
 	} {
 		id := must[string](t)(p.PressData(review.ID, data))
-		a := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait))
+		a := must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait))
 		if a.Text != h.T("btn.stale") && a.Text != h.T("err.forbidden") {
 			t.Errorf("forged %q answered %q", data, a.Text)
 		}

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rasad-gov/rasad/bot/apiserver"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 )
 
 const testMarkets = `code,name_fa,kind,county,district,weekdays,capacity,reserved_share,season_start,season_end
@@ -21,7 +22,7 @@ eslam-01,روز بازار نمونه اسلامشهر,day,eslamshahr,,wed,90,0.
 // withMarkets loads the test markets: d15-01 has 2 stalls, 1 reserved.
 func (h *harness) withMarkets() map[string]domain.Market {
 	h.t.Helper()
-	ms := must[[]domain.Market](h.t)(readMarkets(strings.NewReader(testMarkets)))
+	ms := must[[]domain.Market](h.t)(csvimport.Markets(strings.NewReader(testMarkets), time.Now()))
 	if _, _, err := h.db.UpsertMarkets(context.Background(), ms); err != nil {
 		h.t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestStallAllocationOffersAndCascade(t *testing.T) {
 	// The offer's buttons are gone; a client replaying Accept is refused.
 	acceptBtn, _ := off2.Button(h.T("btn.accept"))
 	id := must[string](t)(man1.PressData(off2.ID, acceptBtn.Data))
-	if a := must[apiserver.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)); a.Text != h.T("btn.stale") {
+	if a := must[fakeapi.CallbackAnswer](t)(h.srv.WaitAnswer(id, wait)); a.Text != h.T("btn.stale") {
 		t.Errorf("accepting after declining answered %q", a.Text)
 	}
 

@@ -1,0 +1,45 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// RunJobs does the timed work beside the update loop, every minute until
+// ctx ends: lapsing stall offers, delivering the managers' summaries once
+// SummaryAt has passed, and, when allocateAt ("HH:MM", Tehran) is set,
+// allocating every market once a day. Every replica runs them; the storage
+// makes a second run find nothing left to do (the summaries' sent-log in
+// Postgres decides who sends, under owner).
+func (b *Bot) RunJobs(ctx context.Context, owner, allocateAt string) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	var allocated string // the day allocation last ran
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b.runJobs(ctx, owner, allocateAt, &allocated)
+	}
+}
+
+// runJobs is one round of RunJobs, at the bot's clock.
+func (b *Bot) runJobs(ctx context.Context, owner, allocateAt string, allocated *string) {
+	if err := b.ExpireOffers(ctx); err != nil {
+		b.log.Warn("expire offers", "err", err)
+	}
+	if err := b.DeliverSummaries(ctx, owner); err != nil {
+		b.log.Warn("deliver summaries", "err", err)
+	}
+	now := b.now().In(domain.Tehran)
+	if day := now.Format(time.DateOnly); allocateAt != "" && now.Format("15:04") >= allocateAt && *allocated != day {
+		*allocated = day
+		if err := b.AllocateAll(ctx); err != nil {
+			b.log.Warn("daily allocation", "err", err)
+		}
+	}
+}

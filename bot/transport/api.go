@@ -1,0 +1,68 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// API is all the bot needs of a Bot API server, in the project's own
+// types; bot/telegram implements it over the client library. Every call
+// honours its context.
+type API interface {
+	// Do makes one request.
+	Do(ctx context.Context, r Request) error
+	// Updates long-polls for updates from offset on.
+	Updates(ctx context.Context, offset, limit int, timeout time.Duration) ([]Polled, error)
+	// Download fetches a file the user sent, refusing files larger than max
+	// bytes with ErrFileTooLarge.
+	Download(ctx context.Context, fileID string, max int64) ([]byte, error)
+	// Self is the bot's own user, read at connect time.
+	Self() User
+}
+
+// Polled is an update as getUpdates returned it: decoded, and its JSON as
+// the server sent it, which the poller keeps in Redis until it is handled.
+type Polled struct {
+	Update
+	Raw json.RawMessage
+}
+
+// DecodeUpdate reads an update in the Bot API's JSON.
+func DecodeUpdate(data []byte) (Update, error) {
+	var u Update
+	if err := json.Unmarshal(data, &u); err != nil {
+		return Update{}, fmt.Errorf("decode update: %w", err)
+	}
+	return u, nil
+}
+
+// APIError is a refusal by the Bot API server, in the bot's own terms.
+type APIError struct {
+	Code        int
+	Description string
+	RetryAfter  time.Duration
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("bot api: %d %s", e.Code, e.Description)
+}
+
+// ErrFileTooLarge is returned by Download for files over the limit.
+var ErrFileTooLarge = errors.New("file too large")
+
+// ErrorCode is the Bot API code of err ("429"), "network" for a failure
+// without one, or "" for no error.
+func ErrorCode(err error) string {
+	var ae *APIError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ae):
+		return strconv.Itoa(ae.Code)
+	}
+	return "network"
+}
