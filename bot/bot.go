@@ -33,6 +33,10 @@ type Config struct {
 	SendRate, SendChatRate float64
 	SendChatBurst          int
 	Metrics                Metrics // nil: not counted
+	// Uploads is how many spreadsheets one process reads at once (0: 2).
+	// A chat's updates are handled one at a time, so each user has at
+	// most one in hand.
+	Uploads int
 }
 
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
@@ -49,6 +53,7 @@ type Bot struct {
 	log      *slog.Logger
 	acks     sync.WaitGroup    // see Ctx.beside
 	ackers   transport.Workers // run them
+	uploads  chan struct{}     // a slot per spreadsheet being read
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.
@@ -63,7 +68,11 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log}
+	if cfg.Uploads <= 0 {
+		cfg.Uploads = 2
+	}
+	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log,
+		uploads: make(chan struct{}, cfg.Uploads)}
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 		b.cfg.Metrics = cfg.Metrics

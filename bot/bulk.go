@@ -244,6 +244,11 @@ func (b *Bot) onDocument(c *Ctx, d *transport.Document) error {
 	if d.FileSize > maxBulkBytes {
 		return c.reply(c.T("bulk.too_big", "max", c.digits("5")), nil)
 	}
+	release, ok := b.uploadSlot(c)
+	if !ok {
+		return c.reply(c.T("bulk.busy"), nil)
+	}
+	defer release()
 	b.chatAction(c, transport.ChatUploadDocument)
 	data, err := b.api.Download(c, d.FileID, maxBulkBytes)
 	if errors.Is(err, transport.ErrFileTooLarge) {
@@ -277,6 +282,24 @@ func (b *Bot) onDocument(c *Ctx, d *transport.Document) error {
 	return nil
 }
 
+// uploadWait is how long a sheet waits for another's reading to end.
+const uploadWait = 20 * time.Second
+
+// uploadSlot waits for one of the process's upload slots, so a burst of
+// files costs no more memory than Config.Uploads of them; ok=false if none
+// came free in time.
+func (b *Bot) uploadSlot(ctx context.Context) (release func(), ok bool) {
+	t := time.NewTimer(uploadWait)
+	defer t.Stop()
+	select {
+	case b.uploads <- struct{}{}:
+		return func() { <-b.uploads }, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, false
+}
+
 // SheetError is the sentence in lang for a file ImportPlacements refused
 // as a whole, or ok=false for any other error.
 func (b *Bot) SheetError(lang string, err error) (sentence string, ok bool) {
@@ -290,6 +313,10 @@ func (b *Bot) SheetError(lang string, err error) (sentence string, ok bool) {
 		return b.cat.T(lang, "bulk.no_header"), true
 	case errors.Is(err, xlsx.ErrTooManyColumns):
 		return b.cat.T(lang, "bulk.too_many_columns"), true
+	case errors.Is(err, xlsx.ErrTooLargeUnpacked):
+		return b.cat.T(lang, "bulk.too_large_unpacked", "max", digitsIn(lang, strconv.Itoa(xlsx.MaxUnpacked>>20))), true
+	case errors.Is(err, xlsx.ErrCellTooLong):
+		return b.cat.T(lang, "bulk.cell_too_long"), true
 	case errors.Is(err, xlsx.ErrTooManyRows):
 		return b.cat.T(lang, "bulk.too_many_rows", "max", digitsIn(lang, strconv.Itoa(maxBulkRows))), true
 	case errors.As(err, &missing):

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"io"
 	"iter"
 	"regexp"
 	"strconv"
@@ -15,9 +16,25 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// maxUnpacked caps what an upload may unpack to. A 10,000-row sheet is a few
-// MB of XML; this only stops zip bombs before excelize inflates them.
-const maxUnpacked = 256 << 20
+// What an upload may cost. A 10,000-row sheet of ours unpacks to about
+// 10 MB of XML; Excel holds at most 32,767 characters in a cell. Every
+// limit is checked before excelize parses anything, on the sizes the zip
+// declares (archive/zip refuses to inflate past them) and by a scan of
+// the XML that holds one small buffer, so a small file that unpacks to a
+// huge cell, string or run of spaces costs neither memory nor much time.
+const (
+	// MaxUnpacked bounds the whole workbook unpacked.
+	MaxUnpacked = 64 << 20
+	// maxText bounds a run of text between two tags: a cell's or a shared
+	// string's value (32,767 characters, each up to 6 bytes as an XML
+	// entity), or the white space between elements.
+	maxText = 256 << 10
+	// maxTag bounds one tag with its attributes.
+	maxTag = 64 << 10
+	// maxXMLInMemory is the part size above which excelize streams a
+	// worksheet or the shared strings through a temporary file.
+	maxXMLInMemory = 4 << 20
+)
 
 // Table is the first visible sheet of an uploaded workbook, checked by Read:
 // it has a header and no more data rows than allowed. Its rows are read
@@ -52,8 +69,9 @@ func Read(data []byte, maxRows int) (*Table, error) {
 		return nil, err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit:   maxUnpacked,
-		ShortDatePattern: "yyyy-mm-dd",
+		UnzipSizeLimit:    MaxUnpacked,
+		UnzipXMLSizeLimit: maxXMLInMemory,
+		ShortDatePattern:  "yyyy-mm-dd",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotSpreadsheet, err)
@@ -67,7 +85,8 @@ func Read(data []byte, maxRows int) (*Table, error) {
 }
 
 // sniff refuses what is plainly not an .xlsx before excelize parses it, and
-// what would unpack to too much.
+// what would cost too much to parse: more than MaxUnpacked unpacked, or
+// XML with a text or a tag longer than any sheet of ours has.
 func sniff(data []byte) error {
 	if bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")) {
 		// An OLE compound file: a legacy .xls or an encrypted .xlsx.
@@ -81,11 +100,71 @@ func sniff(data []byte) error {
 	for _, zf := range zr.File {
 		// archive/zip refuses to inflate past the declared size, so the
 		// declared sizes can be trusted.
-		if size += zf.UncompressedSize64; size > maxUnpacked {
-			return fmt.Errorf("%w: workbook unpacks to more than %d MB", ErrTooManyRows, maxUnpacked>>20)
+		if size += zf.UncompressedSize64; size > MaxUnpacked {
+			return fmt.Errorf("%w: more than %d MB", ErrTooLargeUnpacked, MaxUnpacked>>20)
+		}
+	}
+	buf := make([]byte, 32<<10)
+	for _, zf := range zr.File {
+		if !isXMLPart(zf.Name) {
+			continue // images and the like: excelize does not parse them
+		}
+		if err := scanXMLPart(zf, buf); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func isXMLPart(name string) bool {
+	name = strings.ToLower(name)
+	return strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".rels") || strings.HasSuffix(name, ".vml")
+}
+
+// scanXMLPart reads part zf through buf and refuses a run of text longer
+// than maxText (ErrCellTooLong, or ErrNotSpreadsheet if it is only white
+// space) or a tag longer than maxTag (ErrNotSpreadsheet).
+func scanXMLPart(zf *zip.File, buf []byte) error {
+	r, err := zf.Open()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrNotSpreadsheet, zf.Name, err)
+	}
+	defer r.Close()
+	var (
+		inTag bool
+		run   int  // bytes since the last '<' or '>'
+		blank bool // the text run so far is white space
+	)
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			switch {
+			case c == '<' && !inTag:
+				inTag, run = true, 0
+			case c == '>' && inTag:
+				inTag, run, blank = false, 0, true
+			default:
+				run++
+				if !inTag && blank && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+					blank = false
+				}
+			}
+			switch {
+			case inTag && run > maxTag:
+				return fmt.Errorf("%w: %s: a tag longer than %d KB", ErrNotSpreadsheet, zf.Name, maxTag>>10)
+			case !inTag && run > maxText && blank:
+				return fmt.Errorf("%w: %s: more than %d KB of white space", ErrNotSpreadsheet, zf.Name, maxText>>10)
+			case !inTag && run > maxText:
+				return fmt.Errorf("%w: %s: a text longer than %d KB", ErrCellTooLong, zf.Name, maxText>>10)
+			}
+		}
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return fmt.Errorf("%w: %s: %w", ErrNotSpreadsheet, zf.Name, err)
+		}
+	}
 }
 
 func (t *Table) open(maxRows int) error {

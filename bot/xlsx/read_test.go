@@ -4,13 +4,17 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/rasad-gov/rasad/bot/xlsx/xlsxtest"
 )
 
 // book builds a workbook with excelize in normal mode; set fills Sheet1.
@@ -311,5 +315,57 @@ func TestNormalizeHeader(t *testing.T) {
 		if got := xlsx.NormalizeHeader(in); got != want {
 			t.Errorf("NormalizeHeader(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Small files that unpack to a huge cell, shared string, run of spaces or
+// tag are refused before excelize parses them, each with its own error,
+// and the refusal holds one small buffer whatever the bomb's size.
+func TestReadRefusesBombs(t *testing.T) {
+	for _, c := range []struct {
+		bomb xlsxtest.Bomb
+		size int
+		want error
+	}{
+		{xlsxtest.HugeCell, 200 << 20, xlsx.ErrTooLargeUnpacked},
+		{xlsxtest.HugeSharedString, 200 << 20, xlsx.ErrTooLargeUnpacked},
+		{xlsxtest.HugeWhiteSpace, 200 << 20, xlsx.ErrTooLargeUnpacked},
+		{xlsxtest.HugeCell, 40 << 20, xlsx.ErrCellTooLong},
+		{xlsxtest.HugeSharedString, 40 << 20, xlsx.ErrCellTooLong},
+		{xlsxtest.HugeWhiteSpace, 40 << 20, xlsx.ErrNotSpreadsheet},
+		{xlsxtest.HugeTag, 40 << 20, xlsx.ErrNotSpreadsheet},
+	} {
+		t.Run(fmt.Sprintf("%v %d MB", c.bomb, c.size>>20), func(t *testing.T) {
+			data := xlsxtest.Make(c.bomb, c.size)
+			if len(data) > 1<<20 {
+				t.Fatalf("the bomb is %d bytes: not small", len(data))
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			tb, err := xlsx.Read(data, 10)
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if tb != nil {
+				t.Error("a Table with an error")
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+				t.Errorf("refusing it allocated %d MB", alloc>>20)
+			}
+		})
+	}
+	// Just under the limits, the same shapes are an ordinary sheet.
+	for _, b := range []xlsxtest.Bomb{xlsxtest.HugeCell, xlsxtest.HugeSharedString} {
+		tb, err := xlsx.Read(xlsxtest.Make(b, 30_000), 10)
+		if err != nil {
+			t.Fatalf("%v of 30,000 bytes: %v", b, err)
+		}
+		for _, cells := range tb.Rows() {
+			if len(cells[0]) != 30_000 {
+				t.Errorf("%v: cell of %d bytes", b, len(cells[0]))
+			}
+		}
+		tb.Close()
 	}
 }

@@ -22,12 +22,16 @@ var (
 	ErrNotSpreadsheet = errors.New("xlsx: not an xlsx spreadsheet")
 	// ErrNoHeader: the first visible sheet has no non-blank row.
 	ErrNoHeader = errors.New("xlsx: sheet has no header row")
-	// ErrTooManyRows: more data rows than the caller allows, or a workbook
-	// that unpacks to more than anyone's 10,000 rows would.
+	// ErrTooManyRows: more data rows than the caller allows.
 	ErrTooManyRows = errors.New("xlsx: too many rows")
 	// ErrTooManyColumns: a header wider than MaxColumns, usually a stray
 	// cell far to the right of the real table.
 	ErrTooManyColumns = errors.New("xlsx: too many columns")
+	// ErrTooLargeUnpacked: a workbook that unpacks to more than
+	// MaxUnpacked, whatever its size as sent.
+	ErrTooLargeUnpacked = errors.New("xlsx: too large when unpacked")
+	// ErrCellTooLong: a cell or a shared string longer than a cell can be.
+	ErrCellTooLong = errors.New("xlsx: a cell is too long")
 )
 
 // MaxColumns is the widest header Read accepts.

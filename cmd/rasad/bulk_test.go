@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rasad-gov/rasad/bot/xlsx"
 	"github.com/rasad-gov/rasad/domain"
+
+	"github.com/rasad-gov/rasad/bot/xlsx/xlsxtest"
 )
 
 // A liaison fetches the template, fills 230 rows mixing good rows, repeats
@@ -205,4 +208,47 @@ func columnsOf(header []string) []xlsx.Column {
 		cols[i] = xlsx.Column{Header: h}
 	}
 	return cols
+}
+
+// Five hostile workbooks of about 200 KB each, sent at once by five
+// liaisons, each unpacking to a huge cell, shared string, run of spaces or
+// tag: each sender gets the sentence saying what is wrong, and the
+// process's heap stays small throughout. Not parallel: the heap measured
+// is the whole process's.
+func TestBulkBombsAtOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	bombs := []struct {
+		bomb xlsxtest.Bomb
+		size int
+		want string
+	}{
+		{xlsxtest.HugeCell, 200 << 20, h.T("bulk.too_large_unpacked", "max", domain.PersianDigits(fmt.Sprint(xlsx.MaxUnpacked>>20)))},
+		{xlsxtest.HugeWhiteSpace, 200 << 20, h.T("bulk.too_large_unpacked", "max", domain.PersianDigits(fmt.Sprint(xlsx.MaxUnpacked>>20)))},
+		{xlsxtest.HugeSharedString, 200 << 20, h.T("bulk.too_large_unpacked", "max", domain.PersianDigits(fmt.Sprint(xlsx.MaxUnpacked>>20)))},
+		{xlsxtest.HugeCell, 60 << 20, h.T("bulk.cell_too_long")},
+		{xlsxtest.HugeSharedString, 60 << 20, h.T("bulk.cell_too_long")},
+	}
+	files := make([][]byte, len(bombs))
+	for i, b := range bombs {
+		files[i] = xlsxtest.Make(b.bomb, b.size)
+	}
+	people := make([]person, len(bombs))
+	for i := range bombs {
+		people[i] = h.liaison(int64(5100+i), "Liaison", "labour")
+	}
+	runtime.GC()
+	peak := watchHeap()
+	for i, p := range people {
+		must[int](t)(p.SendDocument(fmt.Sprintf("bomb%d.xlsx", i), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", files[i]))
+	}
+	for i, p := range people {
+		if m := p.expect(bombs[i].want); m.Text != bombs[i].want {
+			t.Errorf("%v of %d MB: %q", bombs[i].bomb, bombs[i].size>>20, m.Text)
+		}
+	}
+	if maxHeap := peak(); maxHeap > 100<<20 {
+		t.Errorf("peak heap %d MB with five bombs at once, want under 100 MB", maxHeap>>20)
+	} else {
+		t.Logf("peak heap %.1f MB with five bombs at once", float64(maxHeap)/(1<<20))
+	}
 }
