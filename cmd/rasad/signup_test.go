@@ -442,3 +442,13 @@ func TestAdminAddsAndRenamesAgencies(t *testing.T) {
 		t.Errorf("refusals %+v", refusals)
 	}
 }
+
+// An admin made by ADMIN_IDS, who never chose a language, is spoken to in
+// DEFAULT_LANGUAGE, not in Persian.
+func TestGrantedUserSpeaksTheDefaultLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config) { c.Language = "en" })
+	admin := h.person(adminID, "Admin")
+	admin.send("/help")
+	admin.expect(strings.Split(h.cat.T("en", "help.admin"), "\n")[0])
+}

@@ -154,7 +154,7 @@ func (db *DB) FailedSummaries(ctx context.Context, day time.Time) ([]domain.Summ
 // roles, ordered by Telegram id.
 func (db *DB) Managers(ctx context.Context) ([]domain.User, error) {
 	users, err := db.queryUsers(ctx, `
-		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), u.language, u.active, u.created_at,
+		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), COALESCE(u.language, ''), u.active, u.created_at,
 		       r.role, r.agency_id, r.granted_by, r.granted_at
 		FROM users u
 		JOIN user_roles r ON r.telegram_id = u.telegram_id

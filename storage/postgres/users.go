@@ -12,7 +12,8 @@ import (
 )
 
 // UpsertUser records a user who talked to the bot. A new user starts active
-// and, without a language, Persian. For a known user it updates the name,
+// and, without a language, with none: the bot speaks its default to them.
+// For a known user it updates the name,
 // phone and language, but an empty value keeps the stored one: a later
 // update that lacks the phone must not forget it. Active is left to
 // SetActive.
@@ -27,7 +28,7 @@ func (db *DB) UpsertUser(ctx context.Context, u domain.User) error {
 func upsertUser(ctx context.Context, q querier, id int64, fullName, phone, lang string) error {
 	_, err := q.Exec(ctx, `
 		INSERT INTO users (telegram_id, full_name, phone, language)
-		VALUES ($1, $2, NULLIF($3, ''), COALESCE(NULLIF($4, ''), 'fa'))
+		VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''))
 		ON CONFLICT (telegram_id) DO UPDATE SET
 			full_name  = COALESCE(NULLIF($2, ''), users.full_name),
 			phone      = COALESCE(NULLIF($3, ''), users.phone),
@@ -46,7 +47,7 @@ func (db *DB) User(ctx context.Context, id int64) (domain.User, error) {
 		return u, nil
 	}
 	users, err := db.queryUsers(ctx, `
-		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), u.language, u.active, u.created_at,
+		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), COALESCE(u.language, ''), u.active, u.created_at,
 		       r.role, r.agency_id, r.granted_by, r.granted_at
 		FROM users u
 		LEFT JOIN user_roles r ON r.telegram_id = u.telegram_id
@@ -67,7 +68,7 @@ func (db *DB) User(ctx context.Context, id int64) (domain.User, error) {
 // left out: nothing can be sent to them.
 func (db *DB) UsersWithRole(ctx context.Context, r domain.Role) ([]domain.User, error) {
 	users, err := db.queryUsers(ctx, `
-		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), u.language, u.active, u.created_at,
+		SELECT u.telegram_id, u.full_name, COALESCE(u.phone, ''), COALESCE(u.language, ''), u.active, u.created_at,
 		       r.role, r.agency_id, r.granted_by, r.granted_at
 		FROM users u
 		JOIN user_roles r ON r.telegram_id = u.telegram_id

@@ -16,12 +16,12 @@ func TestUpsertUser(t *testing.T) {
 	_, err := db.User(ctx, 42)
 	wantErr(t, err, domain.KindNotFound, "user.notfound")
 
-	// A new user starts active, in Persian unless told.
+	// A new user starts active, with no language of their own unless told.
 	if err := db.UpsertUser(ctx, domain.User{ID: 42, FullName: "Ali"}); err != nil {
 		t.Fatal(err)
 	}
 	u := mustUser(t, db, 42)
-	if u.ID != 42 || u.FullName != "Ali" || u.Phone != "" || u.Language != "fa" || !u.Active || u.Grants != nil || u.CreatedAt.IsZero() {
+	if u.ID != 42 || u.FullName != "Ali" || u.Phone != "" || u.Language != "" || !u.Active || u.Grants != nil || u.CreatedAt.IsZero() {
 		t.Fatalf("new user = %+v", u)
 	}
 	created := u.CreatedAt
@@ -94,8 +94,8 @@ func TestGrantRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := mustUser(t, db, 100)
-	if !u.Active || u.Language != "fa" {
-		t.Fatalf("bare user = %+v", u)
+	if !u.Active || u.Language != "" {
+		t.Fatalf("bare user = %+v (a grant chooses no language for them)", u)
 	}
 	// Grants come in menu order.
 	if len(u.Grants) != 3 || u.Grants[0].Role != domain.RoleAdmin || u.Grants[1].Role != domain.RoleLiaison || u.Grants[2].Role != domain.RoleVendor {
