@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,11 +28,21 @@ type Endpoint string
 func (e Endpoint) methods() string { return strings.TrimRight(string(e), "/") + "/bot%s/%s" }
 func (e Endpoint) files() string   { return strings.TrimRight(string(e), "/") + "/file/bot%s/%s" }
 
+// host is the server's host and port, or the endpoint itself if it is not
+// a URL.
+func (e Endpoint) host() string {
+	if u, err := url.Parse(string(e)); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return string(e)
+}
+
 // Telegram is transport.API over go-telegram-bot-api.
 type Telegram struct {
 	bot   *tgbotapi.BotAPI
 	http  *http.Client
 	files string
+	host  string // the Bot API server's
 }
 
 // Connect checks the token with getMe and returns a ready API.
@@ -39,7 +50,7 @@ func Connect(ctx context.Context, endpoint Endpoint, token string, hc *http.Clie
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	t := &Telegram{http: hc, files: endpoint.files()}
+	t := &Telegram{http: hc, files: endpoint.files(), host: endpoint.host()}
 	// The library calls getMe in its constructor without a context, so the
 	// constructor gets a client bound to ctx.
 	b, err := tgbotapi.NewBotAPIWithClient(token, endpoint.methods(), ctxDoer{ctx, hc})
@@ -49,6 +60,10 @@ func Connect(ctx context.Context, endpoint Endpoint, token string, hc *http.Clie
 	t.bot = b
 	return t, nil
 }
+
+// Scope names this bot on its Bot API server ("123456@api.telegram.org"):
+// update ids are unique within it, and start again on another server.
+func (t *Telegram) Scope() string { return strconv.FormatInt(t.bot.Self.ID, 10) + "@" + t.host }
 
 // ctxDoer binds a context to the library's context-free requests.
 type ctxDoer struct {

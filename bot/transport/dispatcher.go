@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rasad-gov/rasad/domain"
@@ -67,6 +68,7 @@ type Dispatcher struct {
 
 	workers  Workers
 	settling sync.WaitGroup // the last batch's marking in the update log
+	newest   atomic.Int64   // the highest update id seen, for noteIDs
 	chats    chatGate       // chats whose update this process handles now, with Locks
 }
 
@@ -163,6 +165,9 @@ func (d *Dispatcher) metrics() Metrics {
 // are handled one after another, so every round trip between two of them
 // is time no update is handled in.
 func (d *Dispatcher) Batch(ctx context.Context, ups []Update) (firstUnhandled int) {
+	for _, u := range ups {
+		d.noteID(u.UpdateID)
+	}
 	d.Settle() // the previous batch's marks land before this batch claims
 	hctx := context.WithoutCancel(ctx)
 	token := d.token()
@@ -296,6 +301,34 @@ func (d *Dispatcher) Settle() { d.settling.Wait() }
 // same process wait for each other too.
 func (d *Dispatcher) token() string { return d.Owner + "/" + rand.Text()[:10] }
 
+// idsBackwards is how far below the newest id seen an update id must fall
+// to be taken for another server's: webhook deliveries can come a little
+// out of order, but never by a thousand.
+const idsBackwards = 1000
+
+// noteID warns when update ids fall back: the Bot API server behind the
+// bot was changed or reset, and if its updates share the update log with
+// the old server's (Log not scoped to the server), real updates are
+// skipped as already handled.
+func (d *Dispatcher) noteID(id int) {
+	for {
+		newest := d.newest.Load()
+		switch {
+		case newest != 0 && int64(id) < newest-idsBackwards:
+			if !d.newest.CompareAndSwap(newest, int64(id)) {
+				continue
+			}
+			d.Logger.Warn("update ids went backwards: the Bot API server was changed or reset",
+				"from", newest, "to", id)
+		case int64(id) > newest:
+			if !d.newest.CompareAndSwap(newest, int64(id)) {
+				continue
+			}
+		}
+		return
+	}
+}
+
 // track counts an update for the metrics; the returned func ends it.
 func (d *Dispatcher) track(u Update) (end func()) {
 	kind, m, start := updateKind(u), d.metrics(), time.Now()
@@ -340,6 +373,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, u Update, handled func()) bool
 // deliver is Deliver starting from st, the chat's state read ahead, when
 // it is not nil.
 func (d *Dispatcher) deliver(ctx context.Context, u Update, st *State, handled func()) bool {
+	d.noteID(u.UpdateID)
 	d.Settle()
 	defer d.track(u)()
 	c := &claim{d: d, ids: []int64{int64(u.UpdateID)}, token: d.token(), handled: handled, state: st}

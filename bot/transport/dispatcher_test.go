@@ -1,7 +1,10 @@
 package transport
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,5 +48,18 @@ func TestChatGate(t *testing.T) {
 	cancel()
 	if _, ok := g.enter(cctx, 1); ok {
 		t.Fatal("a waiter whose context ended was let in")
+	}
+}
+
+// Update ids that fall far back are logged once: the Bot API server was
+// changed or reset. A little disorder (webhook deliveries) is not.
+func TestNoteIDWarnsWhenIDsGoBackwards(t *testing.T) {
+	var logged bytes.Buffer
+	d := &Dispatcher{Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	for _, id := range []int{5000, 5001, 4990, 5002, 12, 13, 14} {
+		d.noteID(id)
+	}
+	if n := strings.Count(logged.String(), "update ids went backwards"); n != 1 || !strings.Contains(logged.String(), "from=5002 to=12") {
+		t.Errorf("logged %d warnings:\n%s", n, logged.String())
 	}
 }

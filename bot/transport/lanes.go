@@ -60,6 +60,9 @@ func newLanes(d *Dispatcher, inbox Inbox) *lanes {
 // update to its chat's lane; false, with nothing handed out, if Redis
 // could not take it.
 func (l *lanes) accept(ctx context.Context, ps []Polled) bool {
+	for _, p := range ps {
+		l.d.noteID(p.UpdateID)
+	}
 	// An update delivered again while a lane still has it is this
 	// process's already: the claim would say so, and it would run twice.
 	l.mu.Lock()

@@ -45,8 +45,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("bot api at BOT_API_URL %s: %w", cfg.BotAPIURL, err)
 	}
 	log.Info("connected", "bot", api.Self().UserName, "api", cfg.BotAPIURL)
+	// Handled update ids are kept per bot and server: another server's
+	// ids start again.
+	scoped, err := rs.ForBot(ctx, api.Scope())
+	if err != nil {
+		return err
+	}
 	cfg.metrics = newPromMetrics()
-	return runBot(ctx, cfg, log, db, rs, api)
+	return runBot(ctx, cfg, log, db, scoped, api)
 }
 
 // apiClient talks to the Bot API server. Every update makes about two

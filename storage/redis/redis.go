@@ -7,10 +7,14 @@
 //
 //	<prefix>state:<key>  hash {d: data, v: version}; TTL refreshed by each save
 //	<prefix>stateseq     counter that versions are drawn from; no TTL
-//	<prefix>upd:<id>     string "o:<owner>" while claimed (TTL = lease),
+//	<prefix>upd:<bot>:<id>  string "o:<owner>" while claimed (TTL = lease),
 //	                     "done" once handled (TTL = keep)
-//	<prefix>inbox        hash {update id: update JSON}: polled updates
+//	<prefix>inbox:<bot>  hash {update id: update JSON}: polled updates
 //	                     accepted and not yet finished; no TTL
+//
+// <bot> (ForBot) names the bot and its Bot API server: update ids are the
+// server's, and start again on another one. A store not scoped by ForBot
+// uses upd:<id> and inbox.
 package redis
 
 import (
@@ -26,6 +30,8 @@ import (
 type Store struct {
 	rdb    *goredis.Client
 	prefix string
+	upd    string // update keys' prefix
+	inbox  string // the inbox's key
 }
 
 // Open connects to the Redis server at url (redis:// or rediss://) and
@@ -37,13 +43,32 @@ func Open(ctx context.Context, url, prefix string) (*Store, error) {
 		// The URL may hold a password: do not echo it.
 		return nil, fmt.Errorf("redis: parse url: %w", errRedacted(err))
 	}
-	s := &Store{rdb: goredis.NewClient(opts), prefix: prefix}
+	s := &Store{rdb: goredis.NewClient(opts), prefix: prefix, upd: prefix + "upd:", inbox: prefix + "inbox"}
 	if err := s.Ping(ctx); err != nil {
 		s.rdb.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// ForBot is s with its update claims and inbox kept for bot, which names
+// one bot on one Bot API server (its id and the server's host): another
+// server's update ids start again, and would be taken for updates already
+// handled. The first time, an inbox kept before scoping moves under bot,
+// so updates accepted and not yet handled are not left behind. The two
+// share their connections: close only s.
+func (s *Store) ForBot(ctx context.Context, bot string) (*Store, error) {
+	scoped := *s
+	scoped.upd = s.prefix + "upd:" + bot + ":"
+	scoped.inbox = s.prefix + "inbox:" + bot
+	if err := s.rdb.RenameNX(ctx, s.inbox, scoped.inbox).Err(); err != nil && !isNoSuchKey(err) {
+		return nil, fmt.Errorf("redis: move the inbox under %s: %w", bot, err)
+	}
+	return &scoped, nil
+}
+
+// isNoSuchKey reports RENAME's error for a source key that does not exist.
+func isNoSuchKey(err error) bool { return err != nil && err.Error() == "ERR no such key" }
 
 // Close closes the connections. Methods must not be called afterwards.
 func (s *Store) Close() error { return s.rdb.Close() }

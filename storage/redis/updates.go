@@ -103,7 +103,7 @@ end
 return 0
 `)
 
-func (s *Store) updateKey(id int64) string { return s.prefix + "upd:" + strconv.FormatInt(id, 10) }
+func (s *Store) updateKey(id int64) string { return s.upd + strconv.FormatInt(id, 10) }
 
 func (s *Store) updateKeys(ids []int64) []string {
 	keys := make([]string, len(ids))
@@ -115,7 +115,7 @@ func (s *Store) updateKeys(ids []int64) []string {
 
 func claimValue(owner string) string { return "o:" + owner }
 
-func (s *Store) inboxKey() string { return s.prefix + "inbox" }
+func (s *Store) inboxKey() string { return s.inbox }
 
 // claimAnswers turns the scripts' answers per update into claimed and done.
 func claimAnswers(rs []int64, n int) (claimed, done []bool, err error) {

@@ -289,3 +289,50 @@ func TestAcceptKeepsUpdatesUntilFinished(t *testing.T) {
 		t.Fatal("accepted an update without its body")
 	}
 }
+
+// Update ids are a Bot API server's: a bot on another server (or a reset
+// one) starts them again, and its updates must not be taken for those
+// handled on the first. ForBot keeps each bot and server's claims and inbox
+// apart, and takes over the inbox kept before scoping.
+func TestForBotKeepsServersApart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := redistest.New(t)
+	// Accepted before scoping, not yet handled.
+	if _, _, err := s.AcceptUpdates(ctx, []int64{7}, [][]byte{[]byte(`{"update_id":7}`)}, "old", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseUpdates(ctx, []int64{7}, "old"); err != nil {
+		t.Fatal(err)
+	}
+	telegram := must[*redis.Store](t)(s.ForBot(ctx, "42@api.telegram.org"))
+	bale := must[*redis.Store](t)(s.ForBot(ctx, "42@tapi.bale.ai"))
+	if bodies := must[[][]byte](t)(telegram.InboxUpdates(ctx)); len(bodies) != 1 || string(bodies[0]) != `{"update_id":7}` {
+		t.Fatalf("the first scope's inbox = %q, want the update accepted before scoping", bodies)
+	}
+	if bodies := must[[][]byte](t)(bale.InboxUpdates(ctx)); len(bodies) != 0 {
+		t.Fatalf("another scope's inbox = %q, want it empty", bodies)
+	}
+	if claimed, _, err := claimOne(ctx, telegram, 100, "a", time.Minute); err != nil || !claimed {
+		t.Fatalf("claim on telegram: %v %v", claimed, err)
+	}
+	if err := finishOne(ctx, telegram, 100, "a", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if claimed, done, err := claimOne(ctx, bale, 100, "b", time.Minute); err != nil || !claimed || done {
+		t.Fatalf("update 100 on another server: claimed %v done %v %v, want a new update", claimed, done, err)
+	}
+	if _, done, err := claimOne(ctx, telegram, 100, "c", time.Minute); err != nil || !done {
+		t.Fatalf("update 100 again on telegram: done %v %v, want done", done, err)
+	}
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
