@@ -106,8 +106,8 @@ func sniff(data []byte) error {
 	}
 	buf := make([]byte, 32<<10)
 	for _, zf := range zr.File {
-		if !isXMLPart(zf.Name) {
-			continue // images and the like: excelize does not parse them
+		if !isXMLPart(zf.Name) || zf.UncompressedSize64 <= maxText {
+			continue // images, which excelize does not parse; parts too small to hold a long run
 		}
 		if err := scanXMLPart(zf, buf); err != nil {
 			return err
