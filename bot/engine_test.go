@@ -1,10 +1,14 @@
 package bot
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -182,6 +186,152 @@ func TestReviewListsFieldsInDeclaredOrder(t *testing.T) {
 			if !slices.Equal(edits, wantEdits) {
 				t.Errorf("edit buttons %q\nwant         %q", edits, wantEdits)
 			}
+		})
+	}
+}
+
+// A pressed prompt is edited to show the choice without its buttons; a
+// client that still shows them (Bale edits unreliably) is answered stale.
+func TestStaleButtonOfAnEarlierPrompt(t *testing.T) {
+	t.Parallel()
+	c := newChat(t)
+	genderPrompt := c.at("gender", nil)
+	c.press(c.T("gender.male"))
+	c.expectAsking("birthyear")
+	closed := transport.EditText{Chat: testLiaison, MessageID: genderPrompt.ID, Text: genderPrompt.Text + "\n\n✔️ " + c.T("gender.male")}
+	if edits := c.api.editsOf(genderPrompt.ID); len(edits) != 1 || edits[0] != closed {
+		t.Errorf("edits of the pressed prompt: %+v\nwant %+v", edits, closed)
+	}
+
+	before, sent := c.stored(), len(c.api.sent())
+	id := c.pressOn(genderPrompt, c.T("gender.female"))
+	c.expectStale(id, before, sent)
+	if s := c.session(); s.Answers["gender"] != string(domain.GenderMale) {
+		t.Errorf("gender after a stale press: %q", s.Answers["gender"])
+	}
+}
+
+func TestStaleButtonOfAnotherSession(t *testing.T) {
+	t.Parallel()
+	c := newChat(t)
+	c.register()
+	firstPrompt := c.last()
+	c.fillUntil("gender", nil)
+	genderPrompt := c.last()
+	c.send("/cancel")
+	c.register() // a new session, at its first step
+
+	before, sent := c.stored(), len(c.api.sent())
+	id := c.pressOn(genderPrompt, c.T("gender.female"))
+	c.expectStale(id, before, sent)
+	// The old first prompt's buttons carry the same seq as the new one's:
+	// only the session's id tells them apart.
+	id = c.pressOn(firstPrompt, c.T("btn.cancel"))
+	c.expectStale(id, before, sent)
+}
+
+func TestStaleButtonOfASavedForm(t *testing.T) {
+	t.Parallel()
+	c := newChat(t)
+	review := c.review(nil)
+	c.press(c.T("btn.confirm"))
+	if c.session() != nil {
+		t.Fatal("the session outlived its save")
+	}
+
+	before, sent := c.stored(), len(c.api.sent())
+	id := c.pressOn(review, c.editLabel("name"))
+	c.expectStale(id, before, sent)
+	if n := len(c.store.saved()); n != 1 {
+		t.Errorf("%d placements saved, want 1", n)
+	}
+}
+
+// A confirm pressed twice, or delivered twice, saves one placement.
+func TestConfirmTwiceSavesOnce(t *testing.T) {
+	t.Parallel()
+	t.Run("redelivered, then pressed again", func(t *testing.T) {
+		t.Parallel()
+		c := newChat(t)
+		review := c.review(nil)
+		press := c.pressUpdate(review, c.T("btn.confirm"))
+		c.must(c.deliver(press))
+		c.must(c.deliver(press)) // the runtime lost track of having handled it
+		before, sent := c.stored(), len(c.api.sent())
+		again := c.pressOn(review, c.T("btn.confirm"))
+		c.expectStale(again, before, sent)
+		c.expectSavedOnce()
+	})
+	t.Run("two presses at once", func(t *testing.T) {
+		// Two replicas, each with a press, read the same state ahead:
+		// only the compare-and-set of the session lets one of them save.
+		t.Parallel()
+		c := newChat(t)
+		review := c.review(nil)
+		presses := []transport.Update{c.pressUpdate(review, c.T("btn.confirm")), c.pressUpdate(review, c.T("btn.confirm"))}
+		readAhead := c.stored()
+		errs := make([]error, len(presses))
+		var wg sync.WaitGroup
+		for i, u := range presses {
+			wg.Go(func() { errs[i] = c.handle(u, readAhead) })
+		}
+		wg.Wait()
+		c.must(errors.Join(errs...))
+		c.must(c.bot.Wait(context.Background()))
+		c.expectSavedOnce()
+		// Each is told the form is being saved, or was.
+		for _, u := range presses {
+			if ans, _ := c.api.answer(u.CallbackQuery.ID); ans.Text != c.T("flow.saving") && ans.Text != c.T("btn.stale") {
+				t.Errorf("press %s answered %q", u.CallbackQuery.ID, ans.Text)
+			}
+		}
+	})
+}
+
+// A typed answer delivered twice is kept once: the second delivery shows
+// the step it led to instead of answering that step with it.
+func TestRedeliveredAnswerAppliesOnce(t *testing.T) {
+	t.Parallel()
+	c := newChat(t)
+	c.at("birthyear", nil)
+	answer := c.typing("1370")
+	c.must(c.deliver(answer))
+	c.expectAsking("mobile")
+	c.must(c.deliver(answer)) // the runtime lost track of having handled it
+	if got, want := c.last().Text, c.T("placement.mobile.prompt"); got != want {
+		t.Errorf("the redelivered answer got:\n%s\nwant the mobile's prompt alone:\n%s", got, want)
+	}
+	if s := c.session(); s.Answers["mobile"] != "" || s.Answers["birthyear"] != "1370" {
+		t.Errorf("answers after a redelivery: %v", s.Answers)
+	}
+}
+
+// A wrong national code gets its own sentence and the same step again.
+func TestWrongNationalCodeAsksAgain(t *testing.T) {
+	t.Parallel()
+	wrongCheck := []byte(testCode)
+	wrongCheck[9] = '0' + (wrongCheck[9]-'0'+1)%10
+	for _, tc := range []struct{ typed, code string }{
+		{string(wrongCheck), "nationalid.checksum"},
+		{domain.PersianDigits(string(wrongCheck)), "nationalid.checksum"},
+		{string(testCode) + "1", "nationalid.length"},
+		{"1111111111", "nationalid.repeated"},
+		{"00123a5679", "nationalid.chars"},
+	} {
+		t.Run(tc.typed, func(t *testing.T) {
+			t.Parallel()
+			c := newChat(t)
+			c.register()
+			c.send(tc.typed)
+			c.expectAsking(domain.FieldNationalID)
+			if want := c.T("err." + tc.code); !strings.HasPrefix(c.last().Text, want) {
+				t.Errorf("%q answered:\n%s\nwant it to begin with %q", tc.typed, c.last().Text, want)
+			}
+			if s := c.session(); s.Step != 0 || len(s.Answers) != 0 {
+				t.Errorf("a wrong code moved the session: step %d, answers %v", s.Step, s.Answers)
+			}
+			c.send(string(testCode))
+			c.expectAsking("name")
 		})
 	}
 }
