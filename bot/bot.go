@@ -416,14 +416,17 @@ func (b *Bot) markBlocked(ctx context.Context, chat int64) {
 // refuse answers an action the user may not take, logs it and keeps an
 // audit row of it: a button they were never meant to have, another
 // agency's record, an admin's command.
-func (b *Bot) refuse(c *Ctx, action string) error {
+func (b *Bot) refuse(c *Ctx, action string) error { return b.refuseWith(c, action, "err.forbidden") }
+
+// refuseWith refuses action with the catalogue sentence key.
+func (b *Bot) refuseWith(c *Ctx, action, key string) error {
 	b.log.Warn("action refused", "action", action, "user", c.User.ID)
 	if err := b.store.RecordRefusal(c, c.User.ID, action, b.now()); err != nil {
 		b.log.Error("record refusal", "err", err)
 	}
 	if c.callback != nil {
-		c.answerCallback(c.T("err.forbidden"))
+		c.answerCallback(c.T(key))
 		return nil
 	}
-	return c.reply(c.T("err.forbidden"), nil)
+	return c.reply(c.T(key), nil)
 }

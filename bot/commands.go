@@ -50,7 +50,9 @@ func (b *Bot) runCommand(c *Ctx, name, args string) error {
 			continue
 		}
 		if !cmd.allowed(c.User) {
-			return b.refuse(c, "command:"+name)
+			// Say whom the command is for, so a newcomer knows the way
+			// ("only agency liaisons register; send /start to sign up").
+			return b.refuseWith(c, "command:"+name, "refused."+string(cmd.Roles[0]))
 		}
 		return cmd.Run(c, args)
 	}

@@ -48,6 +48,10 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
+	if e.Code == 0 && e.Description == "" {
+		// Seen from platforms that lack a method (Bale's setMyCommands).
+		return "bot api: refused, with neither an error code nor a description"
+	}
 	return fmt.Sprintf("bot api: %d %s", e.Code, e.Description)
 }
 

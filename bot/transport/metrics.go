@@ -47,14 +47,20 @@ func methodOf(r Request) string {
 		return "sendDocument"
 	case SendPhoto:
 		return "sendPhoto"
-	case EditText, EditMarkup:
-		return "editMessage"
+	case EditText:
+		return "editMessageText"
+	case EditMarkup:
+		return "editMessageReplyMarkup"
 	case AnswerCallback:
 		return "answerCallbackQuery"
 	case SetCommands:
 		return "setMyCommands"
 	case ChatAction:
 		return "sendChatAction"
+	case SetWebhook:
+		return "setWebhook"
+	case DeleteWebhook:
+		return "deleteWebhook"
 	}
 	return "other"
 }

@@ -70,7 +70,10 @@ func (s *Sender) do(ctx context.Context, chatID int64, c Request, paced bool) er
 		}
 		backoff = min(backoff*2, 10*time.Second)
 	}
-	return fmt.Errorf("send to chat %d: %w", chatID, err)
+	if chatID == 0 {
+		return fmt.Errorf("%s: %w", methodOf(c), err)
+	}
+	return fmt.Errorf("%s to chat %d: %w", methodOf(c), chatID, err)
 }
 
 // classify says whether err is worth another attempt and after how long.

@@ -264,7 +264,7 @@ func TestPlacementNeedsLiaison(t *testing.T) {
 	h := newHarness(t, nil)
 	p := h.person(4008, "Nobody")
 	p.send("/register")
-	p.expect(h.T("err.forbidden"))
+	p.expect(h.T("refused.liaison"))
 }
 
 func samplePlacement(code domain.NationalID, agency int64, now time.Time) domain.Placement {

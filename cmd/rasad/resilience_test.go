@@ -239,7 +239,7 @@ func TestAdminActionsRefusedToOthers(t *testing.T) {
 	h := newHarness(t, nil)
 	p := h.person(3009, "Nobody")
 	p.send("/invite")
-	p.expect(h.T("err.forbidden"))
+	p.expect(h.T("refused.admin"))
 }
 
 func TestGroupChatsRefused(t *testing.T) {

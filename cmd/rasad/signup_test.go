@@ -436,7 +436,7 @@ func TestAdminAddsAndRenamesAgencies(t *testing.T) {
 	// Not for others, and the refusal is kept.
 	p := h.person(2050, "Liaison")
 	p.send("/agencies")
-	p.expect(h.T("err.forbidden"))
+	p.expect(h.T("refused.admin"))
 	refusals := must[[]postgres.Refusal](t)(h.db.Refusals(context.Background(), time.Time{}))
 	if len(refusals) != 1 || refusals[0].TelegramID != 2050 || refusals[0].Action != "command:agencies" {
 		t.Errorf("refusals %+v", refusals)

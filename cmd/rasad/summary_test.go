@@ -58,7 +58,7 @@ func TestSummaryOnDemandWithChart(t *testing.T) {
 	// Not for liaisons.
 	l := h.liaison(9002, "Liaison", "labour")
 	l.send("/summary")
-	l.expect(h.T("err.forbidden"))
+	l.expect(h.T("refused.manager"))
 }
 
 // Two bot processes run the scheduler every minute across the summary hour,
