@@ -491,21 +491,6 @@ func (s *Server) Pending() int {
 	return len(s.pending)
 }
 
-// Update returns an update as it was sent to the bot.
-func (s *Server) Update(updateID int) (tgbotapi.Update, bool) {
-	s.mu.Lock()
-	h := s.history[updateID]
-	s.mu.Unlock()
-	if h == nil {
-		return tgbotapi.Update{}, false
-	}
-	var u tgbotapi.Update
-	if err := json.Unmarshal(h.raw, &u); err != nil {
-		return tgbotapi.Update{}, false
-	}
-	return u, true
-}
-
 // Webhook returns the current webhook URL and secret token ("" when unset).
 func (s *Server) Webhook() (url, secret string) {
 	s.mu.Lock()
