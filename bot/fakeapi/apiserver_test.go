@@ -1,5 +1,10 @@
 package fakeapi_test
 
+// These tests drive the server with the real client library on purpose:
+// besides the server's behaviour, they check that the library decodes
+// every reply and update the server writes. The bot itself reaches the
+// library only through bot/telegram.
+
 import (
 	"bytes"
 	"context"
@@ -806,17 +811,18 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	chatScope := tgbotapi.NewBotCommandScopeChat(u.ID())
+	fakeChatScope := fakeapi.CommandScope{Type: "chat", ChatID: u.ID()}
 	admin := []tgbotapi.BotCommand{{Command: "admin", Description: "panel"}}
 	if _, err := bot.Request(tgbotapi.NewSetMyCommandsWithScopeAndLanguage(chatScope, "fa", admin...)); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Commands(tgbotapi.BotCommandScope{}); len(got) != 2 || got[0].Command != "start" {
+	if got := srv.Commands(fakeapi.CommandScope{}); len(got) != 2 || got[0].Command != "start" {
 		t.Fatalf("default commands %+v", got)
 	}
-	if got := srv.Commands(chatScope); len(got) != 1 || got[0].Command != "admin" {
+	if got := srv.Commands(fakeChatScope); len(got) != 1 || got[0].Command != "admin" {
 		t.Fatalf("chat commands %+v", got)
 	}
-	if got := srv.Commands(tgbotapi.NewBotCommandScopeAllPrivateChats()); got != nil {
+	if got := srv.Commands(fakeapi.CommandScope{Type: "all_private_chats"}); got != nil {
 		t.Fatalf("unset scope %+v", got)
 	}
 	got, err := bot.GetMyCommandsWithConfig(tgbotapi.NewGetMyCommandsWithScopeAndLanguage(chatScope, "fa"))
@@ -828,7 +834,7 @@ func TestCommands(t *testing.T) {
 	if _, err := bot.Request(tgbotapi.NewDeleteMyCommandsWithScopeAndLanguage(chatScope, "fa")); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Commands(chatScope); got != nil {
+	if got := srv.Commands(fakeChatScope); got != nil {
 		t.Fatalf("deleted commands %+v", got)
 	}
 }

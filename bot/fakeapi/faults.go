@@ -38,7 +38,7 @@ type failRule struct {
 // "Forbidden: bot was blocked by the user", ...). Rules are consumed in the
 // order they were added. n <= 0 cancels pending failures for method.
 //
-// Note: tgbotapi drops the code for multipart uploads (UploadFiles leaves
+// Note: go-telegram-bot-api drops the code for multipart uploads (UploadFiles leaves
 // Error.Code 0), so sendDocument/sendPhoto uploads only see the description.
 func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 	key := strings.ToLower(method)

@@ -14,8 +14,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 const (
@@ -140,7 +138,7 @@ var knownMIME = map[string]string{
 }
 
 // detectMIME follows Telegram: the file name's extension decides, the
-// client's part header is a fallback (tgbotapi always sends
+// client's part header is a fallback (go-telegram-bot-api always sends
 // application/octet-stream).
 func detectMIME(name, partType string, data []byte) string {
 	ext := strings.ToLower(path.Ext(name))
@@ -161,18 +159,18 @@ func detectMIME(name, partType string, data []byte) string {
 	return "application/octet-stream"
 }
 
-func (f *storedFile) tgFile() tgbotapi.File {
-	return tgbotapi.File{FileID: f.id, FileUniqueID: f.uniqueID, FileSize: len(f.data), FilePath: f.path}
+func (f *storedFile) tgFile() tgFile {
+	return tgFile{FileID: f.id, FileUniqueID: f.uniqueID, FileSize: len(f.data), FilePath: f.path}
 }
 
-func (f *storedFile) document() *tgbotapi.Document {
-	return &tgbotapi.Document{FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name, MimeType: f.mime, FileSize: len(f.data)}
+func (f *storedFile) document() *tgDocument {
+	return &tgDocument{FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name, MimeType: f.mime, FileSize: len(f.data)}
 }
 
 // photoSizes returns one size (the original). Telegram sends several, the
 // largest last; bots that take the last element work with both.
-func (f *storedFile) photoSizes() []tgbotapi.PhotoSize {
-	return []tgbotapi.PhotoSize{{FileID: f.id, FileUniqueID: f.uniqueID, Width: f.width, Height: f.height, FileSize: len(f.data)}}
+func (f *storedFile) photoSizes() []tgPhotoSize {
+	return []tgPhotoSize{{FileID: f.id, FileUniqueID: f.uniqueID, Width: f.width, Height: f.height, FileSize: len(f.data)}}
 }
 
 // getFile: file_id -> File with a file_path for the download route.

@@ -7,14 +7,12 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // markup is a parsed reply_markup. At most one field is set.
 type markup struct {
-	inline     *tgbotapi.InlineKeyboardMarkup // nil when there are no buttons
-	reply      *tgbotapi.ReplyKeyboardMarkup
+	inline     *tgInlineKeyboard // nil when there are no buttons
+	reply      *tgReplyKeyboard
 	remove     bool
 	forceReply bool
 }
@@ -36,7 +34,7 @@ func parseMarkup(raw string, inlineOnly bool) (*markup, *apiError) {
 		return nil, nil
 	}
 	if rows, ok := scanInlineMarkup(raw); ok {
-		kb, err := inlineKeyboard(rows, func(b scannedButton) (tgbotapi.InlineKeyboardButton, *apiError) {
+		kb, err := inlineKeyboard(rows, func(b scannedButton) (tgInlineButton, *apiError) {
 			return checkInlineButton(b.btn, b.hasAction)
 		})
 		if err != nil {
@@ -64,7 +62,7 @@ func decodeMarkup(raw string, inlineOnly bool) (*markup, *apiError) {
 		return nil, badRequest("inline keyboard expected")
 	}
 	if rowsRaw, ok := probe["keyboard"]; ok {
-		kb, err := parseReplyKeyboard(raw, rowsRaw)
+		kb, err := parseReplyKeyboard(rowsRaw)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +83,7 @@ func decodeMarkup(raw string, inlineOnly bool) (*markup, *apiError) {
 	return nil, badRequest("can't parse reply keyboard markup JSON object")
 }
 
-func parseInlineKeyboard(rowsRaw json.RawMessage) (*tgbotapi.InlineKeyboardMarkup, *apiError) {
+func parseInlineKeyboard(rowsRaw json.RawMessage) (*tgInlineKeyboard, *apiError) {
 	var rows [][]json.RawMessage
 	if err := json.Unmarshal(rowsRaw, &rows); err != nil {
 		return nil, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup should be an Array of Arrays")
@@ -96,14 +94,14 @@ func parseInlineKeyboard(rowsRaw json.RawMessage) (*tgbotapi.InlineKeyboardMarku
 // inlineKeyboard builds the keyboard from rows of buttons, each made and
 // checked by button in order: the first failing button's error wins.
 // Empty rows are dropped; no buttons at all is no keyboard.
-func inlineKeyboard[B any](rows [][]B, button func(B) (tgbotapi.InlineKeyboardButton, *apiError)) (*tgbotapi.InlineKeyboardMarkup, *apiError) {
-	kb := &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}}
+func inlineKeyboard[B any](rows [][]B, button func(B) (tgInlineButton, *apiError)) (*tgInlineKeyboard, *apiError) {
+	kb := &tgInlineKeyboard{InlineKeyboard: [][]tgInlineButton{}}
 	total := 0
 	for _, row := range rows {
 		if len(row) == 0 {
 			continue
 		}
-		out := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
+		out := make([]tgInlineButton, 0, len(row))
 		for _, b := range row {
 			btn, err := button(b)
 			if err != nil {
@@ -123,8 +121,8 @@ func inlineKeyboard[B any](rows [][]B, button func(B) (tgbotapi.InlineKeyboardBu
 	return kb, nil
 }
 
-func parseInlineButton(raw json.RawMessage) (tgbotapi.InlineKeyboardButton, *apiError) {
-	var btn tgbotapi.InlineKeyboardButton
+func parseInlineButton(raw json.RawMessage) (tgInlineButton, *apiError) {
+	var btn tgInlineButton
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(raw, &fields) != nil || json.Unmarshal(raw, &btn) != nil {
 		return btn, badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
@@ -140,7 +138,7 @@ func parseInlineButton(raw json.RawMessage) (tgbotapi.InlineKeyboardButton, *api
 
 // checkInlineButton validates a decoded button; hasAction tells whether
 // its JSON had one of inlineActionKeys (present, even if null).
-func checkInlineButton(btn tgbotapi.InlineKeyboardButton, hasAction bool) (tgbotapi.InlineKeyboardButton, *apiError) {
+func checkInlineButton(btn tgInlineButton, hasAction bool) (tgInlineButton, *apiError) {
 	if btn.Text == "" {
 		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
 	}
@@ -161,20 +159,10 @@ func checkInlineButton(btn tgbotapi.InlineKeyboardButton, hasAction bool) (tgbot
 	return btn, nil
 }
 
-func parseReplyKeyboard(raw string, rowsRaw json.RawMessage) (*tgbotapi.ReplyKeyboardMarkup, *apiError) {
-	var kb tgbotapi.ReplyKeyboardMarkup
-	// Decode the options; the rows are decoded separately because Telegram
-	// also accepts plain strings as buttons.
-	var opts struct {
-		ResizeKeyboard        bool   `json:"resize_keyboard"`
-		OneTimeKeyboard       bool   `json:"one_time_keyboard"`
-		InputFieldPlaceholder string `json:"input_field_placeholder"`
-		Selective             bool   `json:"selective"`
-	}
-	_ = json.Unmarshal([]byte(raw), &opts)
-	kb.ResizeKeyboard, kb.OneTimeKeyboard = opts.ResizeKeyboard, opts.OneTimeKeyboard
-	kb.InputFieldPlaceholder, kb.Selective = opts.InputFieldPlaceholder, opts.Selective
-
+// parseReplyKeyboard reads the rows of a reply keyboard: buttons as
+// objects or, as Telegram also accepts, plain strings.
+func parseReplyKeyboard(rowsRaw json.RawMessage) (*tgReplyKeyboard, *apiError) {
+	var kb tgReplyKeyboard
 	var rows [][]json.RawMessage
 	if err := json.Unmarshal(rowsRaw, &rows); err != nil {
 		return nil, badRequest("field \"keyboard\" of the ReplyKeyboardMarkup should be an Array of Arrays")
@@ -183,9 +171,9 @@ func parseReplyKeyboard(raw string, rowsRaw json.RawMessage) (*tgbotapi.ReplyKey
 		if len(row) == 0 {
 			continue
 		}
-		out := make([]tgbotapi.KeyboardButton, 0, len(row))
+		out := make([]tgKeyboardButton, 0, len(row))
 		for _, b := range row {
-			var btn tgbotapi.KeyboardButton
+			var btn tgKeyboardButton
 			var text string
 			if json.Unmarshal(b, &text) == nil {
 				btn.Text = text
@@ -206,44 +194,30 @@ func parseReplyKeyboard(raw string, rowsRaw json.RawMessage) (*tgbotapi.ReplyKey
 }
 
 // sameInline reports whether two inline keyboards are identical, for the
-// "message is not modified" check: whether they encode to the same JSON.
-func sameInline(a, b *tgbotapi.InlineKeyboardMarkup) bool {
+// "message is not modified" check: whether they encode to the same JSON,
+// found field by field without encoding them. Equal strings encode alike
+// and, being valid UTF-8 (they come from decoded JSON), different ones
+// differently.
+func sameInline(a, b *tgInlineKeyboard) bool {
 	if a == nil || b == nil {
 		return a == b // a keyboard never encodes as null
 	}
-	if same, ok := sameSimpleInline(a, b); ok {
-		return same
-	}
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return bytes.Equal(ja, jb)
-}
-
-// sameSimpleInline compares keyboards field by field without encoding
-// them; ok is false if a button has a login_url or callback_game, left to
-// the JSON comparison. Equal strings encode alike and, being valid UTF-8
-// (they come from decoded JSON), different ones differently.
-func sameSimpleInline(a, b *tgbotapi.InlineKeyboardMarkup) (same, ok bool) {
 	if len(a.InlineKeyboard) != len(b.InlineKeyboard) || (a.InlineKeyboard == nil) != (b.InlineKeyboard == nil) {
-		return false, true
+		return false
 	}
 	for i, ra := range a.InlineKeyboard {
 		rb := b.InlineKeyboard[i]
 		if len(ra) != len(rb) || (ra == nil) != (rb == nil) {
-			return false, true
+			return false
 		}
 		for j := range ra {
 			x, y := &ra[j], &rb[j]
-			if x.LoginURL != nil || y.LoginURL != nil || x.CallbackGame != nil || y.CallbackGame != nil {
-				return false, false
-			}
-			if x.Text != y.Text || x.Pay != y.Pay || !sameString(x.URL, y.URL) || !sameString(x.CallbackData, y.CallbackData) ||
-				!sameString(x.SwitchInlineQuery, y.SwitchInlineQuery) || !sameString(x.SwitchInlineQueryCurrentChat, y.SwitchInlineQueryCurrentChat) {
-				return false, true
+			if x.Text != y.Text || !sameString(x.URL, y.URL) || !sameString(x.CallbackData, y.CallbackData) {
+				return false
 			}
 		}
 	}
-	return true, true
+	return true
 }
 
 func sameString(a, b *string) bool {
@@ -255,7 +229,7 @@ func sameString(a, b *string) bool {
 
 // scannedButton is a button read by scanInlineMarkup.
 type scannedButton struct {
-	btn       tgbotapi.InlineKeyboardButton
+	btn       tgInlineButton
 	hasAction bool
 }
 

@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // The fast path of parseMarkup must agree with the general decoding on
@@ -83,28 +81,26 @@ func show(mk *markup) string {
 // sameInline's field comparison must agree with comparing the JSON.
 func TestSameInlineAgreesWithJSON(t *testing.T) {
 	str := func(s string) *string { return &s }
-	kb := func(rows ...[]tgbotapi.InlineKeyboardButton) *tgbotapi.InlineKeyboardMarkup {
-		return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}
+	kb := func(rows ...[]tgInlineButton) *tgInlineKeyboard {
+		return &tgInlineKeyboard{InlineKeyboard: rows}
 	}
-	a := tgbotapi.InlineKeyboardButton{Text: "A", CallbackData: str("a")}
-	kbs := []*tgbotapi.InlineKeyboardMarkup{
+	a := tgInlineButton{Text: "A", CallbackData: str("a")}
+	kbs := []*tgInlineKeyboard{
 		nil,
 		kb(),
 		{},
-		kb([]tgbotapi.InlineKeyboardButton{a}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", CallbackData: str("a")}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", CallbackData: str("b")}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "B", CallbackData: str("a")}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", URL: str("a")}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", CallbackData: str("a"), Pay: true}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", SwitchInlineQuery: str("a")}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", SwitchInlineQueryCurrentChat: str("a")}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", LoginURL: &tgbotapi.LoginURL{URL: "https://e.org"}}}),
-		kb([]tgbotapi.InlineKeyboardButton{{Text: "A", LoginURL: &tgbotapi.LoginURL{URL: "https://e.org"}}}),
-		kb([]tgbotapi.InlineKeyboardButton{a, a}),
-		kb([]tgbotapi.InlineKeyboardButton{a}, []tgbotapi.InlineKeyboardButton{a}),
-		kb([]tgbotapi.InlineKeyboardButton{a}, nil),
-		kb([]tgbotapi.InlineKeyboardButton{a}, []tgbotapi.InlineKeyboardButton{}),
+		kb([]tgInlineButton{a}),
+		kb([]tgInlineButton{{Text: "A", CallbackData: str("a")}}),
+		kb([]tgInlineButton{{Text: "A", CallbackData: str("b")}}),
+		kb([]tgInlineButton{{Text: "A", CallbackData: str("")}}),
+		kb([]tgInlineButton{{Text: "B", CallbackData: str("a")}}),
+		kb([]tgInlineButton{{Text: "A", URL: str("a")}}),
+		kb([]tgInlineButton{{Text: "A", URL: str("a"), CallbackData: str("a")}}),
+		kb([]tgInlineButton{{Text: "A"}}),
+		kb([]tgInlineButton{a, a}),
+		kb([]tgInlineButton{a}, []tgInlineButton{a}),
+		kb([]tgInlineButton{a}, nil),
+		kb([]tgInlineButton{a}, []tgInlineButton{}),
 	}
 	for i, x := range kbs {
 		for j, y := range kbs {

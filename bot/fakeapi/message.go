@@ -1,10 +1,6 @@
 package fakeapi
 
-import (
-	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-)
+import "time"
 
 // Message is a snapshot of a chat message as the user sees it, with edits
 // applied. It is a plain value: later changes do not affect it.
@@ -107,10 +103,10 @@ func (m Message) Button(label string) (Button, bool) {
 // place (edits swap pointers), so shallow copies may be marshalled after
 // the lock is released.
 type msgRecord struct {
-	tg       tgbotapi.Message
+	tg       tgMessage
 	fromBot  bool
 	kind     string
-	reply    *tgbotapi.ReplyKeyboardMarkup
+	reply    *tgReplyKeyboard
 	remove   bool
 	force    bool
 	file     *storedFile // document or photo
@@ -125,7 +121,7 @@ func (r *msgRecord) public() Message {
 		ID:             r.tg.MessageID,
 		ChatID:         r.tg.Chat.ID,
 		FromBot:        r.fromBot,
-		Date:           time.Unix(int64(r.tg.Date), 0),
+		Date:           time.Unix(r.tg.Date, 0),
 		Kind:           r.kind,
 		Text:           r.tg.Text,
 		Caption:        r.tg.Caption,
@@ -189,7 +185,7 @@ func (r *msgRecord) public() Message {
 }
 
 // snapshot is a shallow copy safe to marshal outside the lock.
-func (r *msgRecord) snapshot() *tgbotapi.Message {
+func (r *msgRecord) snapshot() *tgMessage {
 	m := r.tg
 	return &m
 }

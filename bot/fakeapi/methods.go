@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 type methodFunc func(s *Server, ctx context.Context, req *request) (any, error)
@@ -102,7 +100,7 @@ func (s *Server) newBotMessageLocked(ch *chatState, req *request, kind string) (
 	rec.tg.MessageID = ch.nextMsgID
 	rec.tg.From = &s.bot // never changed: shared
 	rec.tg.Chat = ch.chat
-	rec.tg.Date = int(time.Now().Unix())
+	rec.tg.Date = time.Now().Unix()
 	return rec, nil
 }
 
@@ -256,7 +254,7 @@ func (s *Server) editTargetLocked(req *request) (*msgRecord, *apiError) {
 func (s *Server) markEditedLocked(rec *msgRecord) {
 	now := time.Now()
 	rec.edited, rec.editDate = true, now
-	rec.tg.EditDate = int(now.Unix())
+	rec.tg.EditDate = now.Unix()
 	rec.version++
 	s.chatChangedLocked(s.chats[rec.tg.Chat.ID])
 }
@@ -296,7 +294,7 @@ func (s *Server) editWords(req *request, caption bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var kb *tgbotapi.InlineKeyboardMarkup
+	var kb *tgInlineKeyboard
 	if mk != nil {
 		kb = mk.inline
 	}
@@ -320,7 +318,7 @@ func (s *Server) editMessageReplyMarkup(_ context.Context, req *request) (any, e
 	if err != nil {
 		return nil, err
 	}
-	var kb *tgbotapi.InlineKeyboardMarkup
+	var kb *tgInlineKeyboard
 	if mk != nil {
 		kb = mk.inline
 	}
@@ -439,9 +437,9 @@ func (s *Server) leaveChat(_ context.Context, req *request) (any, error) {
 
 // commandEntry is one setMyCommands call still in effect.
 type commandEntry struct {
-	scope tgbotapi.BotCommandScope
+	scope CommandScope
 	lang  string
-	cmds  []tgbotapi.BotCommand
+	cmds  []Command
 	seq   int
 }
 
@@ -452,8 +450,8 @@ var scopeTypes = map[string]bool{
 
 // commandScope parses scope and language_code, keeping only the fields
 // that matter for the scope type so lookups can compare exactly.
-func (s *Server) commandScopeLocked(req *request) (tgbotapi.BotCommandScope, string, *apiError) {
-	var sc tgbotapi.BotCommandScope
+func (s *Server) commandScopeLocked(req *request) (CommandScope, string, *apiError) {
+	var sc CommandScope
 	if raw := strings.TrimSpace(req.str("scope")); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
 			return sc, "", badRequest("can't parse BotCommandScope JSON object")
@@ -478,7 +476,7 @@ func (s *Server) commandScopeLocked(req *request) (tgbotapi.BotCommandScope, str
 	return sc, lang, nil
 }
 
-func normalizeScope(sc tgbotapi.BotCommandScope) tgbotapi.BotCommandScope {
+func normalizeScope(sc CommandScope) CommandScope {
 	if sc.Type == "" {
 		sc.Type = "default"
 	}
@@ -496,7 +494,7 @@ func (s *Server) setMyCommands(_ context.Context, req *request) (any, error) {
 	if raw == "" {
 		return nil, badRequest("parameter \"commands\" is required")
 	}
-	var cmds []tgbotapi.BotCommand
+	var cmds []Command
 	if err := json.Unmarshal([]byte(raw), &cmds); err != nil {
 		return nil, badRequest("can't parse commands JSON object")
 	}
@@ -525,7 +523,7 @@ func (s *Server) setMyCommands(_ context.Context, req *request) (any, error) {
 	return true, nil
 }
 
-func (s *Server) removeCommandsLocked(sc tgbotapi.BotCommandScope, lang string) {
+func (s *Server) removeCommandsLocked(sc CommandScope, lang string) {
 	kept := s.commands[:0]
 	for _, e := range s.commands {
 		if e.scope != sc || e.lang != lang {
@@ -542,7 +540,7 @@ func (s *Server) getMyCommands(_ context.Context, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []tgbotapi.BotCommand{}
+	out := []Command{}
 	for _, e := range s.commands {
 		if e.scope == sc && e.lang == lang {
 			out = append(out, e.cmds...)
@@ -565,7 +563,7 @@ func (s *Server) deleteMyCommands(_ context.Context, req *request) (any, error) 
 // Commands returns the commands of the most recent setMyCommands still in
 // effect for scope (matched exactly by type, chat_id and user_id; a zero
 // scope means "default"), whatever its language_code. Nil if none.
-func (s *Server) Commands(scope tgbotapi.BotCommandScope) []tgbotapi.BotCommand {
+func (s *Server) Commands(scope CommandScope) []Command {
 	sc := normalizeScope(scope)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -578,17 +576,17 @@ func (s *Server) Commands(scope tgbotapi.BotCommandScope) []tgbotapi.BotCommand 
 	if best == nil {
 		return nil
 	}
-	return append([]tgbotapi.BotCommand(nil), best.cmds...)
+	return append([]Command(nil), best.cmds...)
 }
 
 // CommandsFor is Commands for one language_code ("" = no language).
-func (s *Server) CommandsFor(scope tgbotapi.BotCommandScope, languageCode string) []tgbotapi.BotCommand {
+func (s *Server) CommandsFor(scope CommandScope, languageCode string) []Command {
 	sc := normalizeScope(scope)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.commands {
 		if e.scope == sc && e.lang == languageCode {
-			return append([]tgbotapi.BotCommand(nil), e.cmds...)
+			return append([]Command(nil), e.cmds...)
 		}
 	}
 	return nil

@@ -6,8 +6,10 @@
 // The bot talks to it over real HTTP with the real client library, so
 // everything the library encodes — url-encoded forms, multipart uploads,
 // JSON-in-form-field reply markups — goes through the same wire format as
-// in production. Tests (and the playground) drive simulated users through
-// the Go API in user.go and observe what the bot did.
+// in production. The server owns its side of the wire: the Bot API's
+// objects it writes are its own (wire.go), not the client library's.
+// Tests (and the playground) drive simulated users through the Go API in
+// user.go and observe what the bot did.
 //
 // All state lives in one Server guarded by one mutex; User and Chat values are
 // light handles (server pointer + id), so every exported method is safe for
@@ -27,8 +29,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Options configures a Server. Zero values get defaults.
@@ -95,7 +95,7 @@ func (o *Options) setDefaults() {
 // with Close.
 type Server struct {
 	opts Options
-	bot  tgbotapi.User
+	bot  Account
 
 	ln      net.Listener
 	hs      *http.Server
@@ -171,7 +171,7 @@ func New(opts Options) *Server {
 	opts.setDefaults()
 	s := &Server{
 		opts: opts,
-		bot: tgbotapi.User{
+		bot: Account{
 			ID:            opts.BotID,
 			IsBot:         true,
 			FirstName:     opts.BotName,
@@ -216,21 +216,21 @@ func New(opts Options) *Server {
 // URL is the base URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) URL() string { return s.url }
 
-// APIEndpoint is the format string tgbotapi.NewBotAPIWithClient expects
-// (URL + "/bot%s/%s").
+// APIEndpoint is the format string go-telegram-bot-api's
+// NewBotAPIWithClient expects (URL + "/bot%s/%s").
 func (s *Server) APIEndpoint() string { return s.url + "/bot%s/%s" }
 
 // FileEndpoint is the download URL format (URL + "/file/bot%s/%s"), to be
 // used with fmt.Sprintf(FileEndpoint(), token, file.FilePath). Note that
-// tgbotapi.File.Link always uses api.telegram.org, so the bot must build
-// download URLs from a configurable format like this one.
+// go-telegram-bot-api's File.Link always uses api.telegram.org, so the bot
+// must build download URLs from a configurable format like this one.
 func (s *Server) FileEndpoint() string { return s.url + "/file/bot%s/%s" }
 
 // Token is the bot token the server accepts.
 func (s *Server) Token() string { return s.opts.Token }
 
-// Bot is the bot's own user, as returned by getMe.
-func (s *Server) Bot() tgbotapi.User { return s.bot }
+// Bot is the bot's own account, as returned by getMe.
+func (s *Server) Bot() Account { return s.bot }
 
 // Handler serves the Bot API routes (/bot<token>/<method> and
 // /file/bot<token>/<path>) so the server can be mounted elsewhere.
@@ -289,11 +289,11 @@ var (
 
 // envelope is the Bot API response object.
 type envelope struct {
-	Ok          bool                         `json:"ok"`
-	Result      any                          `json:"result,omitempty"`
-	ErrorCode   int                          `json:"error_code,omitempty"`
-	Description string                       `json:"description,omitempty"`
-	Parameters  *tgbotapi.ResponseParameters `json:"parameters,omitempty"`
+	Ok          bool                  `json:"ok"`
+	Result      any                   `json:"result,omitempty"`
+	ErrorCode   int                   `json:"error_code,omitempty"`
+	Description string                `json:"description,omitempty"`
+	Parameters  *tgResponseParameters `json:"parameters,omitempty"`
 }
 
 // described lets a method add the "description" Telegram sends with some
@@ -323,7 +323,7 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 func writeError(w http.ResponseWriter, e *apiError) {
 	env := envelope{ErrorCode: e.Code, Description: e.Description}
 	if e.RetryAfter > 0 {
-		env.Parameters = &tgbotapi.ResponseParameters{RetryAfter: e.RetryAfter}
+		env.Parameters = &tgResponseParameters{RetryAfter: e.RetryAfter}
 	}
 	writeJSON(w, e.Code, env)
 }
@@ -374,11 +374,9 @@ func encodeJSON(buf *bytes.Buffer, v any) error {
 		buf.WriteByte(']')
 		return nil
 	}
-	if m, ok := v.(*tgbotapi.Message); ok && m != nil {
-		if b, ok := appendMessage(buf.AvailableBuffer(), m); ok {
-			buf.Write(b)
-			return nil
-		}
+	if m, ok := v.(*tgMessage); ok && m != nil {
+		buf.Write(appendMessage(buf.AvailableBuffer(), m))
+		return nil
 	}
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err

@@ -5,22 +5,22 @@ import (
 	"math"
 	"net/http/httptest"
 	"testing"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // writeResult must write what encoding the envelope would.
 func TestWriteResultAsEnvelope(t *testing.T) {
-	upd, _ := json.Marshal(tgbotapi.Update{UpdateID: 7, Message: &tgbotapi.Message{Text: "<a & b>\u2028", Chat: &tgbotapi.Chat{ID: 1}}})
+	upd, _ := json.Marshal(tgUpdate{UpdateID: 7, Message: &tgMessage{Text: "<a & b>\u2028", Chat: &tgChat{ID: 1}}})
 	for _, res := range []any{
 		true,
-		&tgbotapi.Message{MessageID: 3, Text: "سلام <b>", Chat: &tgbotapi.Chat{ID: 1, Type: "private"}},
+		&tgMessage{MessageID: 3, Text: "سلام <b>", Chat: &tgChat{ID: 1, Type: "private"}},
 		described{true, "Webhook was set"},
 		described{true, ""},
 		[]json.RawMessage{},
 		[]json.RawMessage{upd, upd},
 		[]json.RawMessage(nil),
-		[]tgbotapi.BotCommand{},
+		[]Command{},
+		Account{ID: 1, FirstName: "B"},
+		tgWebhookInfo{},
 		nil,
 		math.Inf(1), // cannot be encoded
 	} {

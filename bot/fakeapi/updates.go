@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // pendingUpdate is an update waiting to be confirmed by the bot: by a later
@@ -65,14 +63,11 @@ var (
 
 // enqueueLocked assigns the next update id, freezes the update as JSON and
 // queues it for the bot.
-func (s *Server) enqueueLocked(upd tgbotapi.Update, chatKey int64, cbID string) int {
+func (s *Server) enqueueLocked(upd tgUpdate, chatKey int64, cbID string) int {
 	id := s.nextUpdateID
 	s.nextUpdateID++
 	upd.UpdateID = id
-	raw, err := marshalUpdate(&upd)
-	if err != nil {
-		panic(fmt.Sprintf("fakeapi: marshal update: %v", err)) // plain data, cannot happen
-	}
+	raw := marshalUpdate(&upd)
 	s.history[id] = &sentUpdate{raw: raw, chatKey: chatKey, cbID: cbID}
 	// New ids are the largest, so appending keeps pending sorted.
 	s.pending = append(s.pending, &pendingUpdate{id: id, raw: raw, chatKey: chatKey, cbID: cbID})
@@ -313,7 +308,7 @@ func (s *Server) removeWebhook(drop bool) described {
 func (s *Server) getWebhookInfo(_ context.Context, _ *request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	info := tgbotapi.WebhookInfo{PendingUpdateCount: len(s.pending)}
+	info := tgWebhookInfo{PendingUpdateCount: len(s.pending)}
 	if wh := s.webhook; wh != nil {
 		info.URL = wh.url
 		info.MaxConnections = wh.maxConn
@@ -321,7 +316,7 @@ func (s *Server) getWebhookInfo(_ context.Context, _ *request) (any, error) {
 		info.IPAddress = wh.ipAddress
 		info.LastErrorMessage = wh.lastErrMsg
 		if !wh.lastErrDate.IsZero() {
-			info.LastErrorDate = int(wh.lastErrDate.Unix())
+			info.LastErrorDate = wh.lastErrDate.Unix()
 		}
 	}
 	return info, nil
@@ -443,7 +438,7 @@ func (s *Server) post(ctx context.Context, hookURL, secret string, payload []byt
 }
 
 // runWebhookReply executes a method the webhook returned in its response
-// body (tgbotapi.WriteToHTTPResponse), as Telegram does. Its result is lost.
+// body (go-telegram-bot-api's WriteToHTTPResponse), as Telegram does. Its result is lost.
 func (s *Server) runWebhookReply(contentType string, body []byte) {
 	req := newRequest()
 	if err := req.parseBody(contentType, bytes.NewReader(body), int64(len(body))); err != nil {
@@ -460,7 +455,7 @@ func (s *Server) runWebhookReply(contentType string, body []byte) {
 // Redeliver queues an update that was already sent once more, with the same
 // update_id (Telegram delivers at least once). A webhook receives it again.
 // With long polling it is returned by the next getUpdates whatever the
-// offset — but tgbotapi's GetUpdatesChan drops ids below its own offset, so
+// offset — but go-telegram-bot-api's GetUpdatesChan drops ids below its own offset, so
 // only a bot that restarts polling without an offset (or tracks ids itself)
 // sees it.
 func (s *Server) Redeliver(updateID int) error {
@@ -489,21 +484,6 @@ func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.pending)
-}
-
-// Update returns an update as it was sent to the bot.
-func (s *Server) Update(updateID int) (tgbotapi.Update, bool) {
-	s.mu.Lock()
-	h := s.history[updateID]
-	s.mu.Unlock()
-	if h == nil {
-		return tgbotapi.Update{}, false
-	}
-	var u tgbotapi.Update
-	if err := json.Unmarshal(h.raw, &u); err != nil {
-		return tgbotapi.Update{}, false
-	}
-	return u, true
 }
 
 // Webhook returns the current webhook URL and secret token ("" when unset).

@@ -8,24 +8,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 type userState struct {
-	info  *tgbotapi.User // shared by the user's messages: replaced, never mutated
+	info  *Account // shared by the user's messages: replaced, never mutated
 	phone string
 }
 
 type chatState struct {
-	chat      *tgbotapi.Chat // immutable
-	nextMsgID int            // message ids are per chat, shared by both sides
-	msgs      []*msgRecord   // every message, in order
+	chat      *tgChat      // immutable
+	nextMsgID int          // message ids are per chat, shared by both sides
+	msgs      []*msgRecord // every message, in order
 	byID      map[int]*msgRecord
 	botMsgs   []*msgRecord // the bot's messages, in order
 	cursor    int          // botMsgs consumed by Next
 	editSeen  map[int]int  // message id -> version consumed by WaitEdit
-	replyKB   *tgbotapi.ReplyKeyboardMarkup
+	replyKB   *tgReplyKeyboard
 	actions   []string
 	blocked   bool
 	left      bool
@@ -33,7 +31,7 @@ type chatState struct {
 	sig       signal // fired with stateSig when anything in this chat changes
 }
 
-func newChatState(c *tgbotapi.Chat) *chatState {
+func newChatState(c *tgChat) *chatState {
 	return &chatState{chat: c, byID: map[int]*msgRecord{}, editSeen: map[int]int{}}
 }
 
@@ -77,8 +75,8 @@ func (s *Server) User(id int64, firstName string) *User {
 		if s.chats[id] != nil {
 			panic(fmt.Sprintf("fakeapi: id %d is already used by a group", id))
 		}
-		s.users[id] = &userState{info: &tgbotapi.User{ID: id, FirstName: firstName}}
-		s.chats[id] = newChatState(&tgbotapi.Chat{ID: id, Type: "private", FirstName: firstName})
+		s.users[id] = &userState{info: &Account{ID: id, FirstName: firstName}}
+		s.chats[id] = newChatState(&tgChat{ID: id, Type: "private", FirstName: firstName})
 	}
 	return &User{s: s, id: id}
 }
@@ -92,7 +90,7 @@ func (s *Server) Group(id int64, title string) *Chat {
 		if s.users[id] != nil {
 			panic(fmt.Sprintf("fakeapi: id %d is already used by a user", id))
 		}
-		s.chats[id] = newChatState(&tgbotapi.Chat{ID: id, Type: "group", Title: title})
+		s.chats[id] = newChatState(&tgChat{ID: id, Type: "group", Title: title})
 	}
 	return &Chat{s: s, id: id}
 }
@@ -103,8 +101,8 @@ func (u *User) ID() int64 { return u.id }
 // Chat is the user's private chat with the bot.
 func (u *User) Chat() *Chat { return &Chat{s: u.s, id: u.id} }
 
-// Info is the user as the bot sees it in updates.
-func (u *User) Info() tgbotapi.User {
+// Info is the user's account as the bot sees it in updates.
+func (u *User) Info() Account {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
 	return *u.s.users[u.id].info
@@ -157,10 +155,10 @@ func (u *User) SendTextIn(chatID int64, text string) (int, error) {
 	if utf16Len(text) > maxTextLen {
 		return 0, errors.New("fakeapi: text longer than 4096 UTF-16 units")
 	}
-	return u.s.userSend(u.id, chatID, "text", func(m *tgbotapi.Message, rec *msgRecord) {
+	return u.s.userSend(u.id, chatID, "text", func(m *tgMessage, rec *msgRecord) {
 		m.Text = text
 		if loc := commandRE.FindStringIndex(text); loc != nil {
-			m.Entities = []tgbotapi.MessageEntity{{Type: "bot_command", Offset: 0, Length: loc[1]}}
+			m.Entities = []tgEntity{{Type: "bot_command", Offset: 0, Length: loc[1]}}
 		}
 	})
 }
@@ -172,8 +170,8 @@ func (u *User) ShareContact(phone string, ownerUserID int64) (int, error) {
 	if phone == "" {
 		return 0, errors.New("fakeapi: empty phone number")
 	}
-	return u.s.userSend(u.id, u.id, "contact", func(m *tgbotapi.Message, _ *msgRecord) {
-		c := &tgbotapi.Contact{PhoneNumber: phone, FirstName: "Contact", UserID: ownerUserID}
+	return u.s.userSend(u.id, u.id, "contact", func(m *tgMessage, _ *msgRecord) {
+		c := &tgContact{PhoneNumber: phone, FirstName: "Contact", UserID: ownerUserID}
 		if owner := u.s.users[ownerUserID]; owner != nil {
 			c.FirstName, c.LastName = owner.info.FirstName, owner.info.LastName
 		}
@@ -183,7 +181,7 @@ func (u *User) ShareContact(phone string, ownerUserID int64) (int, error) {
 
 // SendPhoto sends a small generated JPEG photo.
 func (u *User) SendPhoto() (int, error) {
-	return u.s.userSend(u.id, u.id, kindPhoto, func(m *tgbotapi.Message, rec *msgRecord) {
+	return u.s.userSend(u.id, u.id, kindPhoto, func(m *tgMessage, rec *msgRecord) {
 		f := u.s.storeFileLocked(kindPhoto, "photo.jpg", "image/jpeg", sampleJPEG(u.s.fileSeq))
 		m.Photo = f.photoSizes()
 		rec.file = f
@@ -192,18 +190,18 @@ func (u *User) SendPhoto() (int, error) {
 
 // SendSticker sends a sticker (placeholder bytes, not a real image).
 func (u *User) SendSticker() (int, error) {
-	return u.s.userSend(u.id, u.id, kindSticker, func(m *tgbotapi.Message, rec *msgRecord) {
+	return u.s.userSend(u.id, u.id, kindSticker, func(m *tgMessage, rec *msgRecord) {
 		f := u.s.storeFileLocked(kindSticker, "sticker.webp", "image/webp", []byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
-		m.Sticker = &tgbotapi.Sticker{FileID: f.id, FileUniqueID: f.uniqueID, Width: 512, Height: 512, Emoji: "👍", FileSize: len(f.data)}
+		m.Sticker = &tgSticker{FileID: f.id, FileUniqueID: f.uniqueID, Type: "regular", Width: 512, Height: 512, Emoji: "👍", FileSize: len(f.data)}
 		rec.file = f
 	})
 }
 
 // SendVoice sends a voice note (placeholder bytes).
 func (u *User) SendVoice() (int, error) {
-	return u.s.userSend(u.id, u.id, kindVoice, func(m *tgbotapi.Message, rec *msgRecord) {
+	return u.s.userSend(u.id, u.id, kindVoice, func(m *tgMessage, rec *msgRecord) {
 		f := u.s.storeFileLocked(kindVoice, "voice.oga", "audio/ogg", []byte("OggS\x00\x02placeholder-voice"))
-		m.Voice = &tgbotapi.Voice{FileID: f.id, FileUniqueID: f.uniqueID, Duration: 2, MimeType: "audio/ogg", FileSize: len(f.data)}
+		m.Voice = &tgVoice{FileID: f.id, FileUniqueID: f.uniqueID, Duration: 2, MimeType: "audio/ogg", FileSize: len(f.data)}
 		rec.file = f
 	})
 }
@@ -218,7 +216,7 @@ func (u *User) SendDocument(name, mimeType string, data []byte) (int, error) {
 		mimeType = detectMIME(name, "", data)
 	}
 	data = append([]byte(nil), data...)
-	return u.s.userSend(u.id, u.id, kindDocument, func(m *tgbotapi.Message, rec *msgRecord) {
+	return u.s.userSend(u.id, u.id, kindDocument, func(m *tgMessage, rec *msgRecord) {
 		f := u.s.storeFileLocked(kindDocument, name, mimeType, data)
 		m.Document = f.document()
 		rec.file = f
@@ -226,7 +224,7 @@ func (u *User) SendDocument(name, mimeType string, data []byte) (int, error) {
 }
 
 // userSend stores a user message and queues the update carrying it.
-func (s *Server) userSend(userID, chatID int64, kind string, fill func(*tgbotapi.Message, *msgRecord)) (int, error) {
+func (s *Server) userSend(userID, chatID int64, kind string, fill func(*tgMessage, *msgRecord)) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed() {
@@ -248,12 +246,12 @@ func (s *Server) userSend(userID, chatID int64, kind string, fill func(*tgbotapi
 		ch.started = true
 	}
 	ch.nextMsgID++
-	rec := &msgRecord{kind: kind, tg: tgbotapi.Message{
-		MessageID: ch.nextMsgID, From: us.info, Date: int(time.Now().Unix()), Chat: ch.chat,
+	rec := &msgRecord{kind: kind, tg: tgMessage{
+		MessageID: ch.nextMsgID, From: us.info, Date: time.Now().Unix(), Chat: ch.chat,
 	}}
 	fill(&rec.tg, rec)
 	s.addMessageLocked(ch, rec, nil)
-	return s.enqueueLocked(tgbotapi.Update{Message: rec.snapshot()}, chatID, ""), nil
+	return s.enqueueLocked(tgUpdate{Message: rec.snapshot()}, chatID, ""), nil
 }
 
 // Press presses the inline button labelled label on message messageID (as
@@ -297,12 +295,12 @@ func (u *User) PressData(messageID int, data string) (string, error) {
 	if rec == nil || !rec.fromBot {
 		return "", fmt.Errorf("fakeapi: no bot message %d in chat %d", messageID, u.id)
 	}
-	return s.pressLocked(u.id, ch, rec, tgbotapi.InlineKeyboardButton{Text: "(forged)", CallbackData: &data})
+	return s.pressLocked(u.id, ch, rec, tgInlineButton{Text: "(forged)", CallbackData: &data})
 }
 
-func findInline(rec *msgRecord, label string) (tgbotapi.InlineKeyboardButton, bool) {
+func findInline(rec *msgRecord, label string) (tgInlineButton, bool) {
 	if rec.tg.ReplyMarkup == nil {
-		return tgbotapi.InlineKeyboardButton{}, false
+		return tgInlineButton{}, false
 	}
 	for _, row := range rec.tg.ReplyMarkup.InlineKeyboard {
 		for _, b := range row {
@@ -311,10 +309,10 @@ func findInline(rec *msgRecord, label string) (tgbotapi.InlineKeyboardButton, bo
 			}
 		}
 	}
-	return tgbotapi.InlineKeyboardButton{}, false
+	return tgInlineButton{}, false
 }
 
-func (s *Server) pressLocked(userID int64, ch *chatState, rec *msgRecord, btn tgbotapi.InlineKeyboardButton) (string, error) {
+func (s *Server) pressLocked(userID int64, ch *chatState, rec *msgRecord, btn tgInlineButton) (string, error) {
 	if btn.CallbackData == nil {
 		target := ""
 		if btn.URL != nil {
@@ -326,14 +324,14 @@ func (s *Server) pressLocked(userID int64, ch *chatState, rec *msgRecord, btn tg
 	for id == "" || s.callbacks[id] != nil {
 		id = strconv.FormatUint(rand.Uint64(), 10)
 	}
-	cq := &tgbotapi.CallbackQuery{
+	cq := &tgCallbackQuery{
 		ID:           id,
 		From:         s.users[userID].info,
 		Message:      rec.snapshot(),
 		ChatInstance: strconv.FormatInt(ch.chat.ID*7919+int64(s.bot.ID), 10),
 		Data:         *btn.CallbackData,
 	}
-	updID := s.enqueueLocked(tgbotapi.Update{CallbackQuery: cq}, ch.chat.ID, id)
+	updID := s.enqueueLocked(tgUpdate{CallbackQuery: cq}, ch.chat.ID, id)
 	s.callbacks[id] = &callbackState{id: id, userID: userID, chatID: ch.chat.ID, msgID: rec.tg.MessageID, data: cq.Data, updateID: updID}
 	s.cbOrder = append(s.cbOrder, id)
 	return id, nil
@@ -367,7 +365,7 @@ func (u *User) Tap(label string, timeout time.Duration) (CallbackAnswer, error) 
 			return s.WaitAnswer(id, timeout)
 		}
 	}
-	var reply *tgbotapi.KeyboardButton
+	var reply *tgKeyboardButton
 	if ch.replyKB != nil {
 		for _, row := range ch.replyKB.Keyboard {
 			for _, b := range row {

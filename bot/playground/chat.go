@@ -11,18 +11,16 @@ import (
 	"strconv"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot/fakeapi"
 )
 
 // chatView is one user's chat as the page draws it.
 type chatView struct {
-	User     userView              `json:"user"`
-	Rev      int                   `json:"rev"`
-	Messages []messageView         `json:"messages"`
-	Keyboard [][]replyView         `json:"keyboard"` // the reply keyboard shown, if any
-	Commands []tgbotapi.BotCommand `json:"commands"` // the command menu set for the chat
+	User     userView          `json:"user"`
+	Rev      int               `json:"rev"`
+	Messages []messageView     `json:"messages"`
+	Keyboard [][]replyView     `json:"keyboard"` // the reply keyboard shown, if any
+	Commands []fakeapi.Command `json:"commands"` // the command menu set for the chat
 }
 
 type messageView struct {
@@ -88,12 +86,12 @@ func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
 
 // menu is the command menu a Telegram client shows the user: the narrowest
 // scope that has commands, in the user's language or else in none.
-func (p *Playground) menu(su *fakeapi.User) []tgbotapi.BotCommand {
+func (p *Playground) menu(su *fakeapi.User) []fakeapi.Command {
 	lang := su.Info().LanguageCode
-	for _, scope := range []tgbotapi.BotCommandScope{
-		tgbotapi.NewBotCommandScopeChat(su.ID()),
-		tgbotapi.NewBotCommandScopeAllPrivateChats(),
-		tgbotapi.NewBotCommandScopeDefault(),
+	for _, scope := range []fakeapi.CommandScope{
+		{Type: "chat", ChatID: su.ID()},
+		{Type: "all_private_chats"},
+		{Type: "default"},
 	} {
 		if lang != "" {
 			if cmds := p.opts.Server.CommandsFor(scope, lang); cmds != nil {
@@ -104,7 +102,7 @@ func (p *Playground) menu(su *fakeapi.User) []tgbotapi.BotCommand {
 			return cmds
 		}
 	}
-	return []tgbotapi.BotCommand{}
+	return []fakeapi.Command{}
 }
 
 func messageOf(userID int64, m fakeapi.Message) messageView {

@@ -19,9 +19,8 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot/fakeapi"
+	"github.com/rasad-gov/rasad/bot/transport"
 )
 
 // The JSON API is tested against the in-repo Bot API server with the bot's
@@ -156,10 +155,11 @@ func (f *fixture) botSendFile(method, field string, chatID int64, name string, d
 	f.botResult(method, resp)
 }
 
-// nextUpdate is the bot long-polling for the next update.
-func (f *fixture) nextUpdate() tgbotapi.Update {
+// nextUpdate is the bot long-polling for the next update, decoded as the
+// bot decodes it.
+func (f *fixture) nextUpdate() transport.Update {
 	f.t.Helper()
-	var ups []tgbotapi.Update
+	var ups []transport.Update
 	raw := f.botCall("getUpdates", map[string]any{"offset": f.offset, "timeout": 5})
 	if err := json.Unmarshal(raw, &ups); err != nil || len(ups) == 0 {
 		f.t.Fatalf("getUpdates: %v, %d updates", err, len(ups))

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
@@ -74,8 +72,8 @@ func TestLiaisonSignUpApproved(t *testing.T) {
 		t.Errorf("user stored as %q %q", u.FullName, u.Phone)
 	}
 	// The liaison's menu is set for their chat; it has no admin commands.
-	cmds := h.srv.Commands(tgbotapi.NewBotCommandScopeChat(p.ID()))
-	if len(cmds) == 0 || slices.ContainsFunc(cmds, func(c tgbotapi.BotCommand) bool { return c.Command == "invite" }) {
+	cmds := h.srv.Commands(fakeapi.CommandScope{Type: "chat", ChatID: p.ID()})
+	if len(cmds) == 0 || slices.ContainsFunc(cmds, func(c fakeapi.Command) bool { return c.Command == "invite" }) {
 		t.Errorf("liaison menu = %v", cmds)
 	}
 	// The decided request's buttons are gone from the admin's message (the
@@ -316,9 +314,9 @@ func TestAdminListsPendingRequests(t *testing.T) {
 	admin := h.person(adminID, "Admin")
 	admin.send("/start")
 	admin.expect(h.T("start.back", "name", "Admin"))
-	cmds := h.srv.Commands(tgbotapi.NewBotCommandScopeChat(adminID))
+	cmds := h.srv.Commands(fakeapi.CommandScope{Type: "chat", ChatID: adminID})
 	for _, want := range []string{"requests", "invite", "help", "cancel"} {
-		if !slices.ContainsFunc(cmds, func(c tgbotapi.BotCommand) bool { return c.Command == want }) {
+		if !slices.ContainsFunc(cmds, func(c fakeapi.Command) bool { return c.Command == want }) {
 			t.Errorf("admin menu %v lacks /%s", cmds, want)
 		}
 	}
