@@ -22,9 +22,9 @@ func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
 	for _, a := range agencies {
 		sb.WriteString("\n▪️ " + a.Name(c.Lang) + " (" + a.Code + ")")
 		rows = append(rows, transport.Row(transport.Button(
-			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign("ag", "ren", strconv.FormatInt(a.ID, 10)))))
+			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign(cbAgency, agRename, strconv.FormatInt(a.ID, 10)))))
 	}
-	rows = append(rows, transport.Row(transport.Button(c.T("btn.add_agency"), b.sign.sign("ag", "add"))))
+	rows = append(rows, transport.Row(transport.Button(c.T("btn.add_agency"), b.sign.sign(cbAgency, agAdd))))
 	return c.reply(sb.String(), transport.Inline(rows...))
 }
 
@@ -35,9 +35,9 @@ func (b *Bot) onAgency(c *Ctx, parts []string) error {
 	}
 	c.answerCallback("")
 	switch {
-	case len(parts) == 2 && parts[1] == "add":
+	case len(parts) == 2 && parts[1] == agAdd:
 		return b.startFlow(c, "agency_add", nil)
-	case len(parts) == 3 && parts[1] == "ren":
+	case len(parts) == 3 && parts[1] == agRename:
 		a, err := b.store.Agency(c, mustID(parts[2]))
 		if err != nil {
 			return b.replyError(c, err)

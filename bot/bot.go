@@ -312,27 +312,27 @@ func (b *Bot) onCallback(c *Ctx, q *transport.CallbackQuery) error {
 		return c.stale()
 	}
 	switch parts[0] {
-	case "f":
+	case cbFlow:
 		return b.flowCallback(c, q, parts)
-	case "role":
+	case cbRole:
 		return b.onRoleChoice(c, parts)
-	case "lang":
+	case cbLanguage:
 		return b.onLanguage(c, parts)
-	case "lr":
+	case cbLiaison:
 		return b.onLiaisonDecision(c, q, parts)
-	case "inv":
+	case cbInvite:
 		return b.onInviteAgency(c, parts)
-	case "rec":
+	case cbRecord:
 		return b.onRecord(c, parts)
-	case "reg":
+	case cbRegister:
 		return b.onRegisterAnother(c)
-	case "ag":
+	case cbAgency:
 		return b.onAgency(c, parts)
-	case "of":
+	case cbOffer:
 		return b.onOffer(c, parts)
-	case "mk":
+	case cbMarket:
 		return b.onMarket(c, parts)
-	case "st":
+	case cbStall:
 		return b.onStallCancel(c, parts)
 	}
 	return c.stale()

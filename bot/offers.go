@@ -19,10 +19,10 @@ import (
 
 // onOffer handles "of|a|<request>" (accept) and "of|d|<request>" (decline).
 func (b *Bot) onOffer(c *Ctx, parts []string) error {
-	if len(parts) != 3 || (parts[1] != "a" && parts[1] != "d") {
+	if len(parts) != 3 || (parts[1] != offerAccept && parts[1] != offerDecline) {
 		return c.stale()
 	}
-	accept := parts[1] == "a"
+	accept := parts[1] == offerAccept
 	r, err := b.store.RespondToOffer(c, mustID(parts[2]), c.User.ID, accept, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
@@ -173,9 +173,9 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 		}
 		id := strconv.FormatInt(m.ID, 10)
 		kb := transport.Inline(transport.Row(
-			transport.Button(c.T("btn.allocate"), b.sign.sign("mk", "al", id)),
-			transport.Button(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
-			transport.Button(c.T("btn.edit_market"), b.sign.sign("mk", "ed", id)),
+			transport.Button(c.T("btn.allocate"), b.sign.sign(cbMarket, mkAllocate, id)),
+			transport.Button(c.T("btn.export"), b.sign.sign(cbMarket, mkExport, id)),
+			transport.Button(c.T("btn.edit_market"), b.sign.sign(cbMarket, mkEdit, id)),
 		))
 		if err := c.reply(text, kb); err != nil {
 			return err
@@ -224,16 +224,16 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	}
 	c.answerCallback("")
 	switch parts[1] {
-	case "al":
+	case mkAllocate:
 		offered := b.reallocate(c, m.ID, false)
 		text, err := b.marketSummary(c, m)
 		if err != nil {
 			return err
 		}
 		return c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
-	case "ex":
+	case mkExport:
 		return b.exportMarket(c, m)
-	case "ed":
+	case mkEdit:
 		return b.startFlow(c, "market_edit", map[string]string{"id": parts[2], "market": b.marketTitle(c, m)})
 	}
 	return c.stale()

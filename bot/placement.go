@@ -80,7 +80,7 @@ func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
 	p := d.Existing
 	if d.SameAgency {
 		kb := transport.Inline(transport.Row(
-			transport.Button(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+			transport.Button(c.T("btn.open_record"), b.sign.sign(cbRecord, recOpen, strconv.FormatInt(p.ID, 10)))))
 		b.tell(c, c.Chat, c.T("placement.duplicate_own", "name", p.FullName, "date", c.date(p.CreatedAt)), kb)
 		return
 	}
@@ -122,11 +122,11 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 
 // nextKeyboard offers what a liaison usually does next.
 func (b *Bot) nextKeyboard(c *Ctx, record int64) transport.InlineKeyboard {
-	row := []transport.InlineButton{transport.Button(c.T("btn.register_another"), b.sign.sign("reg"))}
+	row := []transport.InlineButton{transport.Button(c.T("btn.register_another"), b.sign.sign(cbRegister))}
 	if record != 0 {
-		row = append(row, transport.Button(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(record, 10))))
+		row = append(row, transport.Button(c.T("btn.open_record"), b.sign.sign(cbRecord, recOpen, strconv.FormatInt(record, 10))))
 	} else {
-		row = append(row, transport.Button(c.T("btn.records"), b.sign.sign("rec", "list", "0")))
+		row = append(row, transport.Button(c.T("btn.records"), b.sign.sign(cbRecord, recList, "0")))
 	}
 	return transport.Inline(row)
 }

@@ -265,7 +265,7 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 			markup = b.offerKeyboard(c.Lang, r)
 		case domain.StallWaiting:
 			markup = transport.Inline(transport.Row(
-				transport.Button(c.T("btn.cancel_request"), b.sign.sign("st", "x", strconv.FormatInt(r.ID, 10)))))
+				transport.Button(c.T("btn.cancel_request"), b.sign.sign(cbStall, stallCancel, strconv.FormatInt(r.ID, 10)))))
 		}
 		if err := c.reply(b.describeRequest(c, r), markup); err != nil {
 			return err
@@ -277,14 +277,14 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) transport.InlineKeyboard {
 	id := strconv.FormatInt(r.ID, 10)
 	return transport.Inline(transport.Row(
-		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign("of", "a", id)),
-		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign("of", "d", id)),
+		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign(cbOffer, offerAccept, id)),
+		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign(cbOffer, offerDecline, id)),
 	))
 }
 
 // onStallCancel withdraws a waiting request: "st|x|<request>".
 func (b *Bot) onStallCancel(c *Ctx, parts []string) error {
-	if len(parts) != 3 || parts[1] != "x" {
+	if len(parts) != 3 || parts[1] != stallCancel {
 		return c.stale()
 	}
 	_, err := b.store.CancelStallRequest(c, mustID(parts[2]), c.User.ID, b.now())
