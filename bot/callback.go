@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -75,6 +76,18 @@ const (
 
 	stallCancel = "x"
 )
+
+// parseID reads the id of a row (a record, an agency, a market, a
+// request) from a button or a session's data. Ids are positive: a
+// malformed or zero id is an error, for the caller to answer as a stale
+// button or a domain error, never a row to act on.
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("malformed id %q", s)
+	}
+	return id, nil
+}
 
 // signer signs with a pool of keyed HMACs: every prompt signs a button per
 // choice, and a new HMAC per button was a twentieth of a reply's allocations.

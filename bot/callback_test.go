@@ -135,3 +135,15 @@ func collectRoutes(fn *ast.FuncDecl, routed map[string]bool) {
 		return false
 	})
 }
+
+// A malformed id in a button or a session is an error, never row 0.
+func TestParseID(t *testing.T) {
+	if id, err := parseID("42"); id != 42 || err != nil {
+		t.Errorf("parseID(42) = %d, %v", id, err)
+	}
+	for _, s := range []string{"", "0", "-3", "x", "4 2", "۴۲", "99999999999999999999"} {
+		if id, err := parseID(s); err == nil {
+			t.Errorf("parseID(%q) = %d, want an error", s, id)
+		}
+	}
+}

@@ -67,7 +67,11 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 		return domain.Invalid("export.range")
 	}
 	if a := s.Answers["agency"]; a != allValues {
-		f.AgencyID = mustID(a)
+		id, err := parseID(a)
+		if err != nil {
+			return domain.NotFound("agency.notfound")
+		}
+		f.AgencyID = id
 	}
 	if sec := s.Answers["sector"]; sec != allValues {
 		f.Sector = domain.Sector(sec)

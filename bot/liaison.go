@@ -208,7 +208,7 @@ func (b *Bot) onLiaisonDecision(c *Ctx, q *transport.CallbackQuery, parts []stri
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:liaison-decision")
 	}
-	id, err := strconv.ParseInt(parts[2], 10, 64)
+	id, err := parseID(parts[2])
 	if err != nil {
 		return c.stale()
 	}
@@ -280,7 +280,7 @@ func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:invite")
 	}
-	id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
+	id, err := parseID(parts[len(parts)-1])
 	if len(parts) != 2 || err != nil {
 		return c.stale()
 	}

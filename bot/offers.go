@@ -22,8 +22,12 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 	if len(parts) != 3 || (parts[1] != offerAccept && parts[1] != offerDecline) {
 		return c.stale()
 	}
+	id, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
+	}
 	accept := parts[1] == offerAccept
-	r, err := b.store.RespondToOffer(c, mustID(parts[2]), c.User.ID, accept, b.now())
+	r, err := b.store.RespondToOffer(c, id, c.User.ID, accept, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
 		return b.refuse(c, "button:offer-of-another")
@@ -215,7 +219,11 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	if len(parts) != 3 {
 		return c.stale()
 	}
-	m, err := b.store.Market(c, mustID(parts[2]))
+	id, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
+	}
+	m, err := b.store.Market(c, id)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return c.stale()
 	}
@@ -319,7 +327,11 @@ func (b *Bot) marketEditFlow() *Flow {
 		},
 		Begin: requireAdmin,
 		Submit: func(c *Ctx, s *Session) error {
-			m, err := b.store.Market(c, mustID(s.Data["id"]))
+			id, err := parseID(s.Data["id"])
+			if err != nil {
+				return domain.NotFound("market.notfound")
+			}
+			m, err := b.store.Market(c, id)
 			if err != nil {
 				return err
 			}

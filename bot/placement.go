@@ -93,8 +93,12 @@ func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
 
 func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	now := b.now()
-	if id := s.Data["edit"]; id != "" {
-		return b.saveCorrection(c, s, mustID(id), now)
+	if edit := s.Data["edit"]; edit != "" {
+		id, err := parseID(edit)
+		if err != nil {
+			return domain.NotFound("placement.notfound")
+		}
+		return b.saveCorrection(c, s, id, now)
 	}
 	p := domain.PlacementFromValues(s.Answers)
 	// A job counts in the program year it started: a late registration

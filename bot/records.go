@@ -54,13 +54,17 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	if len(parts) < 3 {
 		return c.stale()
 	}
-	n, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || n < 0 {
-		return c.stale()
-	}
 	if parts[1] == recList {
+		offset, err := strconv.Atoi(parts[2])
+		if err != nil || offset < 0 {
+			return c.stale()
+		}
 		c.answerCallback("")
-		return b.listRecords(c, int(n))
+		return b.listRecords(c, offset)
+	}
+	n, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
 	}
 	p, err := b.store.Placement(c, n)
 	switch {

@@ -136,7 +136,11 @@ func (b *Bot) marketName(c *Ctx, id string) string {
 	if id == noMore || id == "" {
 		return c.T("value.none")
 	}
-	m, err := b.store.Market(c, mustID(id))
+	mid, err := parseID(id)
+	if err != nil {
+		return id
+	}
+	m, err := b.store.Market(c, mid)
 	if err != nil {
 		return id
 	}
@@ -186,7 +190,11 @@ func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 		if v == noMore || v == "" {
 			break
 		}
-		r.Markets = append(r.Markets, mustID(v))
+		id, err := parseID(v)
+		if err != nil {
+			return domain.NotFound("market.notfound")
+		}
+		r.Markets = append(r.Markets, id)
 	}
 	if errs := r.Check(); len(errs) > 0 {
 		return errs[0]
@@ -287,7 +295,11 @@ func (b *Bot) onStallCancel(c *Ctx, parts []string) error {
 	if len(parts) != 3 || parts[1] != stallCancel {
 		return c.stale()
 	}
-	_, err := b.store.CancelStallRequest(c, mustID(parts[2]), c.User.ID, b.now())
+	id, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
+	}
+	_, err = b.store.CancelStallRequest(c, id, c.User.ID, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
 		return b.refuse(c, "button:stall-request-of-another")
