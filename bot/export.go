@@ -82,7 +82,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	if err != nil {
 		return err
 	}
-	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + time.Now().In(domain.Tehran).Format("2006-01-02") + ".xlsx", Bytes: buf.Bytes()}}
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + b.now().In(domain.Tehran).Format(time.DateOnly) + ".xlsx", Bytes: buf.Bytes()}}
 	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
 	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		return err
