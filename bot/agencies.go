@@ -154,7 +154,7 @@ func (b *Bot) targetFlow() *Flow {
 				return domain.NotFound("agency.notfound")
 			}
 			jobs, _ := strconv.Atoi(s.Answers["jobs"])
-			t := domain.Target{Year: domain.ProgramYear(b.now()), AgencyID: agency, Sector: domain.Sector(s.Answers["sector"]), Jobs: jobs}
+			t := domain.Target{Year: b.cal.ProgramYear(b.now()), AgencyID: agency, Sector: domain.Sector(s.Answers["sector"]), Jobs: jobs}
 			if err := b.store.SetTarget(c, t); err != nil {
 				return err
 			}

@@ -23,11 +23,15 @@ type Config struct {
 	SessionTTL      time.Duration // an abandoned flow expires after this
 	InviteTTL       time.Duration
 	OfferTTL        time.Duration // how long a vendor has to accept a stall
-	SummaryAt       string        // "20:00": when managers get the day's summary, Tehran time
+	SummaryAt       string        // "20:00": when managers get the day's summary, in Calendar's zone
 	LinkBase        string        // "https://t.me/"; deep links are LinkBase+username+"?start="
 	EditMessages    bool          // false where the platform edits inline keyboards unreliably (Bale)
 	Secret          []byte        // signs callback data
 	Now             func() time.Time
+	// Calendar draws every day boundary: today's placements, the program
+	// year, dates typed and shown. Made from configuration's time zone;
+	// required.
+	Calendar domain.Calendar
 	// Pacing of outgoing messages: overall per second (0: none, for a
 	// self-hosted server), per chat per second, and the burst a chat may use.
 	SendRate, SendChatRate float64
@@ -38,6 +42,7 @@ type Config struct {
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
 type Bot struct {
 	cfg      Config
+	cal      domain.Calendar // cfg.Calendar
 	api      transport.API
 	send     *transport.Sender
 	store    Store
@@ -59,11 +64,14 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	if len(cfg.Secret) == 0 {
 		return nil, errors.New("bot: callback secret is empty")
 	}
+	if cfg.Calendar.IsZero() {
+		return nil, errors.New("bot: no calendar (time zone) configured")
+	}
 	cat, err := LoadCatalogue(cfg.DefaultLanguage, log)
 	if err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log}
+	b := &Bot{cfg: cfg, cal: cfg.Calendar, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log}
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 		b.cfg.Metrics = cfg.Metrics
@@ -111,7 +119,7 @@ func (c *Ctx) digits(s string) string {
 	return s
 }
 
-func (c *Ctx) date(t time.Time) string { return domain.FormatJalaliLang(t, c.Lang) }
+func (c *Ctx) date(t time.Time) string { return c.b.cal.FormatJalaliLang(t, c.Lang) }
 
 // reply sends text to the chat being handled.
 func (c *Ctx) reply(text string, markup transport.Markup) error {

@@ -196,7 +196,7 @@ func (b *Bot) requestText(c *Ctx, lang string, r domain.LiaisonRequest) (string,
 		"position", r.Position,
 		"agency", agency.Name(lang),
 		"phone", digits(r.Phone.Local()),
-		"date", domain.FormatJalaliLang(r.CreatedAt, lang),
+		"date", b.cal.FormatJalaliLang(r.CreatedAt, lang),
 	), nil
 }
 

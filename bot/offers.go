@@ -60,7 +60,7 @@ func (b *Bot) reallocate(ctx context.Context, marketID int64, freed bool) []doma
 		return nil
 	}
 	now := b.now()
-	offered, err := b.store.AllocateMarket(ctx, marketID, domain.ProgramYear(now), now, now.Add(b.cfg.OfferTTL), domain.Allocate)
+	offered, err := b.store.AllocateMarket(ctx, marketID, b.cal.ProgramYear(now), now, now.Add(b.cfg.OfferTTL), domain.Allocate)
 	if err != nil {
 		b.log.Error("allocate market", "market", marketID, "err", err)
 		return nil
@@ -95,12 +95,12 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 		b.log.Error("load market", "market", marketID, "err", err)
 		return
 	}
-	held, err := b.store.HeldStalls(ctx, marketID, domain.ProgramYear(b.now()))
+	held, err := b.store.HeldStalls(ctx, marketID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		b.log.Error("held stalls", "market", marketID, "err", err)
 		return
 	}
-	waiting, err := b.store.WaitingFor(ctx, marketID, domain.ProgramYear(b.now()))
+	waiting, err := b.store.WaitingFor(ctx, marketID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		b.log.Error("waiting requests", "market", marketID, "err", err)
 		return
@@ -189,11 +189,11 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 }
 
 func (b *Bot) marketSummary(c *Ctx, m domain.Market) (string, error) {
-	held, err := b.store.HeldStalls(c, m.ID, domain.ProgramYear(b.now()))
+	held, err := b.store.HeldStalls(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return "", err
 	}
-	waiting, err := b.store.WaitingFor(c, m.ID, domain.ProgramYear(b.now()))
+	waiting, err := b.store.WaitingFor(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return "", err
 	}
@@ -249,11 +249,11 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 
 // exportMarket sends a market's stalls and line as a spreadsheet.
 func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
-	held, err := b.store.HeldStalls(c, m.ID, domain.ProgramYear(b.now()))
+	held, err := b.store.HeldStalls(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return err
 	}
-	waiting, err := b.store.WaitingFor(c, m.ID, domain.ProgramYear(b.now()))
+	waiting, err := b.store.WaitingFor(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 	for _, r := range held {
 		if err := w.AddRow(0, xlsx.Cell{Value: r.Stall}, xlsx.Cell{Value: yes(m.IsReserved(r.Stall))}, xlsx.Cell{Value: r.FullName},
 			xlsx.Cell{Value: string(r.NationalID)}, xlsx.Cell{Value: r.Phone.Local()}, xlsx.Cell{Value: yes(r.FemaleHead)},
-			xlsx.Cell{Value: c.T("stall.state_short." + string(r.State))}, xlsx.Cell{Value: domain.FormatJalaliNumeric(r.Deadline)}); err != nil {
+			xlsx.Cell{Value: c.T("stall.state_short." + string(r.State))}, xlsx.Cell{Value: b.cal.FormatJalaliNumeric(r.Deadline)}); err != nil {
 			return err
 		}
 	}
@@ -294,7 +294,7 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 		pos++
 		if err := w.AddRow(1, xlsx.Cell{Value: pos}, xlsx.Cell{Value: r.FullName}, xlsx.Cell{Value: string(r.NationalID)},
 			xlsx.Cell{Value: r.Phone.Local()}, xlsx.Cell{Value: yes(r.FemaleHead)}, xlsx.Cell{Value: r.Rank(m.ID)},
-			xlsx.Cell{Value: domain.FormatJalaliNumeric(r.CreatedAt)}); err != nil {
+			xlsx.Cell{Value: b.cal.FormatJalaliNumeric(r.CreatedAt)}); err != nil {
 			return err
 		}
 	}

@@ -96,12 +96,12 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 		if len(parts) != 4 {
 			return c.stale()
 		}
-		orig, err := json.Marshal(p.Values())
+		orig, err := json.Marshal(p.Values(b.cal))
 		if err != nil {
 			return err
 		}
 		data := map[string]string{"edit": id, "edit_code": string(p.NationalID), "edit_year": strconv.Itoa(p.ProgramYear), "orig": string(orig)}
-		return b.startFlowAt(c, "placement", data, p.Values(), parts[3])
+		return b.startFlowAt(c, "placement", data, p.Values(b.cal), parts[3])
 	case recWithdraw:
 		return b.startFlow(c, "withdraw", map[string]string{"id": id, "record": c.T("records.item", "id", c.digits(id), "name", p.FullName, "date", c.date(p.StartDate))})
 	}
@@ -110,7 +110,7 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 
 func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	id := strconv.FormatInt(p.ID, 10)
-	a := p.Values()
+	a := p.Values(b.cal)
 	var rows [][]transport.InlineButton
 	var row []transport.InlineButton
 	for _, f := range domain.PlacementFields {

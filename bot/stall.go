@@ -150,7 +150,7 @@ func (b *Bot) marketName(c *Ctx, id string) string {
 // checkOpenRequest shows a person's open request of this year instead of
 // taking a second one.
 func (b *Bot) checkOpenRequest(c *Ctx, s *Session, value string) error {
-	r, err := b.store.OpenStallRequest(c, domain.ProgramYear(b.now()), domain.NationalID(value))
+	r, err := b.store.OpenStallRequest(c, b.cal.ProgramYear(b.now()), domain.NationalID(value))
 	switch {
 	case domain.IsKind(err, domain.KindNotFound):
 		return nil
@@ -175,7 +175,7 @@ func (b *Bot) tellOpenRequest(c *Ctx, r domain.StallRequest) {
 func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 	now := b.now()
 	r := domain.StallRequest{
-		ProgramYear: domain.ProgramYear(now),
+		ProgramYear: b.cal.ProgramYear(now),
 		UserID:      c.User.ID,
 		NationalID:  domain.NationalID(s.Answers["nationalid"]),
 		FullName:    s.Answers["name"],
@@ -243,7 +243,7 @@ func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
 			return c.T("stall.state." + string(r.State))
 		}
 		return c.T("stall.state."+string(r.State), "market", b.marketTitle(c, m), "stall", c.digits(strconv.Itoa(r.Stall)),
-			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(r.Deadline.In(domain.Tehran).Format("15:04")))
+			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(b.cal.In(r.Deadline).Format("15:04")))
 	default:
 		return c.T("stall.state."+string(r.State), "date", date)
 	}
@@ -259,7 +259,7 @@ func (b *Bot) weekdays(c *Ctx, m domain.Market) string {
 
 // cmdStatus shows the user's stall requests of this year.
 func (b *Bot) cmdStatus(c *Ctx, _ string) error {
-	reqs, err := b.store.UserStallRequests(c, c.User.ID, domain.ProgramYear(b.now()))
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return fmt.Errorf("list requests: %w", err)
 	}
