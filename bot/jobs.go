@@ -33,8 +33,16 @@ func (b *Bot) runJobs(ctx context.Context, owner, allocateAt string, allocated *
 	if err := b.DeliverSummaries(ctx, owner); err != nil {
 		b.log.Warn("deliver summaries", "err", err)
 	}
-	now := b.cal.In(b.now())
-	if day := now.Format(time.DateOnly); allocateAt != "" && now.Format("15:04") >= allocateAt && *allocated != day {
+	if allocateAt == "" {
+		return
+	}
+	now := b.now()
+	due, err := clockOn(b.cal, now, allocateAt)
+	if err != nil {
+		b.log.Warn("daily allocation", "err", err)
+		return
+	}
+	if day := b.cal.In(now).Format(time.DateOnly); !now.Before(due) && *allocated != day {
 		*allocated = day
 		if err := b.AllocateAll(ctx); err != nil {
 			b.log.Warn("daily allocation", "err", err)

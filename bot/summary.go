@@ -146,6 +146,18 @@ func (b *Bot) setMuted(c *Ctx, muted bool) error {
 	return c.reply(c.T(key, "time", c.digits(b.cfg.SummaryAt)), nil)
 }
 
+// clockOn is the instant the clock reads hhmm ("20:00") on day, in cal's
+// zone: a wall-clock time, so on a day the clocks change it is still 20:00
+// there, not twenty hours after midnight.
+func clockOn(cal domain.Calendar, day time.Time, hhmm string) (time.Time, error) {
+	at, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not HH:MM: %w", hhmm, err)
+	}
+	y, m, d := cal.In(day).Date()
+	return time.Date(y, m, d, at.Hour(), at.Minute(), 0, 0, cal.Location()), nil
+}
+
 // summaryMaxAttempts is how often a failing delivery is tried before the
 // admins are told.
 const summaryMaxAttempts = 5
@@ -157,11 +169,11 @@ const summaryMaxAttempts = 5
 func (b *Bot) DeliverSummaries(ctx context.Context, owner string) error {
 	now := b.now()
 	day := b.cal.StartOfDay(now)
-	at, err := time.Parse("15:04", b.cfg.SummaryAt)
+	due, err := clockOn(b.cal, day, b.cfg.SummaryAt)
 	if err != nil {
-		return fmt.Errorf("summary hour %q: %w", b.cfg.SummaryAt, err)
+		return fmt.Errorf("summary hour: %w", err)
 	}
-	if now.Before(day.Add(time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute)) {
+	if now.Before(due) {
 		return nil
 	}
 	managers, err := b.store.Managers(ctx)
