@@ -22,9 +22,9 @@ func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
 	for _, a := range agencies {
 		sb.WriteString("\n▪️ " + a.Name(c.Lang) + " (" + a.Code + ")")
 		rows = append(rows, transport.Row(transport.Button(
-			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign("ag", "ren", strconv.FormatInt(a.ID, 10)))))
+			c.T("btn.rename", "name", a.Name(c.Lang)), b.sign.sign(cbAgency, agRename, strconv.FormatInt(a.ID, 10)))))
 	}
-	rows = append(rows, transport.Row(transport.Button(c.T("btn.add_agency"), b.sign.sign("ag", "add"))))
+	rows = append(rows, transport.Row(transport.Button(c.T("btn.add_agency"), b.sign.sign(cbAgency, agAdd))))
 	return c.reply(sb.String(), transport.Inline(rows...))
 }
 
@@ -35,21 +35,20 @@ func (b *Bot) onAgency(c *Ctx, parts []string) error {
 	}
 	c.answerCallback("")
 	switch {
-	case len(parts) == 2 && parts[1] == "add":
+	case len(parts) == 2 && parts[1] == agAdd:
 		return b.startFlow(c, "agency_add", nil)
-	case len(parts) == 3 && parts[1] == "ren":
-		a, err := b.store.Agency(c, mustID(parts[2]))
+	case len(parts) == 3 && parts[1] == agRename:
+		id, err := parseID(parts[2])
+		if err != nil {
+			return c.stale()
+		}
+		a, err := b.store.Agency(c, id)
 		if err != nil {
 			return b.replyError(c, err)
 		}
 		return b.startFlow(c, "agency_rename", map[string]string{"id": strconv.FormatInt(a.ID, 10), "name_en": a.NameEn})
 	}
 	return nil
-}
-
-func mustID(s string) int64 {
-	id, _ := strconv.ParseInt(s, 10, 64)
-	return id
 }
 
 var agencyNameEnStep = Step{Field: "name_en", Input: InputText,
@@ -98,7 +97,10 @@ func (b *Bot) agencyRenameFlow() *Flow {
 		},
 		Begin: requireAdmin,
 		Submit: func(c *Ctx, s *Session) error {
-			id := mustID(s.Data["id"])
+			id, err := parseID(s.Data["id"])
+			if err != nil {
+				return domain.NotFound("agency.notfound")
+			}
 			nameEn := s.Answers["name_en"]
 			if nameEn == "" {
 				nameEn = s.Data["name_en"] // skipped: the English name stays
@@ -147,8 +149,12 @@ func (b *Bot) targetFlow() *Flow {
 		},
 		Begin: requireAdmin,
 		Submit: func(c *Ctx, s *Session) error {
+			agency, err := parseID(s.Answers["agency"])
+			if err != nil {
+				return domain.NotFound("agency.notfound")
+			}
 			jobs, _ := strconv.Atoi(s.Answers["jobs"])
-			t := domain.Target{Year: domain.ProgramYear(b.now()), AgencyID: mustID(s.Answers["agency"]), Sector: domain.Sector(s.Answers["sector"]), Jobs: jobs}
+			t := domain.Target{Year: b.cal.ProgramYear(b.now()), AgencyID: agency, Sector: domain.Sector(s.Answers["sector"]), Jobs: jobs}
 			if err := b.store.SetTarget(c, t); err != nil {
 				return err
 			}

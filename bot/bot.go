@@ -23,11 +23,15 @@ type Config struct {
 	SessionTTL      time.Duration // an abandoned flow expires after this
 	InviteTTL       time.Duration
 	OfferTTL        time.Duration // how long a vendor has to accept a stall
-	SummaryAt       string        // "20:00": when managers get the day's summary, Tehran time
+	SummaryAt       string        // "20:00": when managers get the day's summary, in Calendar's zone
 	LinkBase        string        // "https://t.me/"; deep links are LinkBase+username+"?start="
 	EditMessages    bool          // false where the platform edits inline keyboards unreliably (Bale)
 	Secret          []byte        // signs callback data
 	Now             func() time.Time
+	// Calendar draws every day boundary: today's placements, the program
+	// year, dates typed and shown. Made from configuration's time zone;
+	// required.
+	Calendar domain.Calendar
 	// Pacing of outgoing messages: overall per second (0: none, for a
 	// self-hosted server), per chat per second, and the burst a chat may use.
 	SendRate, SendChatRate float64
@@ -42,6 +46,7 @@ type Config struct {
 // Bot handles updates: it finds who is talking, routes by role and runs flows.
 type Bot struct {
 	cfg      Config
+	cal      domain.Calendar // cfg.Calendar
 	api      transport.API
 	send     *transport.Sender
 	store    Store
@@ -64,6 +69,9 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	if len(cfg.Secret) == 0 {
 		return nil, errors.New("bot: callback secret is empty")
 	}
+	if cfg.Calendar.IsZero() {
+		return nil, errors.New("bot: no calendar (time zone) configured")
+	}
 	cat, err := LoadCatalogue(cfg.DefaultLanguage, log)
 	if err != nil {
 		return nil, err
@@ -71,7 +79,7 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	if cfg.Uploads <= 0 {
 		cfg.Uploads = 2
 	}
-	b := &Bot{cfg: cfg, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log,
+	b := &Bot{cfg: cfg, cal: cfg.Calendar, api: api, store: store, states: states, cat: cat, sign: newSigner(cfg.Secret), log: log,
 		uploads: make(chan struct{}, cfg.Uploads)}
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
@@ -120,7 +128,7 @@ func (c *Ctx) digits(s string) string {
 	return s
 }
 
-func (c *Ctx) date(t time.Time) string { return domain.FormatJalaliLang(t, c.Lang) }
+func (c *Ctx) date(t time.Time) string { return c.b.cal.FormatJalaliLang(t, c.Lang) }
 
 // reply sends text to the chat being handled.
 func (c *Ctx) reply(text string, markup transport.Markup) error {
@@ -321,27 +329,27 @@ func (b *Bot) onCallback(c *Ctx, q *transport.CallbackQuery) error {
 		return c.stale()
 	}
 	switch parts[0] {
-	case "f":
+	case cbFlow:
 		return b.flowCallback(c, q, parts)
-	case "role":
+	case cbRole:
 		return b.onRoleChoice(c, parts)
-	case "lang":
+	case cbLanguage:
 		return b.onLanguage(c, parts)
-	case "lr":
+	case cbLiaison:
 		return b.onLiaisonDecision(c, q, parts)
-	case "inv":
+	case cbInvite:
 		return b.onInviteAgency(c, parts)
-	case "rec":
+	case cbRecord:
 		return b.onRecord(c, parts)
-	case "reg":
+	case cbRegister:
 		return b.onRegisterAnother(c)
-	case "ag":
+	case cbAgency:
 		return b.onAgency(c, parts)
-	case "of":
+	case cbOffer:
 		return b.onOffer(c, parts)
-	case "mk":
+	case cbMarket:
 		return b.onMarket(c, parts)
-	case "st":
+	case cbStall:
 		return b.onStallCancel(c, parts)
 	}
 	return c.stale()

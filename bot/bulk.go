@@ -111,15 +111,15 @@ func (b *Bot) parseRow(lang string, fields []int, cells []string, now time.Time)
 		}
 		// Every field read is set, even one the flow would skip, so Check
 		// can say an amount was given without funding.
-		f.Set(&p, v)
+		f.Set(&p, b.cal, v)
 		given[f.Key] = true
 	}
 	for _, f := range domain.PlacementFields {
 		if !given[f.Key] && !failed[f.Key] && f.Default != "" {
-			f.Set(&p, f.Default)
+			f.Set(&p, b.cal, f.Default)
 		}
 	}
-	for _, err := range p.Check(now) {
+	for _, err := range p.Check(b.cal, now) {
 		if !failed[fieldOfCode(domain.CodeOf(err))] {
 			problems = append(problems, b.sentence(lang, err))
 		}
@@ -207,7 +207,7 @@ func (b *Bot) exampleRow(lang string) []string {
 	values := map[string]string{}
 	for _, f := range domain.PlacementFields {
 		if f.Example != nil {
-			values[f.Key] = f.Example(now)
+			values[f.Key] = f.Example(b.cal, now)
 		}
 	}
 	row := make([]string, len(domain.PlacementFields))
@@ -399,7 +399,7 @@ func (b *Bot) registerRows(ctx context.Context, lang string, agencyID, liaisonID
 	for i, p := range valid {
 		if !example[origin[i]] {
 			// A job counts in the program year it started.
-			p.AgencyID, p.LiaisonID, p.ProgramYear = agencyID, liaisonID, domain.ProgramYear(p.StartDate)
+			p.AgencyID, p.LiaisonID, p.ProgramYear = agencyID, liaisonID, b.cal.ProgramYear(p.StartDate)
 			store, storeOrigin = append(store, p), append(storeOrigin, origin[i])
 		}
 	}
@@ -423,7 +423,7 @@ func (b *Bot) registerRows(ctx context.Context, lang string, agencyID, liaisonID
 		held := o.Duplicate.Existing
 		if o.Duplicate.SameAgency {
 			r.Kind, r.Text = rowOwn, b.cat.T(lang, "bulk.dup_own", "id", digitsIn(lang, strconv.FormatInt(held.ID, 10)),
-				"date", domain.FormatJalaliLang(held.CreatedAt, lang))
+				"date", b.cal.FormatJalaliLang(held.CreatedAt, lang))
 			continue
 		}
 		name, ok := agencies[held.AgencyID]
@@ -435,7 +435,7 @@ func (b *Bot) registerRows(ctx context.Context, lang string, agencyID, liaisonID
 			agencies[held.AgencyID] = name
 		}
 		b.cfg.Metrics.DuplicateBlocked()
-		r.Kind, r.Text = rowDuplicate, b.cat.T(lang, "bulk.dup_other", "agency", name, "date", domain.FormatJalaliLang(held.CreatedAt, lang))
+		r.Kind, r.Text = rowDuplicate, b.cat.T(lang, "bulk.dup_other", "agency", name, "date", b.cal.FormatJalaliLang(held.CreatedAt, lang))
 	}
 	for _, r := range results {
 		switch r.Kind {

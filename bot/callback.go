@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -16,6 +17,77 @@ import (
 // Telegram limits callback data to 64 bytes, so payloads stay short.
 
 const sigLen = 11 // base64url of 8 bytes, unpadded
+
+// The protocol of buttons: a payload is a prefix naming the handler
+// (onCallback routes on it), then that handler's action and arguments, all
+// joined by "|". These strings are on buttons already sent and still in
+// people's chats: a value here never changes, or every such button goes
+// stale. A new meaning takes a new name.
+const (
+	cbFlow     = "f"    // f|<session>|<seq>|<flow action>|<arg>: a flow's step or review
+	cbRole     = "role" // role|<roleLiaison or roleVendor>: a newcomer's choice
+	cbLanguage = "lang" // lang|<language>
+	cbLiaison  = "lr"   // lr|<lrApprove or lrReject>|<request>: an admin's decision
+	cbInvite   = "inv"  // inv|<agency>: an admin's invite link
+	cbRecord   = "rec"  // rec|<record action>|<record, or list offset>[|<field>]
+	cbRegister = "reg"  // reg: register another placement
+	cbAgency   = "ag"   // ag|agAdd, ag|agRename|<agency>
+	cbOffer    = "of"   // of|<offerAccept or offerDecline>|<stall request>
+	cbMarket   = "mk"   // mk|<market action>|<market>
+	cbStall    = "st"   // st|stallCancel|<stall request>
+)
+
+// A flow button's action, cbFlow's fourth part.
+const (
+	flowChoice   = "c"  // arg: the choice's value
+	flowShortcut = "s"  // arg: the shortcut's index under a text step
+	flowEdit     = "e"  // arg: the step to edit from the review
+	flowConfirm  = "ok" // save the reviewed answers
+	flowBack     = "b"
+	flowCancel   = "x"
+)
+
+// A record's action, cbRecord's second part.
+const (
+	recOpen     = "open"  // the record's card
+	recList     = "list"  // a page of the agency's records; the argument is the offset
+	recFix      = "fix"   // choose the field to correct
+	recField    = "field" // correct the field named by the fourth part
+	recWithdraw = "wd"
+)
+
+// The actions of the other prefixes.
+const (
+	roleLiaison = "liaison" // also the name of the flow started
+	roleVendor  = "stall"   // also the name of the flow started
+
+	lrApprove = "a"
+	lrReject  = "r"
+
+	agAdd    = "add"
+	agRename = "ren"
+
+	offerAccept  = "a" // also names the catalogue's "stall.answer.a"
+	offerDecline = "d" // and "stall.answer.d"
+
+	mkAllocate = "al"
+	mkExport   = "ex"
+	mkEdit     = "ed"
+
+	stallCancel = "x"
+)
+
+// parseID reads the id of a row (a record, an agency, a market, a
+// request) from a button or a session's data. Ids are positive: a
+// malformed or zero id is an error, for the caller to answer as a stale
+// button or a domain error, never a row to act on.
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("malformed id %q", s)
+	}
+	return id, nil
+}
 
 // signer signs with a pool of keyed HMACs: every prompt signs a button per
 // choice, and a new HMAC per button was a twentieth of a reply's allocations.

@@ -23,7 +23,7 @@ import (
 
 // testNow is when every test conversation happens: noon of 17 Khordad
 // 1405 in Tehran.
-var testNow = time.Date(2026, 6, 7, 12, 0, 0, 0, domain.Tehran)
+var testNow = time.Date(2026, 6, 7, 12, 0, 0, 0, domain.Tehran())
 
 const (
 	testLiaison = 4001 // the user, and their private chat
@@ -48,7 +48,7 @@ func newChat(t *testing.T) *chat {
 		Grants: []domain.Grant{{Role: domain.RoleLiaison, AgencyID: testAgency}}}
 	c := &chat{t: t, api: &recordingAPI{}, states: newMemStates(), store: newMemStore(liaison),
 		from: transport.User{ID: liaison.ID, FirstName: "Liaison"}}
-	cfg := Config{DefaultLanguage: "fa", SessionTTL: time.Hour, EditMessages: true,
+	cfg := Config{DefaultLanguage: "fa", Calendar: domain.DefaultCalendar(), SessionTTL: time.Hour, EditMessages: true,
 		Secret: []byte("engine test secret"), Now: func() time.Time { return testNow }}
 	b, err := New(cfg, c.api, c.store, c.states, slog.New(slog.DiscardHandler))
 	if err != nil {

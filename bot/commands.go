@@ -124,14 +124,14 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 		return c.reply(c.T("start.back", "name", c.User.FullName)+"\n\n"+b.helpText(c), transport.RemoveKeyboard{})
 	}
 	kb := transport.Inline(
-		transport.Row(transport.Button(c.T("role.vendor"), b.sign.sign("role", "stall"))),
-		transport.Row(transport.Button(c.T("role.liaison"), b.sign.sign("role", "liaison"))),
+		transport.Row(transport.Button(c.T("role.vendor"), b.sign.sign(cbRole, roleVendor))),
+		transport.Row(transport.Button(c.T("role.liaison"), b.sign.sign(cbRole, roleLiaison))),
 	)
 	return c.reply(c.T("start.welcome"), kb)
 }
 
 func (b *Bot) onRoleChoice(c *Ctx, parts []string) error {
-	if len(parts) != 2 || (parts[1] != "liaison" && parts[1] != "stall") {
+	if len(parts) != 2 || (parts[1] != roleLiaison && parts[1] != roleVendor) {
 		return c.stale()
 	}
 	c.answerCallback("")
@@ -173,7 +173,7 @@ func (b *Bot) cmdCancel(c *Ctx, _ string) error {
 func (b *Bot) cmdLanguage(c *Ctx, _ string) error {
 	var row []transport.InlineButton
 	for _, lang := range Languages {
-		row = append(row, transport.Button(b.cat.T(lang, "lang.name"), b.sign.sign("lang", lang)))
+		row = append(row, transport.Button(b.cat.T(lang, "lang.name"), b.sign.sign(cbLanguage, lang)))
 	}
 	return c.reply(c.T("lang.choose"), transport.Inline(row))
 }

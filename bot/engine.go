@@ -342,7 +342,7 @@ func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) e
 	f := b.flows[s.Flow]
 	act, arg := parts[3], parts[4]
 	switch act {
-	case "c": // a choice
+	case flowChoice:
 		if f.review(s) {
 			return c.stale()
 		}
@@ -356,7 +356,7 @@ func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) e
 			return c.stale()
 		}
 		return b.answer(c, f, s, ch.Value, func() { b.pressed(c, q, ch.Label) })
-	case "s": // a shortcut under a text step
+	case flowShortcut:
 		i, err := strconv.Atoi(arg)
 		if err != nil || f.review(s) || i < 0 || i >= len(f.Steps[s.Step].Shortcuts) {
 			return c.stale()
@@ -371,13 +371,13 @@ func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) e
 			return b.prompt(c, f, s, lead)
 		}
 		return b.answer(c, f, s, value, func() { b.pressed(c, q, c.T(st.Shortcuts[i].Label)) })
-	case "b":
+	case flowBack:
 		b.closeKeyboard(c, q, "")
 		return b.back(c, f, s)
-	case "x":
+	case flowCancel:
 		b.closeKeyboard(c, q, "")
 		return b.cancelFlow(c, s)
-	case "e": // edit a field from the review
+	case flowEdit:
 		i, err := strconv.Atoi(arg)
 		if err != nil || !f.review(s) || i < 0 || i >= len(f.Steps) {
 			return c.stale()
@@ -388,7 +388,7 @@ func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) e
 			return err
 		}
 		return b.prompt(c, f, s, "")
-	case "ok":
+	case flowConfirm:
 		if !f.review(s) {
 			return c.stale()
 		}
@@ -475,9 +475,9 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup
 	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
 	nav := []transport.InlineButton{}
 	if f.prev(s, s.Step) >= 0 {
-		nav = append(nav, btn(c.T("btn.back"), "b", ""))
+		nav = append(nav, btn(c.T("btn.back"), flowBack, ""))
 	}
-	nav = append(nav, btn(c.T("btn.cancel"), "x", ""))
+	nav = append(nav, btn(c.T("btn.cancel"), flowCancel, ""))
 
 	switch st.Input {
 	case InputContact:
@@ -503,7 +503,7 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup
 			if i%cols == 0 {
 				rows = append(rows, nil)
 			}
-			rows[len(rows)-1] = append(rows[len(rows)-1], btn(ch.Label, "c", ch.Value))
+			rows[len(rows)-1] = append(rows[len(rows)-1], btn(ch.Label, flowChoice, ch.Value))
 		}
 		rows = append(rows, nav)
 		return text, transport.Inline(rows...), nil
@@ -512,7 +512,7 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup
 		if len(st.Shortcuts) > 0 {
 			var row []transport.InlineButton
 			for i, sc := range st.Shortcuts {
-				row = append(row, btn(c.T(sc.Label), "s", strconv.Itoa(i)))
+				row = append(row, btn(c.T(sc.Label), flowShortcut, strconv.Itoa(i)))
 			}
 			rows = append(rows, row)
 		}
@@ -542,7 +542,7 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Mark
 			return "", nil, err
 		}
 		fmt.Fprintf(&sb, "\n▪️ %s: %s", label, shown)
-		edits = append(edits, btn(c.T("btn.edit", "field", label), "e", strconv.Itoa(i)))
+		edits = append(edits, btn(c.T("btn.edit", "field", label), flowEdit, strconv.Itoa(i)))
 	}
 	sb.WriteString("\n\n")
 	sb.WriteString(c.T("review.hint"))
@@ -551,8 +551,8 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Mark
 		rows = append(rows, edits[i:min(i+2, len(edits))])
 	}
 	rows = append(rows,
-		[]transport.InlineButton{btn(c.T("btn.confirm"), "ok", "")},
-		[]transport.InlineButton{btn(c.T("btn.back"), "b", ""), btn(c.T("btn.cancel"), "x", "")},
+		[]transport.InlineButton{btn(c.T("btn.confirm"), flowConfirm, "")},
+		[]transport.InlineButton{btn(c.T("btn.back"), flowBack, ""), btn(c.T("btn.cancel"), flowCancel, "")},
 	)
 	return sb.String(), transport.Inline(rows...), nil
 }
@@ -569,7 +569,7 @@ func fitColumns(choices []Choice) int {
 
 // flowButton is a button of session s as it is now: "f|<id>|<seq>|<act>|<arg>".
 func (b *Bot) flowButton(s *Session, label, act, arg string) transport.InlineButton {
-	return transport.Button(label, b.sign.sign("f", s.ID, strconv.Itoa(s.Seq), act, arg))
+	return transport.Button(label, b.sign.sign(cbFlow, s.ID, strconv.Itoa(s.Seq), act, arg))
 }
 
 // show formats an answer for the review.

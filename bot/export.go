@@ -23,16 +23,16 @@ func (b *Bot) exportFlow() *Flow {
 	date := func(field string, shortcuts ...Shortcut) Step {
 		return Step{Field: field, Input: InputText, Shortcuts: shortcuts,
 			Parse: func(_ *Ctx, s string) (string, error) {
-				d, err := domain.ParseJalaliDate(s, b.now())
-				return domain.FormatDateValue(d), err
+				d, err := b.cal.ParseJalaliDate(s, b.now())
+				return b.cal.FormatDateValue(d), err
 			},
-			Show: func(c *Ctx, v string) string { return c.date(domain.ParseDateValue(v)) }}
+			Show: func(c *Ctx, v string) string { return c.date(b.cal.ParseDateValue(v)) }}
 	}
 	return &Flow{
 		Name: "export",
 		Steps: []Step{
 			date("from", Shortcut{Label: "btn.year_start", Text: func(c *Ctx) string {
-				return domain.FormatJalaliNumeric(domain.YearStart(domain.ProgramYear(b.now())))
+				return b.cal.FormatJalaliNumeric(b.cal.YearStart(b.cal.ProgramYear(b.now())))
 			}}),
 			date("to", Shortcut{Label: "btn.today", Text: func(*Ctx) string { return "today" }}),
 			{Field: "agency", Input: InputChoice, Columns: 1, Choices: func(c *Ctx, s *Session) ([]Choice, error) {
@@ -62,12 +62,16 @@ func requireRole(roles ...domain.Role) func(*Ctx, *Session) error {
 func (b *Bot) cmdExport(c *Ctx, _ string) error { return b.startFlow(c, "export", nil) }
 
 func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
-	f := domain.ExportFilter{From: domain.ParseDateValue(s.Answers["from"]), To: domain.ParseDateValue(s.Answers["to"]).AddDate(0, 0, 1)}
+	f := domain.ExportFilter{From: b.cal.ParseDateValue(s.Answers["from"]), To: b.cal.ParseDateValue(s.Answers["to"]).AddDate(0, 0, 1)}
 	if f.To.Before(f.From) {
 		return domain.Invalid("export.range")
 	}
 	if a := s.Answers["agency"]; a != allValues {
-		f.AgencyID = mustID(a)
+		id, err := parseID(a)
+		if err != nil {
+			return domain.NotFound("agency.notfound")
+		}
+		f.AgencyID = id
 	}
 	if sec := s.Answers["sector"]; sec != allValues {
 		f.Sector = domain.Sector(sec)
@@ -78,7 +82,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	if err != nil {
 		return err
 	}
-	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + time.Now().In(domain.Tehran).Format("2006-01-02") + ".xlsx", Bytes: buf.Bytes()}}
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + b.cal.In(b.now()).Format(time.DateOnly) + ".xlsx", Bytes: buf.Bytes()}}
 	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
 	if err := b.send.Send(c, c.Chat, doc); err != nil {
 		return err
@@ -115,7 +119,7 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 		rows++
 		cells = append(cells[:0], xlsx.Cell{Value: p.ID})
 		for _, pf := range domain.PlacementFields {
-			values[pf.Key] = pf.Get(&p)
+			values[pf.Key] = pf.Get(&p, b.cal)
 		}
 		for _, pf := range domain.PlacementFields {
 			v := values[pf.Key]
@@ -124,7 +128,7 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 			}
 			cells = append(cells, xlsx.Cell{Value: b.fieldCell(pf, v, lang)})
 		}
-		cells = append(cells, xlsx.Cell{Value: agency}, xlsx.Cell{Value: domain.FormatJalaliNumeric(p.CreatedAt)},
+		cells = append(cells, xlsx.Cell{Value: agency}, xlsx.Cell{Value: b.cal.FormatJalaliNumeric(p.CreatedAt)},
 			xlsx.Cell{Value: label("verification", string(p.Verification))})
 		return xw.AddRow(0, cells...)
 	})

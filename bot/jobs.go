@@ -3,13 +3,11 @@ package bot
 import (
 	"context"
 	"time"
-
-	"github.com/rasad-gov/rasad/domain"
 )
 
 // RunJobs does the timed work beside the update loop, every minute until
 // ctx ends: lapsing stall offers, delivering the managers' summaries once
-// SummaryAt has passed, and, when allocateAt ("HH:MM", Tehran) is set,
+// SummaryAt has passed, and, when allocateAt ("HH:MM" in the calendar's zone) is set,
 // allocating every market once a day. Every replica runs them; the storage
 // makes a second run find nothing left to do (the summaries' sent-log in
 // Postgres decides who sends, under owner).
@@ -35,8 +33,16 @@ func (b *Bot) runJobs(ctx context.Context, owner, allocateAt string, allocated *
 	if err := b.DeliverSummaries(ctx, owner); err != nil {
 		b.log.Warn("deliver summaries", "err", err)
 	}
-	now := b.now().In(domain.Tehran)
-	if day := now.Format(time.DateOnly); allocateAt != "" && now.Format("15:04") >= allocateAt && *allocated != day {
+	if allocateAt == "" {
+		return
+	}
+	now := b.now()
+	due, err := clockOn(b.cal, now, allocateAt)
+	if err != nil {
+		b.log.Warn("daily allocation", "err", err)
+		return
+	}
+	if day := b.cal.In(now).Format(time.DateOnly); !now.Before(due) && *allocated != day {
 		*allocated = day
 		if err := b.AllocateAll(ctx); err != nil {
 			b.log.Warn("daily allocation", "err", err)

@@ -178,8 +178,8 @@ func (b *Bot) requestMessage(c *Ctx, lang string, r domain.LiaisonRequest) (stri
 	}
 	id := strconv.FormatInt(r.ID, 10)
 	kb := transport.Inline(transport.Row(
-		transport.Button(b.cat.T(lang, "btn.approve"), b.sign.sign("lr", "a", id)),
-		transport.Button(b.cat.T(lang, "btn.reject"), b.sign.sign("lr", "r", id)),
+		transport.Button(b.cat.T(lang, "btn.approve"), b.sign.sign(cbLiaison, lrApprove, id)),
+		transport.Button(b.cat.T(lang, "btn.reject"), b.sign.sign(cbLiaison, lrReject, id)),
 	))
 	return text, kb, nil
 }
@@ -196,23 +196,23 @@ func (b *Bot) requestText(c *Ctx, lang string, r domain.LiaisonRequest) (string,
 		"position", r.Position,
 		"agency", agency.Name(lang),
 		"phone", digits(r.Phone.Local()),
-		"date", domain.FormatJalaliLang(r.CreatedAt, lang),
+		"date", b.cal.FormatJalaliLang(r.CreatedAt, lang),
 	), nil
 }
 
 // onLiaisonDecision handles an admin's Approve or Reject: "lr|a|<id>", "lr|r|<id>".
 func (b *Bot) onLiaisonDecision(c *Ctx, q *transport.CallbackQuery, parts []string) error {
-	if len(parts) != 3 || (parts[1] != "a" && parts[1] != "r") {
+	if len(parts) != 3 || (parts[1] != lrApprove && parts[1] != lrReject) {
 		return c.stale()
 	}
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:liaison-decision")
 	}
-	id, err := strconv.ParseInt(parts[2], 10, 64)
+	id, err := parseID(parts[2])
 	if err != nil {
 		return c.stale()
 	}
-	approve := parts[1] == "a"
+	approve := parts[1] == lrApprove
 	r, err := b.store.DecideLiaisonRequest(c, id, approve, c.User.ID, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindConflict):
@@ -271,7 +271,7 @@ func (b *Bot) cmdInvite(c *Ctx, _ string) error {
 	}
 	var rows [][]transport.InlineButton
 	for _, a := range agencies {
-		rows = append(rows, transport.Row(transport.Button(a.Label, b.sign.sign("inv", a.Value))))
+		rows = append(rows, transport.Row(transport.Button(a.Label, b.sign.sign(cbInvite, a.Value))))
 	}
 	return c.reply(c.T("admin.invite_choose"), transport.Inline(rows...))
 }
@@ -280,7 +280,7 @@ func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:invite")
 	}
-	id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
+	id, err := parseID(parts[len(parts)-1])
 	if len(parts) != 2 || err != nil {
 		return c.stale()
 	}

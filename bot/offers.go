@@ -19,11 +19,15 @@ import (
 
 // onOffer handles "of|a|<request>" (accept) and "of|d|<request>" (decline).
 func (b *Bot) onOffer(c *Ctx, parts []string) error {
-	if len(parts) != 3 || (parts[1] != "a" && parts[1] != "d") {
+	if len(parts) != 3 || (parts[1] != offerAccept && parts[1] != offerDecline) {
 		return c.stale()
 	}
-	accept := parts[1] == "a"
-	r, err := b.store.RespondToOffer(c, mustID(parts[2]), c.User.ID, accept, b.now())
+	id, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
+	}
+	accept := parts[1] == offerAccept
+	r, err := b.store.RespondToOffer(c, id, c.User.ID, accept, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
 		return b.refuse(c, "button:offer-of-another")
@@ -56,7 +60,7 @@ func (b *Bot) reallocate(ctx context.Context, marketID int64, freed bool) []doma
 		return nil
 	}
 	now := b.now()
-	offered, err := b.store.AllocateMarket(ctx, marketID, domain.ProgramYear(now), now, now.Add(b.cfg.OfferTTL), domain.Allocate)
+	offered, err := b.store.AllocateMarket(ctx, marketID, b.cal.ProgramYear(now), now, now.Add(b.cfg.OfferTTL), domain.Allocate)
 	if err != nil {
 		b.log.Error("allocate market", "market", marketID, "err", err)
 		return nil
@@ -91,12 +95,12 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 		b.log.Error("load market", "market", marketID, "err", err)
 		return
 	}
-	held, err := b.store.HeldStalls(ctx, marketID, domain.ProgramYear(b.now()))
+	held, err := b.store.HeldStalls(ctx, marketID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		b.log.Error("held stalls", "market", marketID, "err", err)
 		return
 	}
-	waiting, err := b.store.WaitingFor(ctx, marketID, domain.ProgramYear(b.now()))
+	waiting, err := b.store.WaitingFor(ctx, marketID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		b.log.Error("waiting requests", "market", marketID, "err", err)
 		return
@@ -173,9 +177,9 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 		}
 		id := strconv.FormatInt(m.ID, 10)
 		kb := transport.Inline(transport.Row(
-			transport.Button(c.T("btn.allocate"), b.sign.sign("mk", "al", id)),
-			transport.Button(c.T("btn.export"), b.sign.sign("mk", "ex", id)),
-			transport.Button(c.T("btn.edit_market"), b.sign.sign("mk", "ed", id)),
+			transport.Button(c.T("btn.allocate"), b.sign.sign(cbMarket, mkAllocate, id)),
+			transport.Button(c.T("btn.export"), b.sign.sign(cbMarket, mkExport, id)),
+			transport.Button(c.T("btn.edit_market"), b.sign.sign(cbMarket, mkEdit, id)),
 		))
 		if err := c.reply(text, kb); err != nil {
 			return err
@@ -185,11 +189,11 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 }
 
 func (b *Bot) marketSummary(c *Ctx, m domain.Market) (string, error) {
-	held, err := b.store.HeldStalls(c, m.ID, domain.ProgramYear(b.now()))
+	held, err := b.store.HeldStalls(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return "", err
 	}
-	waiting, err := b.store.WaitingFor(c, m.ID, domain.ProgramYear(b.now()))
+	waiting, err := b.store.WaitingFor(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return "", err
 	}
@@ -215,7 +219,11 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	if len(parts) != 3 {
 		return c.stale()
 	}
-	m, err := b.store.Market(c, mustID(parts[2]))
+	id, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
+	}
+	m, err := b.store.Market(c, id)
 	if domain.IsKind(err, domain.KindNotFound) {
 		return c.stale()
 	}
@@ -224,16 +232,16 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	}
 	c.answerCallback("")
 	switch parts[1] {
-	case "al":
+	case mkAllocate:
 		offered := b.reallocate(c, m.ID, false)
 		text, err := b.marketSummary(c, m)
 		if err != nil {
 			return err
 		}
 		return c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
-	case "ex":
+	case mkExport:
 		return b.exportMarket(c, m)
-	case "ed":
+	case mkEdit:
 		return b.startFlow(c, "market_edit", map[string]string{"id": parts[2], "market": b.marketTitle(c, m)})
 	}
 	return c.stale()
@@ -241,11 +249,11 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 
 // exportMarket sends a market's stalls and line as a spreadsheet.
 func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
-	held, err := b.store.HeldStalls(c, m.ID, domain.ProgramYear(b.now()))
+	held, err := b.store.HeldStalls(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return err
 	}
-	waiting, err := b.store.WaitingFor(c, m.ID, domain.ProgramYear(b.now()))
+	waiting, err := b.store.WaitingFor(c, m.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return err
 	}
@@ -270,7 +278,7 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 	for _, r := range held {
 		if err := w.AddRow(0, xlsx.Cell{Value: r.Stall}, xlsx.Cell{Value: yes(m.IsReserved(r.Stall))}, xlsx.Cell{Value: r.FullName},
 			xlsx.Cell{Value: string(r.NationalID)}, xlsx.Cell{Value: r.Phone.Local()}, xlsx.Cell{Value: yes(r.FemaleHead)},
-			xlsx.Cell{Value: c.T("stall.state_short." + string(r.State))}, xlsx.Cell{Value: domain.FormatJalaliNumeric(r.Deadline)}); err != nil {
+			xlsx.Cell{Value: c.T("stall.state_short." + string(r.State))}, xlsx.Cell{Value: b.cal.FormatJalaliNumeric(r.Deadline)}); err != nil {
 			return err
 		}
 	}
@@ -286,7 +294,7 @@ func (b *Bot) exportMarket(c *Ctx, m domain.Market) error {
 		pos++
 		if err := w.AddRow(1, xlsx.Cell{Value: pos}, xlsx.Cell{Value: r.FullName}, xlsx.Cell{Value: string(r.NationalID)},
 			xlsx.Cell{Value: r.Phone.Local()}, xlsx.Cell{Value: yes(r.FemaleHead)}, xlsx.Cell{Value: r.Rank(m.ID)},
-			xlsx.Cell{Value: domain.FormatJalaliNumeric(r.CreatedAt)}); err != nil {
+			xlsx.Cell{Value: b.cal.FormatJalaliNumeric(r.CreatedAt)}); err != nil {
 			return err
 		}
 	}
@@ -319,7 +327,11 @@ func (b *Bot) marketEditFlow() *Flow {
 		},
 		Begin: requireAdmin,
 		Submit: func(c *Ctx, s *Session) error {
-			m, err := b.store.Market(c, mustID(s.Data["id"]))
+			id, err := parseID(s.Data["id"])
+			if err != nil {
+				return domain.NotFound("market.notfound")
+			}
+			m, err := b.store.Market(c, id)
 			if err != nil {
 				return err
 			}

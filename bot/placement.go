@@ -46,7 +46,7 @@ func (b *Bot) checkNationalID(c *Ctx, s *Session, value string) error {
 	// The year the job will count in is known only with its start date, so
 	// this early look is at this year; the confirm is checked by Postgres
 	// for the start date's year. A correction looks in its record's year.
-	year := domain.ProgramYear(now)
+	year := b.cal.ProgramYear(now)
 	if y, err := strconv.Atoi(s.Data["edit_year"]); err == nil {
 		year = y
 	}
@@ -80,7 +80,7 @@ func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
 	p := d.Existing
 	if d.SameAgency {
 		kb := transport.Inline(transport.Row(
-			transport.Button(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+			transport.Button(c.T("btn.open_record"), b.sign.sign(cbRecord, recOpen, strconv.FormatInt(p.ID, 10)))))
 		b.tell(c, c.Chat, c.T("placement.duplicate_own", "name", p.FullName, "date", c.date(p.CreatedAt)), kb)
 		return
 	}
@@ -93,15 +93,19 @@ func (b *Bot) tellDuplicate(c *Ctx, d domain.Duplicate) {
 
 func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	now := b.now()
-	if id := s.Data["edit"]; id != "" {
-		return b.saveCorrection(c, s, mustID(id), now)
+	if edit := s.Data["edit"]; edit != "" {
+		id, err := parseID(edit)
+		if err != nil {
+			return domain.NotFound("placement.notfound")
+		}
+		return b.saveCorrection(c, s, id, now)
 	}
-	p := domain.PlacementFromValues(s.Answers)
+	p := domain.PlacementFromValues(b.cal, s.Answers)
 	// A job counts in the program year it started: a late registration
 	// after Nowruz of a job begun before it belongs to last year, where
 	// the same person may already be placed.
-	p.AgencyID, p.LiaisonID, p.ProgramYear = c.User.LiaisonAgency(), c.User.ID, domain.ProgramYear(p.StartDate)
-	if errs := p.Check(now); len(errs) > 0 {
+	p.AgencyID, p.LiaisonID, p.ProgramYear = c.User.LiaisonAgency(), c.User.ID, b.cal.ProgramYear(p.StartDate)
+	if errs := p.Check(b.cal, now); len(errs) > 0 {
 		return errs[0] // an answer no longer valid (a start date now too old): back to the review
 	}
 	saved, err := b.store.CreatePlacement(c, p, now)
@@ -122,11 +126,11 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 
 // nextKeyboard offers what a liaison usually does next.
 func (b *Bot) nextKeyboard(c *Ctx, record int64) transport.InlineKeyboard {
-	row := []transport.InlineButton{transport.Button(c.T("btn.register_another"), b.sign.sign("reg"))}
+	row := []transport.InlineButton{transport.Button(c.T("btn.register_another"), b.sign.sign(cbRegister))}
 	if record != 0 {
-		row = append(row, transport.Button(c.T("btn.open_record"), b.sign.sign("rec", "open", strconv.FormatInt(record, 10))))
+		row = append(row, transport.Button(c.T("btn.open_record"), b.sign.sign(cbRecord, recOpen, strconv.FormatInt(record, 10))))
 	} else {
-		row = append(row, transport.Button(c.T("btn.records"), b.sign.sign("rec", "list", "0")))
+		row = append(row, transport.Button(c.T("btn.records"), b.sign.sign(cbRecord, recList, "0")))
 	}
 	return transport.Inline(row)
 }
@@ -150,7 +154,7 @@ func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error 
 			v, ok = "", true // no longer asked (funding now none): cleared
 		}
 		if ok && v != orig[f.Key] {
-			f.Set(&current, v)
+			f.Set(&current, b.cal, v)
 			changed = true
 		}
 	}
@@ -159,7 +163,7 @@ func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error 
 		return nil
 	}
 	current.AgencyID = c.User.LiaisonAgency()
-	if errs := current.Check(domain.CheckedAt(current.ProgramYear, now)); len(errs) > 0 {
+	if errs := current.Check(b.cal, b.cal.CheckedAt(current.ProgramYear, now)); len(errs) > 0 {
 		return errs[0]
 	}
 	saved, changes, err := b.store.UpdatePlacement(c, current, c.User.ID, now)
@@ -188,7 +192,7 @@ func (b *Bot) onRegisterAnother(c *Ctx) error {
 func (b *Bot) describePlacement(c *Ctx, p domain.Placement) string {
 	var sb strings.Builder
 	sb.WriteString(c.T("record.title", "id", c.digits(strconv.FormatInt(p.ID, 10)), "date", c.date(p.CreatedAt)))
-	a := p.Values()
+	a := p.Values(b.cal)
 	for _, f := range b.flows["placement"].Steps {
 		v, ok := a[f.Field]
 		if !ok {

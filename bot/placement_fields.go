@@ -18,7 +18,7 @@ import (
 func (b *Bot) fieldStep(f domain.PlacementField) Step {
 	st := Step{Field: f.Key, Input: InputText}
 	if f.Parse != nil {
-		st.Parse = func(_ *Ctx, text string) (string, error) { return f.Parse(text, b.now()) }
+		st.Parse = func(_ *Ctx, text string) (string, error) { return f.Parse(text, b.cal, b.now()) }
 	}
 	if f.Choices != nil {
 		st.Input = InputChoice
@@ -37,7 +37,7 @@ func (b *Bot) fieldStep(f domain.PlacementField) Step {
 			{Label: "btn.today", Text: func(*Ctx) string { return "today" }},
 			{Label: "btn.yesterday", Text: func(*Ctx) string { return "yesterday" }},
 		}
-		st.Show = func(c *Ctx, v string) string { return c.date(domain.ParseDateValue(v)) }
+		st.Show = func(c *Ctx, v string) string { return c.date(b.cal.ParseDateValue(v)) }
 	case domain.FieldMoney:
 		st.Show = func(c *Ctx, v string) string {
 			n, _ := strconv.ParseInt(v, 10, 64)
@@ -114,7 +114,7 @@ func (b *Bot) fieldCell(f domain.PlacementField, v, lang string) any {
 		}
 		return n
 	case f.Type == domain.FieldDate:
-		return domain.FormatJalaliNumeric(domain.ParseDateValue(v))
+		return b.cal.FormatJalaliNumeric(b.cal.ParseDateValue(v))
 	case f.Display != nil:
 		return f.Display(v)
 	}
@@ -126,7 +126,7 @@ func (b *Bot) fieldCell(f domain.PlacementField, v, lang string) any {
 // accepts.
 func (b *Bot) cellValue(f domain.PlacementField, cell string) (string, error) {
 	if f.Choices == nil {
-		return f.Parse(cell, b.now())
+		return f.Parse(cell, b.cal, b.now())
 	}
 	key := headerKey(cell)
 	for _, lang := range Languages {
@@ -137,7 +137,7 @@ func (b *Bot) cellValue(f domain.PlacementField, cell string) (string, error) {
 		}
 	}
 	if f.Parse != nil {
-		return f.Parse(cell, b.now())
+		return f.Parse(cell, b.cal, b.now())
 	}
 	return "", domain.Invalid(f.Key + ".unknown")
 }

@@ -30,14 +30,14 @@ func (b *Bot) listRecords(c *Ctx, offset int) error {
 	var rows [][]transport.InlineButton
 	for _, p := range ps {
 		label := c.T("records.item", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName, "date", c.date(p.StartDate))
-		rows = append(rows, transport.Row(transport.Button(label, b.sign.sign("rec", "open", strconv.FormatInt(p.ID, 10)))))
+		rows = append(rows, transport.Row(transport.Button(label, b.sign.sign(cbRecord, recOpen, strconv.FormatInt(p.ID, 10)))))
 	}
 	var nav []transport.InlineButton
 	if offset > 0 {
-		nav = append(nav, transport.Button(c.T("btn.newer"), b.sign.sign("rec", "list", strconv.Itoa(max(offset-recordsPage, 0)))))
+		nav = append(nav, transport.Button(c.T("btn.newer"), b.sign.sign(cbRecord, recList, strconv.Itoa(max(offset-recordsPage, 0)))))
 	}
 	if offset+len(ps) < total {
-		nav = append(nav, transport.Button(c.T("btn.older"), b.sign.sign("rec", "list", strconv.Itoa(offset+recordsPage))))
+		nav = append(nav, transport.Button(c.T("btn.older"), b.sign.sign(cbRecord, recList, strconv.Itoa(offset+recordsPage))))
 	}
 	if len(nav) > 0 {
 		rows = append(rows, nav)
@@ -54,13 +54,17 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	if len(parts) < 3 {
 		return c.stale()
 	}
-	n, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || n < 0 {
-		return c.stale()
-	}
-	if parts[1] == "list" {
+	if parts[1] == recList {
+		offset, err := strconv.Atoi(parts[2])
+		if err != nil || offset < 0 {
+			return c.stale()
+		}
 		c.answerCallback("")
-		return b.listRecords(c, int(n))
+		return b.listRecords(c, offset)
+	}
+	n, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
 	}
 	p, err := b.store.Placement(c, n)
 	switch {
@@ -77,28 +81,28 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	c.answerCallback("")
 	id := strconv.FormatInt(p.ID, 10)
 	switch parts[1] {
-	case "open":
+	case recOpen:
 		kb := transport.Inline(
 			transport.Row(
-				transport.Button(c.T("btn.correct"), b.sign.sign("rec", "fix", id)),
-				transport.Button(c.T("btn.withdraw"), b.sign.sign("rec", "wd", id)),
+				transport.Button(c.T("btn.correct"), b.sign.sign(cbRecord, recFix, id)),
+				transport.Button(c.T("btn.withdraw"), b.sign.sign(cbRecord, recWithdraw, id)),
 			),
-			transport.Row(transport.Button(c.T("btn.records"), b.sign.sign("rec", "list", "0"))),
+			transport.Row(transport.Button(c.T("btn.records"), b.sign.sign(cbRecord, recList, "0"))),
 		)
 		return c.reply(b.describePlacement(c, p), kb)
-	case "fix":
+	case recFix:
 		return b.chooseFieldToCorrect(c, p)
-	case "field":
+	case recField:
 		if len(parts) != 4 {
 			return c.stale()
 		}
-		orig, err := json.Marshal(p.Values())
+		orig, err := json.Marshal(p.Values(b.cal))
 		if err != nil {
 			return err
 		}
 		data := map[string]string{"edit": id, "edit_code": string(p.NationalID), "edit_year": strconv.Itoa(p.ProgramYear), "orig": string(orig)}
-		return b.startFlowAt(c, "placement", data, p.Values(), parts[3])
-	case "wd":
+		return b.startFlowAt(c, "placement", data, p.Values(b.cal), parts[3])
+	case recWithdraw:
 		return b.startFlow(c, "withdraw", map[string]string{"id": id, "record": c.T("records.item", "id", c.digits(id), "name", p.FullName, "date", c.date(p.StartDate))})
 	}
 	return nil
@@ -106,14 +110,14 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 
 func (b *Bot) chooseFieldToCorrect(c *Ctx, p domain.Placement) error {
 	id := strconv.FormatInt(p.ID, 10)
-	a := p.Values()
+	a := p.Values(b.cal)
 	var rows [][]transport.InlineButton
 	var row []transport.InlineButton
 	for _, f := range domain.PlacementFields {
 		if _, ok := a[f.Key]; !ok {
 			continue // not asked for this record (no district outside Tehran)
 		}
-		row = append(row, transport.Button(c.T("placement."+f.Key+".label"), b.sign.sign("rec", "field", id, f.Key)))
+		row = append(row, transport.Button(c.T("placement."+f.Key+".label"), b.sign.sign(cbRecord, recField, id, f.Key)))
 		if len(row) == 2 {
 			rows, row = append(rows, row), nil
 		}

@@ -136,7 +136,11 @@ func (b *Bot) marketName(c *Ctx, id string) string {
 	if id == noMore || id == "" {
 		return c.T("value.none")
 	}
-	m, err := b.store.Market(c, mustID(id))
+	mid, err := parseID(id)
+	if err != nil {
+		return id
+	}
+	m, err := b.store.Market(c, mid)
 	if err != nil {
 		return id
 	}
@@ -146,7 +150,7 @@ func (b *Bot) marketName(c *Ctx, id string) string {
 // checkOpenRequest shows a person's open request of this year instead of
 // taking a second one.
 func (b *Bot) checkOpenRequest(c *Ctx, s *Session, value string) error {
-	r, err := b.store.OpenStallRequest(c, domain.ProgramYear(b.now()), domain.NationalID(value))
+	r, err := b.store.OpenStallRequest(c, b.cal.ProgramYear(b.now()), domain.NationalID(value))
 	switch {
 	case domain.IsKind(err, domain.KindNotFound):
 		return nil
@@ -171,7 +175,7 @@ func (b *Bot) tellOpenRequest(c *Ctx, r domain.StallRequest) {
 func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 	now := b.now()
 	r := domain.StallRequest{
-		ProgramYear: domain.ProgramYear(now),
+		ProgramYear: b.cal.ProgramYear(now),
 		UserID:      c.User.ID,
 		NationalID:  domain.NationalID(s.Answers["nationalid"]),
 		FullName:    s.Answers["name"],
@@ -186,7 +190,11 @@ func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 		if v == noMore || v == "" {
 			break
 		}
-		r.Markets = append(r.Markets, mustID(v))
+		id, err := parseID(v)
+		if err != nil {
+			return domain.NotFound("market.notfound")
+		}
+		r.Markets = append(r.Markets, id)
 	}
 	if errs := r.Check(); len(errs) > 0 {
 		return errs[0]
@@ -235,7 +243,7 @@ func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
 			return c.T("stall.state." + string(r.State))
 		}
 		return c.T("stall.state."+string(r.State), "market", b.marketTitle(c, m), "stall", c.digits(strconv.Itoa(r.Stall)),
-			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(r.Deadline.In(domain.Tehran).Format("15:04")))
+			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(b.cal.In(r.Deadline).Format("15:04")))
 	default:
 		return c.T("stall.state."+string(r.State), "date", date)
 	}
@@ -251,7 +259,7 @@ func (b *Bot) weekdays(c *Ctx, m domain.Market) string {
 
 // cmdStatus shows the user's stall requests of this year.
 func (b *Bot) cmdStatus(c *Ctx, _ string) error {
-	reqs, err := b.store.UserStallRequests(c, c.User.ID, domain.ProgramYear(b.now()))
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, b.cal.ProgramYear(b.now()))
 	if err != nil {
 		return fmt.Errorf("list requests: %w", err)
 	}
@@ -265,7 +273,7 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 			markup = b.offerKeyboard(c.Lang, r)
 		case domain.StallWaiting:
 			markup = transport.Inline(transport.Row(
-				transport.Button(c.T("btn.cancel_request"), b.sign.sign("st", "x", strconv.FormatInt(r.ID, 10)))))
+				transport.Button(c.T("btn.cancel_request"), b.sign.sign(cbStall, stallCancel, strconv.FormatInt(r.ID, 10)))))
 		}
 		if err := c.reply(b.describeRequest(c, r), markup); err != nil {
 			return err
@@ -277,17 +285,21 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) transport.InlineKeyboard {
 	id := strconv.FormatInt(r.ID, 10)
 	return transport.Inline(transport.Row(
-		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign("of", "a", id)),
-		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign("of", "d", id)),
+		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign(cbOffer, offerAccept, id)),
+		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign(cbOffer, offerDecline, id)),
 	))
 }
 
 // onStallCancel withdraws a waiting request: "st|x|<request>".
 func (b *Bot) onStallCancel(c *Ctx, parts []string) error {
-	if len(parts) != 3 || parts[1] != "x" {
+	if len(parts) != 3 || parts[1] != stallCancel {
 		return c.stale()
 	}
-	_, err := b.store.CancelStallRequest(c, mustID(parts[2]), c.User.ID, b.now())
+	id, err := parseID(parts[2])
+	if err != nil {
+		return c.stale()
+	}
+	_, err = b.store.CancelStallRequest(c, id, c.User.ID, b.now())
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
 		return b.refuse(c, "button:stall-request-of-another")

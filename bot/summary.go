@@ -41,7 +41,7 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
 
-	line(T("summary.title", "date", domain.FormatJalaliLang(s.Day, lang)))
+	line(T("summary.title", "date", b.cal.FormatJalaliLang(s.Day, lang)))
 	line(T("summary.placements", "today", n(s.Today), "year", n(s.YearTotal), "program_year", digitsIn(lang, strconv.Itoa(s.Year))))
 	var sectors []string
 	for _, sec := range domain.Sectors {
@@ -103,7 +103,7 @@ func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain
 		return nil
 	}
 	photo := transport.SendPhoto{Chat: chat, File: transport.FileBytes{Name: "rasad-" + s.Day.Format(time.DateOnly) + ".png", Bytes: png}}
-	photo.Caption = b.cat.T(lang, "summary.chart_caption", "date", domain.FormatJalaliLang(s.Day, lang))
+	photo.Caption = b.cat.T(lang, "summary.chart_caption", "date", b.cal.FormatJalaliLang(s.Day, lang))
 	if err := b.send.Send(ctx, chat, photo); err != nil {
 		b.log.Error("send summary chart", "chat", chat, "err", err)
 	}
@@ -113,9 +113,9 @@ func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain
 // cmdSummary sends the summary now, for today or a day typed after the
 // command (/summary 1405/03/10).
 func (b *Bot) cmdSummary(c *Ctx, args string) error {
-	day := domain.StartOfDay(b.now())
+	day := b.cal.StartOfDay(b.now())
 	if strings.TrimSpace(args) != "" {
-		d, err := domain.ParseJalaliDate(args, b.now())
+		d, err := b.cal.ParseJalaliDate(args, b.now())
 		if err != nil {
 			return b.replyError(c, err)
 		}
@@ -146,6 +146,18 @@ func (b *Bot) setMuted(c *Ctx, muted bool) error {
 	return c.reply(c.T(key, "time", c.digits(b.cfg.SummaryAt)), nil)
 }
 
+// clockOn is the instant the clock reads hhmm ("20:00") on day, in cal's
+// zone: a wall-clock time, so on a day the clocks change it is still 20:00
+// there, not twenty hours after midnight.
+func clockOn(cal domain.Calendar, day time.Time, hhmm string) (time.Time, error) {
+	at, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not HH:MM: %w", hhmm, err)
+	}
+	y, m, d := cal.In(day).Date()
+	return time.Date(y, m, d, at.Hour(), at.Minute(), 0, 0, cal.Location()), nil
+}
+
 // summaryMaxAttempts is how often a failing delivery is tried before the
 // admins are told.
 const summaryMaxAttempts = 5
@@ -156,12 +168,12 @@ const summaryMaxAttempts = 5
 // process that was down at the hour delivers when it is back the same day.
 func (b *Bot) DeliverSummaries(ctx context.Context, owner string) error {
 	now := b.now()
-	day := domain.StartOfDay(now)
-	at, err := time.Parse("15:04", b.cfg.SummaryAt)
+	day := b.cal.StartOfDay(now)
+	due, err := clockOn(b.cal, day, b.cfg.SummaryAt)
 	if err != nil {
-		return fmt.Errorf("summary hour %q: %w", b.cfg.SummaryAt, err)
+		return fmt.Errorf("summary hour: %w", err)
 	}
-	if now.Before(day.Add(time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute)) {
+	if now.Before(due) {
 		return nil
 	}
 	managers, err := b.store.Managers(ctx)
@@ -252,7 +264,7 @@ func (b *Bot) summaryChart(lang string, s domain.Summary) ([]byte, error) {
 		bars = append(bars, chart.Bar{Label: digitsIn(lang, a.Name(lang)), Value: a.Percent(), Note: note})
 	}
 	return chart.Render(bars, chart.Options{
-		Title:  b.cat.T(lang, "summary.chart_title", "date", domain.FormatJalaliLang(s.Day, lang)),
+		Title:  b.cat.T(lang, "summary.chart_title", "date", b.cal.FormatJalaliLang(s.Day, lang)),
 		Target: 100,
 	})
 }

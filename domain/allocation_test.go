@@ -13,7 +13,7 @@ import (
 // The market every allocation test allocates: id 7.
 const mid = 7
 
-var allocBase = time.Date(2026, 4, 1, 9, 0, 0, 0, Tehran)
+var allocBase = time.Date(2026, 4, 1, 9, 0, 0, 0, Tehran())
 
 func mkt(capacity int, share float64) Market {
 	return Market{ID: mid, Code: "d15-01", Capacity: capacity, ReservedShare: share}

@@ -10,8 +10,16 @@ import (
 	_ "time/tzdata" // the zone must load on hosts without zoneinfo (scratch images)
 )
 
-// Tehran is the zone of every day boundary in Rasad.
-var Tehran = mustLoadLocation("Asia/Tehran")
+// DefaultZone names the zone Rasad draws day boundaries in unless
+// configured otherwise.
+const DefaultZone = "Asia/Tehran"
+
+var tehran = mustLoadLocation(DefaultZone)
+
+// Tehran is the Asia/Tehran zone: the default of configuration, and the
+// zone tests write their instants in. Code that draws a day boundary takes
+// its zone from a Calendar, made from configuration, not from here.
+func Tehran() *time.Location { return tehran }
 
 func mustLoadLocation(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -19,6 +27,48 @@ func mustLoadLocation(name string) *time.Location {
 		panic("domain: load " + name + ": " + err.Error())
 	}
 	return loc
+}
+
+// Calendar reckons days in one time zone: the Solar Hijri day an instant
+// falls on, midnight at the start of a day, the program year. The zone is
+// configuration (TIME_ZONE), so a Calendar is made once from it and handed
+// to whatever draws a day boundary: the bot, the store, the rules that
+// judge a date against now.
+//
+// The zero Calendar has no zone, and using it panics: a zone forgotten is
+// a bug to see at once, not a day silently reckoned in UTC.
+type Calendar struct{ loc *time.Location }
+
+// NewCalendar is the calendar of zone loc.
+func NewCalendar(loc *time.Location) Calendar {
+	if loc == nil {
+		panic("domain: NewCalendar without a zone")
+	}
+	return Calendar{loc}
+}
+
+// DefaultCalendar is the calendar of DefaultZone, for tests and tools that
+// have no configuration.
+func DefaultCalendar() Calendar { return Calendar{tehran} }
+
+// Location is c's zone.
+func (c Calendar) Location() *time.Location {
+	if c.loc == nil {
+		panic("domain: a Calendar without a zone was used; make it with NewCalendar")
+	}
+	return c.loc
+}
+
+// IsZero reports whether c is the zero Calendar, which has no zone.
+func (c Calendar) IsZero() bool { return c.loc == nil }
+
+// In is t on c's clocks.
+func (c Calendar) In(t time.Time) time.Time { return t.In(c.Location()) }
+
+// Date is midnight at the start of the Gregorian day y-m-d in c's zone,
+// the values normalized as by time.Date (day 0 is the month's day before).
+func (c Calendar) Date(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, c.Location())
 }
 
 // JalaliDate is a day of the Solar Hijri calendar (1401/03/17).
@@ -42,10 +92,16 @@ var (
 	monthsEn = [12]string{"Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"}
 )
 
-// ToJalali is the Solar Hijri day t falls on in Tehran. Instants outside
+// ToJalali is the Solar Hijri day t falls on in c's zone. Instants outside
 // the supported years (1–3176) give the zero JalaliDate, which is not Valid.
-func ToJalali(t time.Time) JalaliDate {
-	y, m, d := t.In(Tehran).Date()
+func (c Calendar) ToJalali(t time.Time) JalaliDate {
+	y, m, d := c.In(t).Date()
+	return JalaliOf(y, m, d)
+}
+
+// JalaliOf is the Solar Hijri day of the Gregorian day y-m-d, wherever it
+// is; days outside the supported years give the zero JalaliDate.
+func JalaliOf(y int, m time.Month, d int) JalaliDate {
 	if y < 600 || y > 3900 { // keeps the arithmetic far from overflow
 		return JalaliDate{}
 	}
@@ -56,15 +112,15 @@ func ToJalali(t time.Time) JalaliDate {
 	return JalaliDate{jy, jm, jd}
 }
 
-// Time is midnight in Tehran at the start of d, or the zero Time if d is
-// not Valid. On the old daylight-saving days when midnight did not exist
-// it is the first instant of the day (01:00).
-func (d JalaliDate) Time() time.Time {
+// Midnight is midnight in c's zone at the start of d, or the zero Time if
+// d is not Valid. On a daylight-saving day when midnight did not exist (in
+// Tehran, some before 2023) it is the first instant of the day (01:00).
+func (c Calendar) Midnight(d JalaliDate) time.Time {
 	if !d.Valid() {
 		return time.Time{}
 	}
 	gy, gm, gd := d2g(j2d(d.Year, d.Month, d.Day))
-	return time.Date(gy, time.Month(gm), gd, 0, 0, 0, 0, Tehran)
+	return c.Date(gy, time.Month(gm), gd)
 }
 
 // Valid reports whether d is a day that exists in a supported year.
@@ -118,16 +174,16 @@ func JalaliMonthLength(year, month int) int {
 
 // ParseJalaliDate reads a date as typed: 1401/03/17, ۱۴۰۱/۳/۱۷, 1401-3-17,
 // 1401.3.17 (spaces around separators allowed), or امروز/today and
-// دیروز/yesterday relative to now. The result is midnight Tehran. Whether
-// the day is acceptable (not in the future, within the year) is for the
-// caller to decide.
-func ParseJalaliDate(s string, now time.Time) (time.Time, error) {
+// دیروز/yesterday relative to now's day in c's zone. The result is
+// midnight in c's zone. Whether the day is acceptable (not in the future,
+// within the year) is for the caller to decide.
+func (c Calendar) ParseJalaliDate(s string, now time.Time) (time.Time, error) {
 	n := strings.ToLower(Normalize(s))
 	switch n {
 	case "امروز", "today":
-		return relativeDay(now, 0)
+		return c.relativeDay(now, 0)
 	case "دیروز", "yesterday":
-		return relativeDay(now, -1)
+		return c.relativeDay(now, -1)
 	}
 	f, ok := splitDate(n)
 	if !ok || len(f[0]) != 4 || len(f[1]) > 2 || len(f[2]) > 2 {
@@ -144,15 +200,15 @@ func ParseJalaliDate(s string, now time.Time) (time.Time, error) {
 	if !jd.Valid() {
 		return time.Time{}, Invalid("date.range")
 	}
-	return jd.Time(), nil
+	return c.Midnight(jd), nil
 }
 
-func relativeDay(now time.Time, days int) (time.Time, error) {
-	d := ToJalali(now).AddDays(days)
+func (c Calendar) relativeDay(now time.Time, days int) (time.Time, error) {
+	d := c.ToJalali(now).AddDays(days)
 	if d.Year < minTypedYear || d.Year > maxTypedYear {
 		return time.Time{}, Invalid("date.year")
 	}
-	return d.Time(), nil
+	return c.Midnight(d), nil
 }
 
 // splitDate splits normalized "y<sep>m<sep>d" into its three digit runs;
@@ -190,13 +246,13 @@ func isDateSep(r rune) bool {
 	return isDash(r)
 }
 
-// FormatJalali writes t's Tehran day in Persian: "۱۷ خرداد ۱۴۰۱".
-func FormatJalali(t time.Time) string { return FormatJalaliLang(t, "fa") }
+// FormatJalali writes t's day in c's zone in Persian: "۱۷ خرداد ۱۴۰۱".
+func (c Calendar) FormatJalali(t time.Time) string { return c.FormatJalaliLang(t, "fa") }
 
-// FormatJalaliLang writes t's Tehran day in Persian, or for lang "en" in
-// English: "17 Khordad 1401". Days outside the supported years give "".
-func FormatJalaliLang(t time.Time, lang string) string {
-	d := ToJalali(t)
+// FormatJalaliLang writes t's day in c's zone in Persian, or for lang "en"
+// in English: "17 Khordad 1401". Days outside the supported years give "".
+func (c Calendar) FormatJalaliLang(t time.Time, lang string) string {
+	d := c.ToJalali(t)
 	if !d.Valid() {
 		return ""
 	}
@@ -206,27 +262,27 @@ func FormatJalaliLang(t time.Time, lang string) string {
 	return PersianDigits(strconv.Itoa(d.Day)) + " " + monthsFa[d.Month-1] + " " + PersianDigits(strconv.Itoa(d.Year))
 }
 
-// FormatJalaliNumeric writes t's Tehran day as "1401/03/17", the form
+// FormatJalaliNumeric writes t's day in c's zone as "1401/03/17", the form
 // ParseJalaliDate reads back; "" outside the supported years.
-func FormatJalaliNumeric(t time.Time) string {
-	d := ToJalali(t)
+func (c Calendar) FormatJalaliNumeric(t time.Time) string {
+	d := c.ToJalali(t)
 	if !d.Valid() {
 		return ""
 	}
 	return d.String()
 }
 
-// ProgramYear is the Solar Hijri year of t in Tehran: the program year
+// ProgramYear is the Solar Hijri year of t in c's zone: the program year
 // starts on 1 Farvardin.
-func ProgramYear(t time.Time) int { return ToJalali(t).Year }
+func (c Calendar) ProgramYear(t time.Time) int { return c.ToJalali(t).Year }
 
-// YearStart is midnight Tehran on 1 Farvardin of year.
-func YearStart(year int) time.Time { return JalaliDate{year, 1, 1}.Time() }
+// YearStart is midnight in c's zone on 1 Farvardin of year.
+func (c Calendar) YearStart(year int) time.Time { return c.Midnight(JalaliDate{year, 1, 1}) }
 
-// StartOfDay is midnight Tehran at the start of t's Tehran day.
-func StartOfDay(t time.Time) time.Time {
-	y, m, d := t.In(Tehran).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, Tehran)
+// StartOfDay is midnight at the start of t's day in c's zone.
+func (c Calendar) StartOfDay(t time.Time) time.Time {
+	y, m, d := c.In(t).Date()
+	return c.Date(y, m, d)
 }
 
 // The conversion below is the arithmetic of jalaali-js

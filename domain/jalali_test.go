@@ -6,7 +6,7 @@ import (
 )
 
 func gregorian(y int, m time.Month, d int) time.Time {
-	return time.Date(y, m, d, 0, 0, 0, 0, Tehran)
+	return time.Date(y, m, d, 0, 0, 0, 0, Tehran())
 }
 
 var knownDays = []struct {
@@ -29,10 +29,10 @@ var knownDays = []struct {
 
 func TestKnownDays(t *testing.T) {
 	for _, k := range knownDays {
-		if got := ToJalali(k.g); got != k.j {
+		if got := cal.ToJalali(k.g); got != k.j {
 			t.Errorf("ToJalali(%s) = %v, want %v", k.g.Format(time.DateOnly), got, k.j)
 		}
-		if got := k.j.Time(); !got.Equal(k.g) {
+		if got := cal.Midnight(k.j); !got.Equal(k.g) {
 			t.Errorf("%v.Time() = %s, want %s", k.j, got, k.g)
 		}
 	}
@@ -42,14 +42,14 @@ func TestKnownDays(t *testing.T) {
 // already 17 Khordad in Tehran (+04:30 then).
 func TestToJalaliUsesTehran(t *testing.T) {
 	late := time.Date(2022, 6, 6, 20, 0, 0, 0, time.UTC)
-	if got := ToJalali(late); got != (JalaliDate{1401, 3, 17}) {
+	if got := cal.ToJalali(late); got != (JalaliDate{1401, 3, 17}) {
 		t.Errorf("ToJalali(%s) = %v", late, got)
 	}
 	early := time.Date(2022, 6, 6, 19, 0, 0, 0, time.UTC)
-	if got := ToJalali(early); got != (JalaliDate{1401, 3, 16}) {
+	if got := cal.ToJalali(early); got != (JalaliDate{1401, 3, 16}) {
 		t.Errorf("ToJalali(%s) = %v", early, got)
 	}
-	if got := ToJalali(time.Time{}); got.Valid() {
+	if got := cal.ToJalali(time.Time{}); got.Valid() {
 		t.Errorf("ToJalali(zero) = %v, want invalid", got)
 	}
 }
@@ -57,25 +57,25 @@ func TestToJalaliUsesTehran(t *testing.T) {
 // Every day of 1300–1500 maps to a Tehran midnight one day after the
 // previous one's, and back to itself.
 func TestRoundTrip1300To1500(t *testing.T) {
-	prev := JalaliDate{1299, 12, 29}.Time()
+	prev := cal.Midnight(JalaliDate{1299, 12, 29})
 	days := 0
 	for y := 1300; y <= 1500; y++ {
 		yearDays := 0
 		for m := 1; m <= 12; m++ {
 			for d := 1; d <= JalaliMonthLength(y, m); d++ {
 				jd := JalaliDate{y, m, d}
-				tm := jd.Time()
-				if got := ToJalali(tm); got != jd {
+				tm := cal.Midnight(jd)
+				if got := cal.ToJalali(tm); got != jd {
 					t.Fatalf("ToJalali(%v.Time()) = %v", jd, got)
 				}
-				if tm.Location() != Tehran || !StartOfDay(tm).Equal(tm) {
+				if tm.Location() != Tehran() || !cal.StartOfDay(tm).Equal(tm) {
 					t.Fatalf("%v.Time() = %s is not the start of a Tehran day", jd, tm)
 				}
 				py, pm, pd := prev.Date()
 				if want := time.Date(py, pm, pd+1, 0, 0, 0, 0, time.UTC); !sameDate(tm, want) {
 					t.Fatalf("%v.Time() = %s, want the day after %s", jd, tm, prev)
 				}
-				if next := jd.AddDays(1); next.Time().Sub(tm) < 22*time.Hour {
+				if next := jd.AddDays(1); cal.Midnight(next).Sub(tm) < 22*time.Hour {
 					t.Fatalf("%v.AddDays(1) = %v", jd, next)
 				}
 				prev = tm
@@ -157,7 +157,7 @@ func TestJalaliDateValid(t *testing.T) {
 		if got := tt.d.Valid(); got != tt.want {
 			t.Errorf("%v.Valid() = %v", tt.d, got)
 		}
-		if !tt.want && !tt.d.Time().IsZero() {
+		if !tt.want && !cal.Midnight(tt.d).IsZero() {
 			t.Errorf("%v.Time() of an invalid date is not zero", tt.d)
 		}
 	}
@@ -208,7 +208,7 @@ func TestAddDays(t *testing.T) {
 
 func TestParseJalaliDate(t *testing.T) {
 	// 1401/03/17 10:00 in Tehran.
-	now := time.Date(2022, 6, 7, 10, 0, 0, 0, Tehran)
+	now := time.Date(2022, 6, 7, 10, 0, 0, 0, Tehran())
 	// 00:10 on 17 Khordad in Tehran, while UTC is still on the 6th.
 	justAfterMidnight := time.Date(2022, 6, 6, 19, 40, 0, 0, time.UTC)
 	k17 := gregorian(2022, 6, 7)
@@ -237,7 +237,7 @@ func TestParseJalaliDate(t *testing.T) {
 		{"yesterday arabic yeh", "ديروز", now, k16, ""},
 		{"yesterday en", "yesterday", now, k16, ""},
 		{"today in tehran not utc", "today", justAfterMidnight, k17, ""},
-		{"yesterday over nowruz", "yesterday", time.Date(2025, 3, 21, 9, 0, 0, 0, Tehran), gregorian(2025, 3, 20), ""},
+		{"yesterday over nowruz", "yesterday", time.Date(2025, 3, 21, 9, 0, 0, 0, Tehran()), gregorian(2025, 3, 20), ""},
 		{"empty", "", now, time.Time{}, "date.format"},
 		{"two-digit year", "01/03/17", now, time.Time{}, "date.format"},
 		{"three-digit year", "401/03/17", now, time.Time{}, "date.format"},
@@ -264,12 +264,12 @@ func TestParseJalaliDate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseJalaliDate(tt.in, tt.now)
+			got, err := cal.ParseJalaliDate(tt.in, tt.now)
 			wantCode(t, err, tt.code)
 			if !got.Equal(tt.want) {
 				t.Errorf("ParseJalaliDate(%q) = %s, want %s", tt.in, got, tt.want)
 			}
-			if err == nil && got.Location() != Tehran {
+			if err == nil && got.Location() != Tehran() {
 				t.Errorf("location = %s", got.Location())
 			}
 		})
@@ -277,17 +277,17 @@ func TestParseJalaliDate(t *testing.T) {
 }
 
 func TestFormatJalali(t *testing.T) {
-	k17 := time.Date(2022, 6, 7, 15, 30, 0, 0, Tehran)
-	if got := FormatJalali(k17); got != "۱۷ خرداد ۱۴۰۱" {
+	k17 := time.Date(2022, 6, 7, 15, 30, 0, 0, Tehran())
+	if got := cal.FormatJalali(k17); got != "۱۷ خرداد ۱۴۰۱" {
 		t.Errorf("FormatJalali = %q", got)
 	}
-	if got := FormatJalaliLang(k17, "en"); got != "17 Khordad 1401" {
+	if got := cal.FormatJalaliLang(k17, "en"); got != "17 Khordad 1401" {
 		t.Errorf("FormatJalaliLang en = %q", got)
 	}
-	if got := FormatJalaliLang(k17, "fa"); got != "۱۷ خرداد ۱۴۰۱" {
+	if got := cal.FormatJalaliLang(k17, "fa"); got != "۱۷ خرداد ۱۴۰۱" {
 		t.Errorf("FormatJalaliLang fa = %q", got)
 	}
-	if got := FormatJalaliNumeric(k17); got != "1401/03/17" {
+	if got := cal.FormatJalaliNumeric(k17); got != "1401/03/17" {
 		t.Errorf("FormatJalaliNumeric = %q", got)
 	}
 	months := []struct {
@@ -308,17 +308,17 @@ func TestFormatJalali(t *testing.T) {
 		{gregorian(2025, 3, 20), "۳۰ اسفند ۱۴۰۳", "30 Esfand 1403"},
 	}
 	for _, m := range months {
-		if got := FormatJalali(m.t); got != m.fa {
+		if got := cal.FormatJalali(m.t); got != m.fa {
 			t.Errorf("FormatJalali(%s) = %q, want %q", m.t.Format(time.DateOnly), got, m.fa)
 		}
-		if got := FormatJalaliLang(m.t, "en"); got != m.en {
+		if got := cal.FormatJalaliLang(m.t, "en"); got != m.en {
 			t.Errorf("FormatJalaliLang(%s, en) = %q, want %q", m.t.Format(time.DateOnly), got, m.en)
 		}
 	}
-	if got := FormatJalali(time.Time{}); got != "" {
+	if got := cal.FormatJalali(time.Time{}); got != "" {
 		t.Errorf("FormatJalali(zero) = %q", got)
 	}
-	if got := FormatJalaliNumeric(time.Time{}); got != "" {
+	if got := cal.FormatJalaliNumeric(time.Time{}); got != "" {
 		t.Errorf("FormatJalaliNumeric(zero) = %q", got)
 	}
 	if got := (JalaliDate{1401, 3, 7}).String(); got != "1401/03/07" {
@@ -331,14 +331,14 @@ func TestProgramYear(t *testing.T) {
 		t    time.Time
 		want int
 	}{
-		{time.Date(2025, 3, 20, 23, 59, 59, 0, Tehran), 1403},
-		{time.Date(2025, 3, 21, 0, 0, 0, 0, Tehran), 1404},
+		{time.Date(2025, 3, 20, 23, 59, 59, 0, Tehran()), 1403},
+		{time.Date(2025, 3, 21, 0, 0, 0, 0, Tehran()), 1404},
 		{time.Date(2025, 3, 20, 20, 30, 0, 0, time.UTC), 1404}, // 00:00 Tehran
 		{time.Date(2025, 3, 20, 20, 29, 59, 0, time.UTC), 1403},
 		{time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), 1405},
 	}
 	for _, tt := range tests {
-		if got := ProgramYear(tt.t); got != tt.want {
+		if got := cal.ProgramYear(tt.t); got != tt.want {
 			t.Errorf("ProgramYear(%s) = %d, want %d", tt.t, got, tt.want)
 		}
 	}
@@ -346,45 +346,105 @@ func TestProgramYear(t *testing.T) {
 
 func TestYearStart(t *testing.T) {
 	for _, y := range []int{1399, 1403, 1404, 1405} {
-		start := YearStart(y)
-		if got := ToJalali(start); got != (JalaliDate{y, 1, 1}) {
+		start := cal.YearStart(y)
+		if got := cal.ToJalali(start); got != (JalaliDate{y, 1, 1}) {
 			t.Errorf("YearStart(%d) = %s is %v", y, start, got)
 		}
-		if ProgramYear(start.Add(-time.Second)) != y-1 {
+		if cal.ProgramYear(start.Add(-time.Second)) != y-1 {
 			t.Errorf("the second before YearStart(%d) is not in %d", y, y-1)
 		}
 	}
-	if want := time.Date(2026, 3, 21, 0, 0, 0, 0, Tehran); !YearStart(1405).Equal(want) {
-		t.Errorf("YearStart(1405) = %s", YearStart(1405))
+	if want := time.Date(2026, 3, 21, 0, 0, 0, 0, Tehran()); !cal.YearStart(1405).Equal(want) {
+		t.Errorf("YearStart(1405) = %s", cal.YearStart(1405))
 	}
-	if !YearStart(0).IsZero() {
+	if !cal.YearStart(0).IsZero() {
 		t.Error("YearStart(0) is not zero")
 	}
 }
 
 func TestStartOfDay(t *testing.T) {
 	tests := []struct{ in, want time.Time }{
-		{time.Date(2022, 6, 7, 15, 30, 0, 0, Tehran), gregorian(2022, 6, 7)},
+		{time.Date(2022, 6, 7, 15, 30, 0, 0, Tehran()), gregorian(2022, 6, 7)},
 		{time.Date(2022, 6, 6, 20, 0, 0, 0, time.UTC), gregorian(2022, 6, 7)},
 		{time.Date(2022, 6, 6, 19, 29, 0, 0, time.UTC), gregorian(2022, 6, 6)},
 		{gregorian(2024, 3, 20), gregorian(2024, 3, 20)},
 	}
 	for _, tt := range tests {
-		got := StartOfDay(tt.in)
-		if !got.Equal(tt.want) || got.Location() != Tehran {
+		got := cal.StartOfDay(tt.in)
+		if !got.Equal(tt.want) || got.Location() != Tehran() {
 			t.Errorf("StartOfDay(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 	// Midnight did not exist on the day daylight saving began (2 Farvardin
 	// 1401 = 2022-03-22, clocks 00:00 → 01:00): the day starts at 01:00.
-	dst := StartOfDay(time.Date(2022, 3, 22, 12, 0, 0, 0, Tehran))
+	dst := cal.StartOfDay(time.Date(2022, 3, 22, 12, 0, 0, 0, Tehran()))
 	if h, m, _ := dst.Clock(); dst.Day() != 22 || h != 1 || m != 0 {
 		t.Errorf("StartOfDay on the DST day = %s", dst)
 	}
 }
 
 func TestTehranLoaded(t *testing.T) {
-	if Tehran == nil || Tehran.String() != "Asia/Tehran" {
-		t.Fatalf("Tehran = %v", Tehran)
+	if Tehran() == nil || Tehran().String() != "Asia/Tehran" {
+		t.Fatalf("Tehran = %v", Tehran())
 	}
+}
+
+// cal is the default calendar, Tehran's, that most tests reckon days in.
+var cal = DefaultCalendar()
+
+// A calendar draws its day boundaries in its own zone, not Tehran's: at
+// 02:00 UTC on 21 March 2026 it is already Nowruz 1405 in Tehran (05:30)
+// but still the last day of 1404 in New York (22:00 the day before).
+func TestCalendarHonoursItsZone(t *testing.T) {
+	ny := NewCalendar(mustLoadLocation("America/New_York"))
+	now := time.Date(2026, 3, 21, 2, 0, 0, 0, time.UTC)
+	if got := cal.ToJalali(now); got != (JalaliDate{1405, 1, 1}) {
+		t.Fatalf("in Tehran: %v, want 1405/01/01", got)
+	}
+	if got := ny.ToJalali(now); got != (JalaliDate{1404, 12, 29}) {
+		t.Errorf("in New York: %v, want 1404/12/29", got)
+	}
+	if got, want := ny.ProgramYear(now), 1404; got != want {
+		t.Errorf("ProgramYear in New York = %d, want %d", got, want)
+	}
+	if got, want := ny.StartOfDay(now), time.Date(2026, 3, 20, 0, 0, 0, 0, ny.Location()); !got.Equal(want) || got.Location() != ny.Location() {
+		t.Errorf("StartOfDay in New York = %s, want %s", got, want)
+	}
+	if got, want := ny.YearStart(1405), time.Date(2026, 3, 21, 0, 0, 0, 0, ny.Location()); !got.Equal(want) {
+		t.Errorf("YearStart(1405) in New York = %s, want %s", got, want)
+	}
+	if got, err := ny.ParseJalaliDate("today", now); err != nil || !got.Equal(ny.StartOfDay(now)) {
+		t.Errorf(`ParseJalaliDate("today") in New York = %s, %v`, got, err)
+	}
+	// Tehran's today is tomorrow in New York: a job cannot start then.
+	if _, err := ny.ParseStartDate("1405/01/01", now); CodeOf(err) != "startdate.future" {
+		t.Errorf("a start date of New York's tomorrow: %v, want startdate.future", err)
+	}
+	if _, err := cal.ParseStartDate("1405/01/01", now); err != nil {
+		t.Errorf("a start date of Tehran's today: %v", err)
+	}
+	if got := ny.FormatJalaliNumeric(now); got != "1404/12/29" {
+		t.Errorf("FormatJalaliNumeric in New York = %q", got)
+	}
+	// A field's day is its day in the zone, both ways.
+	if got := ny.FormatDateValue(now); got != "2026-03-20" {
+		t.Errorf("FormatDateValue in New York = %q", got)
+	}
+	if got := ny.ParseDateValue("2026-03-20"); !got.Equal(ny.StartOfDay(now)) {
+		t.Errorf("ParseDateValue in New York = %s", got)
+	}
+	startdate, _ := Field("startdate")
+	if v, err := startdate.Parse("today", ny, now); v != "2026-03-20" || err != nil {
+		t.Errorf("the start date field's today in New York = %q, %v", v, err)
+	}
+}
+
+// The zero Calendar has no zone: using it is a bug caught at once.
+func TestZeroCalendarPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("the zero Calendar reckoned a day")
+		}
+	}()
+	Calendar{}.ProgramYear(time.Now())
 }

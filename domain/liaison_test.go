@@ -36,7 +36,7 @@ func TestLiaisonRequestValidate(t *testing.T) {
 }
 
 func TestInviteUsable(t *testing.T) {
-	now := time.Date(2025, 5, 1, 12, 0, 0, 0, Tehran)
+	now := time.Date(2025, 5, 1, 12, 0, 0, 0, Tehran())
 	tests := []struct {
 		name string
 		inv  Invite

@@ -40,7 +40,7 @@ type Market struct {
 	Weekdays      []time.Weekday
 	Capacity      int
 	ReservedShare float64   // 0..1
-	SeasonStart   time.Time // park bazaars only, midnight Tehran
+	SeasonStart   time.Time // park bazaars only, midnight in the Calendar's zone
 	SeasonEnd     time.Time
 	Active        bool
 }

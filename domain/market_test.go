@@ -78,8 +78,8 @@ func validMarket() Market {
 func TestMarketValidate(t *testing.T) {
 	season := func(m *Market) {
 		m.Kind = MarketPark
-		m.SeasonStart = JalaliDate{1405, 6, 25}.Time()
-		m.SeasonEnd = JalaliDate{1405, 7, 10}.Time()
+		m.SeasonStart = cal.Midnight(JalaliDate{1405, 6, 25})
+		m.SeasonEnd = cal.Midnight(JalaliDate{1405, 7, 10})
 	}
 	tests := []struct {
 		name string

@@ -180,7 +180,7 @@ type Placement struct {
 	County        string
 	District      int // 1–22 in Tehran county's city, else 0
 	Area          Area
-	StartDate     time.Time // midnight Tehran
+	StartDate     time.Time // midnight, in the Calendar's zone
 	Insurance     Insurance
 
 	// The record.
@@ -208,10 +208,10 @@ const (
 // any single project, and a typo adding digits should be caught.
 const MaxAmount = 1_000_000_000_000_000
 
-// Check lists everything wrong with p for registration at now; nil when it
-// can be saved. All problems are listed, so a spreadsheet row says at once
-// everything its sender must fix.
-func (p Placement) Check(now time.Time) []error {
+// Check lists everything wrong with p for registration at now, its days
+// reckoned by cal; nil when it can be saved. All problems are listed, so a
+// spreadsheet row says at once everything its sender must fix.
+func (p Placement) Check(cal Calendar, now time.Time) []error {
 	var errs []error
 	add := func(err error) {
 		if err != nil {
@@ -219,7 +219,7 @@ func (p Placement) Check(now time.Time) []error {
 		}
 	}
 	for _, f := range PlacementFields {
-		add(f.check(p, now))
+		add(f.check(p, cal, now))
 	}
 	return errs
 }
@@ -262,30 +262,30 @@ func oneOf[T ~string](v T, all []T, field string) error {
 }
 
 // ParseBirthYear reads a Solar Hijri birth year ("1370", "۱۳۷۰") and checks
-// the person is 15 to 70 in the program year of now.
-func ParseBirthYear(s string, now time.Time) (int, error) {
+// the person is 15 to 70 in programYear, the year registered in.
+func ParseBirthYear(s string, programYear int) (int, error) {
 	t := Normalize(s)
 	if len(t) != 4 || strings.Trim(t, "0123456789") != "" {
 		return 0, Invalid("birthyear.format")
 	}
 	y, _ := strconv.Atoi(t)
-	if err := checkBirthYearRange(y, now); err != nil {
+	if err := checkBirthYearRange(y, programYear); err != nil {
 		return 0, err
 	}
 	return y, nil
 }
 
-func checkBirthYear(y int, now time.Time) error {
+func checkBirthYear(y, programYear int) error {
 	if y == 0 {
 		return Invalid("birthyear.missing")
 	}
-	return checkBirthYearRange(y, now)
+	return checkBirthYearRange(y, programYear)
 }
 
 // checkBirthYearRange is the age check; a typed "0000" is out of range,
 // not missing.
-func checkBirthYearRange(y int, now time.Time) error {
-	age := ProgramYear(now) - y
+func checkBirthYearRange(y, programYear int) error {
+	age := programYear - y
 	if age < MinAge || age > MaxAge {
 		return Invalid("birthyear.range")
 	}
@@ -295,29 +295,30 @@ func checkBirthYearRange(y int, now time.Time) error {
 // ParseStartDate reads a job's start date like ParseJalaliDate and checks
 // it is not in the future and falls in the program year of now or the one
 // before (late registrations of last year's jobs).
-func ParseStartDate(s string, now time.Time) (time.Time, error) {
-	d, err := ParseJalaliDate(s, now)
+func (c Calendar) ParseStartDate(s string, now time.Time) (time.Time, error) {
+	d, err := c.ParseJalaliDate(s, now)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if err := CheckStartDate(d, now); err != nil {
+	if err := c.CheckStartDate(d, now); err != nil {
 		return time.Time{}, err
 	}
 	return d, nil
 }
 
 // CheckStartDate is ParseStartDate's range check on a date already read.
-// It compares Tehran days, so a date carrying a time of day (a spreadsheet
-// cell read as UTC midnight is 03:30 in Tehran) is judged by its day.
-func CheckStartDate(d, now time.Time) error {
+// It compares days in c's zone, so a date carrying a time of day (a
+// spreadsheet cell read as UTC midnight is 03:30 in Tehran) is judged by
+// its day.
+func (c Calendar) CheckStartDate(d, now time.Time) error {
 	if d.IsZero() {
 		return Invalid("startdate.missing")
 	}
-	day := StartOfDay(d)
+	day := c.StartOfDay(d)
 	switch {
-	case day.After(StartOfDay(now)):
+	case day.After(c.StartOfDay(now)):
 		return Invalid("startdate.future")
-	case day.Before(YearStart(ProgramYear(now) - 1)):
+	case day.Before(c.YearStart(c.ProgramYear(now) - 1)):
 		return Invalid("startdate.old")
 	}
 	return nil
@@ -460,9 +461,9 @@ type RowOutcome struct {
 // CheckedAt is the moment a placement of program year is judged at, now:
 // a correction of last year's record is checked as of the end of that year,
 // so a start date or an age that was right then stays right.
-func CheckedAt(year int, now time.Time) time.Time {
-	if year <= 0 || year >= ProgramYear(now) {
+func (c Calendar) CheckedAt(year int, now time.Time) time.Time {
+	if year <= 0 || year >= c.ProgramYear(now) {
 		return now
 	}
-	return YearStart(year + 1).Add(-time.Nanosecond)
+	return c.YearStart(year + 1).Add(-time.Nanosecond)
 }

@@ -24,26 +24,28 @@ import (
 // digits ("1370", "50000000"), days as "2026-06-07" (DateLayout).
 var PlacementFields = []PlacementField{
 	{Key: FieldNationalID, Column: "national_id", Type: FieldCode,
-		Parse: textParse(ParseNationalID), Check: func(p Placement, _ time.Time) error { return checkNationalID(p.NationalID) },
-		Example: func(time.Time) string { return string(ExampleNationalID) },
-		Get:     func(p *Placement) string { return string(p.NationalID) },
-		Set:     func(p *Placement, v string) { p.NationalID = NationalID(v) }},
+		Parse: textParse(ParseNationalID), Check: func(p Placement, _ Calendar, _ time.Time) error { return checkNationalID(p.NationalID) },
+		Example: func(Calendar, time.Time) string { return string(ExampleNationalID) },
+		Get:     func(p *Placement, _ Calendar) string { return string(p.NationalID) },
+		Set:     func(p *Placement, _ Calendar, v string) { p.NationalID = NationalID(v) }},
 	{Key: "name", Column: "full_name", Type: FieldText,
-		Parse: textParse(ParsePersonName), Check: func(p Placement, _ time.Time) error { return checkParsed(p.FullName, ParsePersonName) },
-		Get: func(p *Placement) string { return p.FullName },
-		Set: func(p *Placement, v string) { p.FullName = v }},
+		Parse: textParse(ParsePersonName), Check: func(p Placement, _ Calendar, _ time.Time) error { return checkParsed(p.FullName, ParsePersonName) },
+		Get: func(p *Placement, _ Calendar) string { return p.FullName },
+		Set: func(p *Placement, _ Calendar, v string) { p.FullName = v }},
 	enumField("gender", "gender", Genders, GenderFemale, func(p *Placement) *Gender { return &p.Gender }),
 	{Key: "birthyear", Column: "birth_year", Type: FieldNumber,
-		Parse: func(s string, now time.Time) (string, error) {
-			y, err := ParseBirthYear(s, now)
+		Parse: func(s string, cal Calendar, now time.Time) (string, error) {
+			y, err := ParseBirthYear(s, cal.ProgramYear(now))
 			return strconv.Itoa(y), err
 		},
-		Check:   func(p Placement, now time.Time) error { return checkBirthYear(p.BirthYear, now) },
-		Example: func(now time.Time) string { return strconv.Itoa(ProgramYear(now) - 30) },
-		Get:     func(p *Placement) string { return itoaOrEmpty(p.BirthYear) },
-		Set:     func(p *Placement, v string) { p.BirthYear, _ = strconv.Atoi(v) }},
+		Check: func(p Placement, cal Calendar, now time.Time) error {
+			return checkBirthYear(p.BirthYear, cal.ProgramYear(now))
+		},
+		Example: func(cal Calendar, now time.Time) string { return strconv.Itoa(cal.ProgramYear(now) - 30) },
+		Get:     func(p *Placement, _ Calendar) string { return itoaOrEmpty(p.BirthYear) },
+		Set:     func(p *Placement, _ Calendar, v string) { p.BirthYear, _ = strconv.Atoi(v) }},
 	{Key: "mobile", Column: "mobile", Type: FieldCode, Optional: true,
-		Parse: func(s string, _ time.Time) (string, error) {
+		Parse: func(s string, _ Calendar, _ time.Time) (string, error) {
 			switch strings.ToLower(Normalize(s)) {
 			case "", "-", "ندارد", "none":
 				return "", nil // optional; a sheet's cell may say so in words
@@ -51,7 +53,7 @@ var PlacementFields = []PlacementField{
 			m, err := ParseMobile(s)
 			return string(m), err
 		},
-		Check: func(p Placement, _ time.Time) error {
+		Check: func(p Placement, _ Calendar, _ time.Time) error {
 			if p.Mobile == "" {
 				return nil
 			}
@@ -61,8 +63,8 @@ var PlacementFields = []PlacementField{
 			return nil
 		},
 		Display: func(v string) string { return Mobile(v).Local() },
-		Get:     func(p *Placement) string { return string(p.Mobile) },
-		Set:     func(p *Placement, v string) { p.Mobile = Mobile(v) }},
+		Get:     func(p *Placement, _ Calendar) string { return string(p.Mobile) },
+		Set:     func(p *Placement, _ Calendar, v string) { p.Mobile = Mobile(v) }},
 	enumField("sector", "sector", Sectors, SectorServices, func(p *Placement) *Sector { return &p.Sector }),
 	titleField("activity", "activity", func(p *Placement) *string { return &p.Activity }),
 	titleField("employer", "employer", func(p *Placement) *string { return &p.Employer }),
@@ -71,11 +73,11 @@ var PlacementFields = []PlacementField{
 	enumField("funding", "funding", Fundings, FundingQardHasan, func(p *Placement) *Funding { return &p.Funding }),
 	{Key: "amount", Column: "funding_amount", Type: FieldMoney,
 		Skip: func(v map[string]string) bool { return v["funding"] == string(FundingNone) },
-		Parse: func(s string, _ time.Time) (string, error) {
+		Parse: func(s string, _ Calendar, _ time.Time) (string, error) {
 			n, err := ParseAmount(s)
 			return strconv.FormatInt(n, 10), err
 		},
-		Check: func(p Placement, _ time.Time) error {
+		Check: func(p Placement, _ Calendar, _ time.Time) error {
 			switch {
 			case p.Funding == FundingNone && p.FundingAmount != 0:
 				return Invalid("amount.unfunded")
@@ -84,31 +86,31 @@ var PlacementFields = []PlacementField{
 			}
 			return nil
 		},
-		Example: func(time.Time) string { return "300000000" },
-		Get:     func(p *Placement) string { return strconv.FormatInt(p.FundingAmount, 10) },
-		Set:     func(p *Placement, v string) { p.FundingAmount, _ = strconv.ParseInt(v, 10, 64) }},
+		Example: func(Calendar, time.Time) string { return "300000000" },
+		Get:     func(p *Placement, _ Calendar) string { return strconv.FormatInt(p.FundingAmount, 10) },
+		Set:     func(p *Placement, _ Calendar, v string) { p.FundingAmount, _ = strconv.ParseInt(v, 10, 64) }},
 	{Key: "county", Column: "county", Type: FieldText, Labels: LabelsCounty,
 		Choices: countyCodes(),
-		Check: func(p Placement, _ time.Time) error {
+		Check: func(p Placement, _ Calendar, _ time.Time) error {
 			if _, ok := CountyByCode(p.County); !ok {
 				return Invalid("county.unknown")
 			}
 			return nil
 		},
-		Example: func(time.Time) string { return TehranCounty },
-		Get:     func(p *Placement) string { return p.County },
-		Set:     func(p *Placement, v string) { p.County = v }},
+		Example: func(Calendar, time.Time) string { return TehranCounty },
+		Get:     func(p *Placement, _ Calendar) string { return p.County },
+		Set:     func(p *Placement, _ Calendar, v string) { p.County = v }},
 	enumField("area", "area", Areas, AreaUrban, func(p *Placement) *Area { return &p.Area }),
 	{Key: "district", Column: "district", Type: FieldNumber, Labels: LabelsNumber, Optional: true,
 		Choices: districtNumbers(),
 		Skip:    func(v map[string]string) bool { return !NeedsDistrict(v["county"], Area(v["area"])) },
-		Parse: func(s string, _ time.Time) (string, error) {
+		Parse: func(s string, _ Calendar, _ time.Time) (string, error) {
 			n, err := ParseDistrict(s)
 			return strconv.Itoa(n), err
 		},
 		// A district is judged only once county and area are known: with
 		// either missing or wrong, that field's error is the one to fix.
-		Check: func(p Placement, _ time.Time) error {
+		Check: func(p Placement, _ Calendar, _ time.Time) error {
 			_, countyOK := CountyByCode(p.County)
 			switch {
 			case NeedsDistrict(p.County, p.Area) && (p.District < 1 || p.District > Districts):
@@ -118,23 +120,23 @@ var PlacementFields = []PlacementField{
 			}
 			return nil
 		},
-		Example: func(time.Time) string { return "15" },
-		Get:     func(p *Placement) string { return itoaOrEmpty(p.District) },
-		Set:     func(p *Placement, v string) { p.District, _ = strconv.Atoi(v) }},
+		Example: func(Calendar, time.Time) string { return "15" },
+		Get:     func(p *Placement, _ Calendar) string { return itoaOrEmpty(p.District) },
+		Set:     func(p *Placement, _ Calendar, v string) { p.District, _ = strconv.Atoi(v) }},
 	{Key: "startdate", Column: "start_date", Type: FieldDate,
-		Parse: func(s string, now time.Time) (string, error) {
-			d, err := ParseStartDate(s, now)
-			return FormatDateValue(d), err
+		Parse: func(s string, cal Calendar, now time.Time) (string, error) {
+			d, err := cal.ParseStartDate(s, now)
+			return cal.FormatDateValue(d), err
 		},
-		Check:   func(p Placement, now time.Time) error { return CheckStartDate(p.StartDate, now) },
-		Example: func(now time.Time) string { return FormatDateValue(now) },
-		Get:     func(p *Placement) string { return FormatDateValue(p.StartDate) },
-		Set:     func(p *Placement, v string) { p.StartDate = ParseDateValue(v) }},
+		Check:   func(p Placement, cal Calendar, now time.Time) error { return cal.CheckStartDate(p.StartDate, now) },
+		Example: func(cal Calendar, now time.Time) string { return cal.FormatDateValue(now) },
+		Get:     func(p *Placement, cal Calendar) string { return cal.FormatDateValue(p.StartDate) },
+		Set:     func(p *Placement, cal Calendar, v string) { p.StartDate = cal.ParseDateValue(v) }},
 	{Key: "insurance", Column: "insurance", Type: FieldText,
 		Choices: values(Insurances), Default: string(InsuranceUnknown),
-		Example: func(time.Time) string { return string(InsuranceInsured) },
-		Get:     func(p *Placement) string { return string(p.Insurance) },
-		Set:     func(p *Placement, v string) { p.Insurance = Insurance(v) }},
+		Example: func(Calendar, time.Time) string { return string(InsuranceInsured) },
+		Get:     func(p *Placement, _ Calendar) string { return string(p.Insurance) },
+		Set:     func(p *Placement, _ Calendar, v string) { p.Insurance = Insurance(v) }},
 }
 
 // FieldNationalID keys the field that identifies the person: a placement
@@ -163,22 +165,25 @@ type PlacementField struct {
 	// Skip reports that the field is not asked given the other values (no
 	// amount without funding); it then holds its zero value.
 	Skip func(values map[string]string) bool
-	// Parse reads typed text or a sheet's cell into the canonical value.
-	// A choice field with Parse also takes what Parse accepts (a district
-	// typed as "منطقه ۵").
-	Parse func(text string, now time.Time) (string, error)
+	// Parse reads typed text or a sheet's cell into the canonical value,
+	// as of now (its day and program year reckoned by cal). A choice field
+	// with Parse also takes what Parse accepts (a district typed as
+	// "منطقه ۵").
+	Parse func(text string, cal Calendar, now time.Time) (string, error)
 	// Check judges the field's value in a whole placement, for
 	// registration at now; nil for a choice field means one of Choices
 	// ("<Key>.missing", "<Key>.unknown").
-	Check func(p Placement, now time.Time) error
+	Check func(p Placement, cal Calendar, now time.Time) error
 	// Display is the value as people read it, in ASCII digits (a mobile
 	// as 0912…); nil: the value itself.
 	Display func(v string) string
 	// Example is the template's example value; nil: the catalogue's
 	// "bulk.example_<Key>" text, in the reader's language.
-	Example func(now time.Time) string
-	Get     func(p *Placement) string
-	Set     func(p *Placement, v string)
+	Example func(cal Calendar, now time.Time) string
+	// Get and Set read and write the field's canonical value; a day's
+	// value is its day in cal's zone.
+	Get func(p *Placement, cal Calendar) string
+	Set func(p *Placement, cal Calendar, v string)
 }
 
 // FieldType is how a field's value is held and written.
@@ -204,18 +209,19 @@ const (
 // DateLayout is how a day travels as a field value.
 const DateLayout = time.DateOnly
 
-// FormatDateValue is t's day in Tehran as a field value; "" for the zero time.
-func FormatDateValue(t time.Time) string {
+// FormatDateValue is t's day in c's zone as a field value; "" for the
+// zero time.
+func (c Calendar) FormatDateValue(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(Tehran).Format(DateLayout)
+	return c.In(t).Format(DateLayout)
 }
 
-// ParseDateValue is the midnight in Tehran a field value names; the zero
+// ParseDateValue is the midnight in c's zone a field value names; the zero
 // time for "" or anything else.
-func ParseDateValue(v string) time.Time {
-	t, _ := time.ParseInLocation(DateLayout, v, Tehran)
+func (c Calendar) ParseDateValue(v string) time.Time {
+	t, _ := time.ParseInLocation(DateLayout, v, c.Location())
 	return t
 }
 
@@ -229,12 +235,12 @@ func Field(key string) (PlacementField, bool) {
 }
 
 // check is f.Check, or for a choice field without one: one of Choices.
-func (f PlacementField) check(p Placement, now time.Time) error {
+func (f PlacementField) check(p Placement, cal Calendar, now time.Time) error {
 	if f.Check != nil {
-		return f.Check(p, now)
+		return f.Check(p, cal, now)
 	}
 	if f.Choices != nil {
-		return oneOf(f.Get(&p), f.Choices, f.Key)
+		return oneOf(f.Get(&p, cal), f.Choices, f.Key)
 	}
 	return nil
 }
@@ -249,11 +255,12 @@ func (f PlacementField) SheetOptional() bool {
 	return f.Optional || f.Skip != nil || f.Default != ""
 }
 
-// Values are p's fields as text, without those skipped given the others.
-func (p Placement) Values() map[string]string {
+// Values are p's fields as text, without those skipped given the others;
+// its days are those in cal's zone.
+func (p Placement) Values(cal Calendar) map[string]string {
 	v := make(map[string]string, len(PlacementFields))
 	for _, f := range PlacementFields {
-		v[f.Key] = f.Get(&p)
+		v[f.Key] = f.Get(&p, cal)
 	}
 	for _, f := range PlacementFields {
 		if f.Skipped(v) {
@@ -263,13 +270,14 @@ func (p Placement) Values() map[string]string {
 	return v
 }
 
-// PlacementFromValues builds the placement values describe; a field skipped
-// under them stays zero whatever values holds for it.
-func PlacementFromValues(values map[string]string) Placement {
+// PlacementFromValues builds the placement values describe, its days
+// midnight in cal's zone; a field skipped under them stays zero whatever
+// values holds for it.
+func PlacementFromValues(cal Calendar, values map[string]string) Placement {
 	var p Placement
 	for _, f := range PlacementFields {
 		if !f.Skipped(values) {
-			f.Set(&p, values[f.Key])
+			f.Set(&p, cal, values[f.Key])
 		}
 	}
 	return p
@@ -277,9 +285,9 @@ func PlacementFromValues(values map[string]string) Placement {
 
 func enumField[T ~string](key, column string, all []T, example T, ptr func(*Placement) *T) PlacementField {
 	return PlacementField{Key: key, Column: column, Type: FieldText, Choices: values(all),
-		Example: func(time.Time) string { return string(example) },
-		Get:     func(p *Placement) string { return string(*ptr(p)) },
-		Set:     func(p *Placement, v string) { *ptr(p) = T(v) }}
+		Example: func(Calendar, time.Time) string { return string(example) },
+		Get:     func(p *Placement, _ Calendar) string { return string(*ptr(p)) },
+		Set:     func(p *Placement, _ Calendar, v string) { *ptr(p) = T(v) }}
 }
 
 // titleField is an activity or an employer: its codes are the title's,
@@ -287,18 +295,18 @@ func enumField[T ~string](key, column string, all []T, example T, ptr func(*Plac
 func titleField(key, column string, ptr func(*Placement) *string) PlacementField {
 	return PlacementField{Key: key, Column: column, Type: FieldText,
 		Parse: textParse(ParseTitle),
-		Check: func(p Placement, _ time.Time) error {
+		Check: func(p Placement, _ Calendar, _ time.Time) error {
 			if _, err := ParseTitle(*ptr(&p)); err != nil {
 				return Invalid(key + "." + strings.TrimPrefix(CodeOf(err), "title."))
 			}
 			return nil
 		},
-		Get: func(p *Placement) string { return *ptr(p) },
-		Set: func(p *Placement, v string) { *ptr(p) = v }}
+		Get: func(p *Placement, _ Calendar) string { return *ptr(p) },
+		Set: func(p *Placement, _ Calendar, v string) { *ptr(p) = v }}
 }
 
-func textParse[T ~string](parse func(string) (T, error)) func(string, time.Time) (string, error) {
-	return func(s string, _ time.Time) (string, error) {
+func textParse[T ~string](parse func(string) (T, error)) func(string, Calendar, time.Time) (string, error) {
+	return func(s string, _ Calendar, _ time.Time) (string, error) {
 		v, err := parse(s)
 		return string(v), err
 	}

@@ -11,9 +11,9 @@ import (
 )
 
 // placementNow is 17 Khordad 1405, 10:00 in Tehran: program year 1405.
-var placementNow = time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran)
+var placementNow = time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran())
 
-func jday(y, m, d int) time.Time { return JalaliDate{y, m, d}.Time() }
+func jday(y, m, d int) time.Time { return cal.Midnight(JalaliDate{y, m, d}) }
 
 // validPlacement is a placement Check accepts at placementNow.
 func validPlacement() Placement {
@@ -78,7 +78,7 @@ func TestPlacementCheckValid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := validPlacement()
 			tt.edit(&p)
-			if errs := p.Check(placementNow); errs != nil {
+			if errs := p.Check(cal, placementNow); errs != nil {
 				t.Fatalf("Check = %v, want nil", errs)
 			}
 		})
@@ -173,7 +173,7 @@ func TestPlacementCheckOneField(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := validPlacement()
 			tt.edit(&p)
-			if got := codes(p.Check(placementNow)); !slices.Equal(got, []string{tt.code}) {
+			if got := codes(p.Check(cal, placementNow)); !slices.Equal(got, []string{tt.code}) {
 				t.Fatalf("Check = %q, want [%s]", got, tt.code)
 			}
 		})
@@ -195,11 +195,11 @@ func TestPlacementCheckSeveral(t *testing.T) {
 		"nationalid.checksum", "gender.missing", "birthyear.range", "sector.unknown",
 		"amount.unfunded", "district.range", "startdate.future",
 	}
-	if got := codes(p.Check(placementNow)); !slices.Equal(got, want) {
+	if got := codes(p.Check(cal, placementNow)); !slices.Equal(got, want) {
 		t.Errorf("Check = %q\nwant    %q", got, want)
 	}
 
-	empty := codes(Placement{}.Check(placementNow))
+	empty := codes(Placement{}.Check(cal, placementNow))
 	want = []string{
 		"nationalid.missing", "name.short", "gender.missing", "birthyear.missing", "sector.missing",
 		"activity.short", "employer.short", "kind.missing", "support.missing", "funding.missing",
@@ -228,7 +228,7 @@ func TestPlacementCheckDistrictWaitsForCountyAndArea(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := validPlacement()
 			tt.edit(&p)
-			if got := codes(p.Check(placementNow)); !slices.Equal(got, tt.want) {
+			if got := codes(p.Check(cal, placementNow)); !slices.Equal(got, tt.want) {
 				t.Fatalf("Check = %q, want %q", got, tt.want)
 			}
 		})
@@ -366,7 +366,7 @@ func TestParseBirthYear(t *testing.T) {
 		{"١٣٧٠ ", 1370, ""},
 	}
 	for _, tt := range tests {
-		got, err := ParseBirthYear(tt.in, placementNow)
+		got, err := ParseBirthYear(tt.in, cal.ProgramYear(placementNow))
 		if tt.code == "" && err != nil || tt.code != "" && CodeOf(err) != tt.code || got != tt.want {
 			t.Errorf("ParseBirthYear(%q) = %d, %v; want %d, %q", tt.in, got, err, tt.want, tt.code)
 		}
@@ -379,8 +379,8 @@ func TestParseBirthYear(t *testing.T) {
 // The age bounds follow the program year of now, which turns on 1
 // Farvardin in Tehran, not on 1 January.
 func TestParseBirthYearFollowsProgramYear(t *testing.T) {
-	lastDay1404 := time.Date(2026, 3, 20, 23, 59, 0, 0, Tehran) // 1404/12/29
-	firstDay1405 := time.Date(2026, 3, 21, 0, 0, 0, 0, Tehran)
+	lastDay1404 := time.Date(2026, 3, 20, 23, 59, 0, 0, Tehran()) // 1404/12/29
+	firstDay1405 := time.Date(2026, 3, 21, 0, 0, 0, 0, Tehran())
 	for _, tt := range []struct {
 		now  time.Time
 		year string
@@ -391,9 +391,9 @@ func TestParseBirthYearFollowsProgramYear(t *testing.T) {
 		{firstDay1405, "1390", ""},
 		{lastDay1404, "1334", ""},
 		{firstDay1405, "1334", "birthyear.range"},
-		{time.Date(2026, 1, 1, 12, 0, 0, 0, Tehran), "1390", "birthyear.range"}, // still 1404
+		{time.Date(2026, 1, 1, 12, 0, 0, 0, Tehran()), "1390", "birthyear.range"}, // still 1404
 	} {
-		_, err := ParseBirthYear(tt.year, tt.now)
+		_, err := ParseBirthYear(tt.year, cal.ProgramYear(tt.now))
 		if CodeOf(err) != tt.code {
 			t.Errorf("ParseBirthYear(%q) at %s = %v, want %q", tt.year, tt.now, err, tt.code)
 		}
@@ -429,7 +429,7 @@ func TestParseStartDate(t *testing.T) {
 		{"", time.Time{}, "date.format"},
 	}
 	for _, tt := range tests {
-		got, err := ParseStartDate(tt.in, placementNow)
+		got, err := cal.ParseStartDate(tt.in, placementNow)
 		if tt.code == "" && err != nil || tt.code != "" && CodeOf(err) != tt.code || !got.Equal(tt.want) {
 			t.Errorf("ParseStartDate(%q) = %s, %v; want %s, %q", tt.in, got, err, tt.want, tt.code)
 		}
@@ -440,7 +440,7 @@ func TestParseStartDate(t *testing.T) {
 // the future; from 20:30 UTC it is already the next Tehran day, whatever
 // the UTC date says.
 func TestParseStartDateTehranDay(t *testing.T) {
-	late := time.Date(2026, 6, 7, 23, 30, 0, 0, Tehran)
+	late := time.Date(2026, 6, 7, 23, 30, 0, 0, Tehran())
 	if u := late.UTC(); u.Hour() != 20 || u.Minute() != 0 {
 		t.Fatalf("Tehran offset changed: %s", u)
 	}
@@ -469,7 +469,7 @@ func TestParseStartDateTehranDay(t *testing.T) {
 		{jday(1405, 1, 1), "دیروز", jday(1404, 12, 29), ""},
 	}
 	for _, tt := range tests {
-		got, err := ParseStartDate(tt.in, tt.now)
+		got, err := cal.ParseStartDate(tt.in, tt.now)
 		if tt.code == "" && err != nil || tt.code != "" && CodeOf(err) != tt.code || !got.Equal(tt.want) {
 			t.Errorf("ParseStartDate(%q) at %s = %s, %v; want %s, %q", tt.in, tt.now, got, err, tt.want, tt.code)
 		}
@@ -487,7 +487,7 @@ func TestCheckStartDate(t *testing.T) {
 		{"zero", time.Time{}, "startdate.missing"},
 		{"today midnight", jday(1405, 3, 17), ""},
 		{"today UTC midnight", time.Date(2026, 6, 7, 0, 0, 0, 0, time.UTC), ""},
-		{"today late evening", time.Date(2026, 6, 7, 23, 59, 59, 0, Tehran), ""},
+		{"today late evening", time.Date(2026, 6, 7, 23, 59, 59, 0, Tehran()), ""},
 		{"today as an instant after now", placementNow.Add(time.Hour), ""},
 		{"tomorrow midnight", jday(1405, 3, 18), "startdate.future"},
 		{"tomorrow in UTC, still today's UTC date", time.Date(2026, 6, 7, 20, 30, 0, 0, time.UTC), "startdate.future"},
@@ -497,7 +497,7 @@ func TestCheckStartDate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantCode(t, CheckStartDate(tt.d, placementNow), tt.code)
+			wantCode(t, cal.CheckStartDate(tt.d, placementNow), tt.code)
 		})
 	}
 }
@@ -671,21 +671,21 @@ func TestWithdrawn(t *testing.T) {
 }
 
 func TestCheckedAt(t *testing.T) {
-	now := time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran) // 1405/03/17
-	if got := CheckedAt(1405, now); !got.Equal(now) {
+	now := time.Date(2026, 6, 7, 10, 0, 0, 0, Tehran()) // 1405/03/17
+	if got := cal.CheckedAt(1405, now); !got.Equal(now) {
 		t.Errorf("this year: %v", got)
 	}
-	got := CheckedAt(1404, now)
-	if ToJalali(got) != (JalaliDate{1404, 12, 29}) || ProgramYear(got) != 1404 {
-		t.Errorf("last year: %v (%v)", got, ToJalali(got))
+	got := cal.CheckedAt(1404, now)
+	if cal.ToJalali(got) != (JalaliDate{1404, 12, 29}) || cal.ProgramYear(got) != 1404 {
+		t.Errorf("last year: %v (%v)", got, cal.ToJalali(got))
 	}
 	// A record of 1404 with a 1403 start date is still valid when corrected in 1405.
 	p := validPlacementForCheckedAt(now)
-	p.StartDate = JalaliDate{1403, 12, 20}.Time()
-	if errs := p.Check(CheckedAt(1404, now)); len(errs) != 0 {
+	p.StartDate = cal.Midnight(JalaliDate{1403, 12, 20})
+	if errs := p.Check(cal, cal.CheckedAt(1404, now)); len(errs) != 0 {
 		t.Errorf("1404 record checked in 1405: %v", errs)
 	}
-	if errs := p.Check(now); len(errs) == 0 {
+	if errs := p.Check(cal, now); len(errs) == 0 {
 		t.Error("the same start date checked as of today should be too old")
 	}
 }
@@ -694,5 +694,5 @@ func validPlacementForCheckedAt(now time.Time) Placement {
 	code, _ := CompleteNationalID("001234567")
 	return Placement{NationalID: code, FullName: "علی رضایی", Gender: GenderMale, BirthYear: 1370,
 		Sector: SectorServices, Activity: "خیاطی", Employer: "کارگاه", Kind: KindNewJob, Support: SupportTraining,
-		Funding: FundingNone, County: "rey", Area: AreaUrban, StartDate: StartOfDay(now), Insurance: InsuranceUnknown}
+		Funding: FundingNone, County: "rey", Area: AreaUrban, StartDate: cal.StartOfDay(now), Insurance: InsuranceUnknown}
 }

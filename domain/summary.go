@@ -41,9 +41,9 @@ func (a AgencyProgress) Percent() float64 {
 	return 100 * float64(a.Count) / float64(a.Target)
 }
 
-// Summary is the daily report, for one Tehran day.
+// Summary is the daily report, for one day in the Calendar's zone.
 type Summary struct {
-	Day       time.Time // midnight Tehran
+	Day       time.Time // midnight, in the Calendar's zone
 	Year      int       // program year of Day
 	Today     int       // placements registered on Day
 	YearTotal int       // placements of the program year registered up to the end of Day

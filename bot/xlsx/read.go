@@ -377,9 +377,9 @@ func jalali(s string) string {
 	if !ok {
 		return s
 	}
-	t, err := time.ParseInLocation(time.DateOnly, day, domain.Tehran)
+	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return day
 	}
-	return domain.ToJalali(t.Add(12 * time.Hour)).String()
+	return domain.JalaliOf(t.Date()).String()
 }

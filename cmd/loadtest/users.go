@@ -155,9 +155,9 @@ func (s *simUser) answer(f domain.PlacementField, code domain.NationalID, varian
 	case f.Example == nil:
 		return step{press: tx.skip}
 	case f.Choices != nil:
-		return step{press: tx.cat.T("fa", f.Key+"."+f.Example(time.Now()))}
+		return step{press: tx.cat.T("fa", f.Key+"."+f.Example(domain.DefaultCalendar(), time.Now()))}
 	}
-	return step{send: domain.PersianDigits(f.Example(time.Now()))}
+	return step{send: domain.PersianDigits(f.Example(domain.DefaultCalendar(), time.Now()))}
 }
 
 // step is one update and the reply it must bring.

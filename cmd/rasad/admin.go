@@ -24,7 +24,7 @@ func admin(ctx context.Context, cfg config, args []string, out io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("%q is not a role (admin, manager, liaison, vendor)", args[2])
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.Calendar)
 	if err != nil {
 		return fmt.Errorf("postgres at DATABASE_URL %s: %w", redactURL(cfg.DatabaseURL), err)
 	}

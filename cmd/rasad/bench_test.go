@@ -85,16 +85,16 @@ func benchSheet(b *testing.B, header []string, rows, upload int, now time.Time) 
 	for i, t := range header {
 		cols[i] = xlsx.Column{Header: t}
 	}
-	start := domain.FormatJalaliNumeric(now)
+	start := cal.FormatJalaliNumeric(now)
 	w := must[*xlsx.Writer](b)(xlsx.NewWriter(&buf, xlsx.Sheet{Name: "S", RTL: true, Columns: cols}))
 	for r := range rows {
 		code := validCode(b, rows/10+upload*rows+r) // new
-		year := domain.PersianDigits(fmt.Sprint(domain.ProgramYear(now) - 30))
+		year := domain.PersianDigits(fmt.Sprint(cal.ProgramYear(now) - 30))
 		switch {
 		case r%10 == 0:
 			code = validCode(b, r/10) // held by another agency
 		case r%10 == 1:
-			year = domain.PersianDigits(fmt.Sprint(domain.ProgramYear(now) - 5)) // too young
+			year = domain.PersianDigits(fmt.Sprint(cal.ProgramYear(now) - 5)) // too young
 		}
 		row := map[string]string{"nationalid": domain.PersianDigits(string(code)), "name": "زهرا كريمي", "gender": "زن",
 			"birthyear": year, "mobile": "09121234567", "sector": "خدمات", "activity": "آرايشگري", "employer": "سالن نمونه",
@@ -246,7 +246,7 @@ func BenchmarkExportCommand100k(b *testing.B) {
 	for b.Loop() {
 		peak := watchHeap()
 		var out bytes.Buffer
-		err := run(ctx, []string{"export", "placements", "--year", strconv.Itoa(domain.ProgramYear(now)), "--out", file}, getenv, &out, io.Discard)
+		err := run(ctx, []string{"export", "placements", "--year", strconv.Itoa(cal.ProgramYear(now)), "--out", file}, getenv, &out, io.Discard)
 		maxHeap := peak()
 		b.StopTimer()
 		if err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d placements", rows)) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/domain"
 )
 
 // config is every setting, read from the environment only. Each is
@@ -22,12 +23,12 @@ type config struct {
 	RedisURL     string
 	AdminIDs     []int64
 	Language     string
-	TimeZone     *time.Location
+	Calendar     domain.Calendar // TIME_ZONE's: every day boundary, handed to the bot and the store
 	SessionTTL   time.Duration
 	InviteTTL    time.Duration
 	OfferTTL     time.Duration
-	AllocateAt   string // "HH:MM" Tehran time for the daily allocation run; empty: operators run it
-	SummaryAt    string // "HH:MM" Tehran time of the managers' daily summary
+	AllocateAt   string // "HH:MM" in TIME_ZONE for the daily allocation run; empty: operators run it
+	SummaryAt    string // "HH:MM" in TIME_ZONE of the managers' daily summary
 	LinkBase     string
 	EditMessages bool
 	PollTimeout  time.Duration
@@ -76,7 +77,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		RedisURL:     r.url("REDIS_URL", "", needs&needRedis != 0),
 		AdminIDs:     r.ids("ADMIN_IDS"),
 		Language:     r.oneOf("DEFAULT_LANGUAGE", "fa", bot.Languages),
-		TimeZone:     r.zone("TIME_ZONE", "Asia/Tehran"),
+		Calendar:     r.calendar("TIME_ZONE", domain.DefaultZone),
 		SessionTTL:   r.duration("SESSION_TTL", 24*time.Hour),
 		InviteTTL:    r.duration("INVITE_TTL", 7*24*time.Hour),
 		OfferTTL:     r.duration("OFFER_TTL", 48*time.Hour),
@@ -182,13 +183,14 @@ func (r *envReader) oneOf(name, def string, allowed []string) string {
 	return v
 }
 
-func (r *envReader) zone(name, def string) *time.Location {
+func (r *envReader) calendar(name, def string) domain.Calendar {
 	v, _ := r.raw(name, def, false)
 	loc, err := time.LoadLocation(v)
 	if err != nil {
 		r.fail(name, "%q is not a time zone (like Asia/Tehran)", v)
+		return domain.Calendar{}
 	}
-	return loc
+	return domain.NewCalendar(loc)
 }
 
 func (r *envReader) duration(name string, def time.Duration) time.Duration {

@@ -29,7 +29,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.BotAPIURL != "https://api.telegram.org" || cfg.Language != "fa" || cfg.TimeZone.String() != "Asia/Tehran" ||
+	if cfg.BotAPIURL != "https://api.telegram.org" || cfg.Language != "fa" || cfg.Calendar.Location().String() != "Asia/Tehran" ||
 		cfg.SessionTTL != 24*time.Hour || cfg.LinkBase != "https://t.me/" || !cfg.EditMessages || cfg.LogLevel != slog.LevelInfo {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -45,6 +45,17 @@ func TestConfigBale(t *testing.T) {
 	if cfg.BotAPIURL != "https://tapi.bale.ai" || cfg.LinkBase != "https://ble.ir/" || cfg.EditMessages ||
 		!slices.Equal(cfg.AdminIDs, []int64{12, 34}) || cfg.SessionTTL != 90*time.Minute || cfg.Language != "en" || cfg.LogLevel != slog.LevelDebug {
 		t.Errorf("bale config: %+v", cfg)
+	}
+}
+
+// TIME_ZONE becomes the calendar the bot and the store are given.
+func TestConfigTimeZone(t *testing.T) {
+	cfg, err := loadConfig(env("DATABASE_URL", "postgres://h/db", "TIME_ZONE", "Asia/Kabul"), needDatabase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Calendar.Location().String(); got != "Asia/Kabul" {
+		t.Errorf("calendar's zone = %s, want Asia/Kabul", got)
 	}
 }
 
@@ -194,7 +205,7 @@ func TestSharedDataLoads(t *testing.T) {
 	}
 	for file, read := range map[string]func(io.Reader) (int, error){
 		"agencies.csv": func(r io.Reader) (int, error) { as, err := csvimport.Agencies(r); return len(as), err },
-		"markets.csv":  func(r io.Reader) (int, error) { ms, err := csvimport.Markets(r, time.Now()); return len(ms), err },
+		"markets.csv":  func(r io.Reader) (int, error) { ms, err := csvimport.Markets(r, cal, time.Now()); return len(ms), err },
 	} {
 		f, err := os.Open(dir + "/" + file)
 		if err != nil {

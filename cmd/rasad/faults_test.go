@@ -177,7 +177,7 @@ func TestPostgresDownAtConfirm(t *testing.T) {
 	u := must[*url.URL](t)(url.Parse(direct))
 	proxy := startPGProxy(t, u.Host)
 	u.Host = proxy.l.Addr().String()
-	db := must[*postgres.DB](t)(postgres.Open(context.Background(), u.String()))
+	db := must[*postgres.DB](t)(postgres.Open(context.Background(), u.String(), cal))
 	t.Cleanup(db.Close)
 	must[struct{}](t)(struct{}{}, db.Migrate(context.Background()))
 	h := newHarnessOn(t, fakeapi.Options{}, db, redistest.New(t), func(c *config) {

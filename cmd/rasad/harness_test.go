@@ -72,6 +72,9 @@ func newHarnessWith(t testing.TB, opts fakeapi.Options, edit func(*config)) *har
 	return h
 }
 
+// cal is the calendar of the default TIME_ZONE, which the harness keeps.
+var cal = domain.DefaultCalendar()
+
 // newHarnessOn runs the bot on the given database and Redis: a Redis of
 // the test's own, or a database behind a proxy that can be cut.
 func newHarnessOn(t testing.TB, opts fakeapi.Options, db *postgres.DB, rs *redis.Store, edit func(*config)) *harness {
@@ -81,7 +84,7 @@ func newHarnessOn(t testing.TB, opts fakeapi.Options, db *postgres.DB, rs *redis
 		srv:   fakeapi.New(opts),
 		db:    db,
 		rs:    rs,
-		clock: &clock{now: time.Date(2026, 6, 7, 9, 0, 0, 0, domain.Tehran)},
+		clock: &clock{now: time.Date(2026, 6, 7, 9, 0, 0, 0, domain.Tehran())},
 		log:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	cfg, err := loadConfig(func(k string) string {

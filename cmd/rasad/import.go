@@ -21,7 +21,7 @@ func importCmd(ctx context.Context, cfg config, args []string, out io.Writer) er
 		return err
 	}
 	defer f.Close()
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.Calendar)
 	if err != nil {
 		return fmt.Errorf("postgres at DATABASE_URL %s: %w", redactURL(cfg.DatabaseURL), err)
 	}
@@ -38,7 +38,7 @@ func importCmd(ctx context.Context, cfg config, args []string, out io.Writer) er
 		}
 	case "markets":
 		var markets []domain.Market
-		if markets, err = csvimport.Markets(f, time.Now()); err == nil {
+		if markets, err = csvimport.Markets(f, cfg.Calendar, time.Now()); err == nil {
 			added, updated, err = db.UpsertMarkets(ctx, markets)
 		}
 	case "targets":

@@ -22,8 +22,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-
-	"github.com/rasad-gov/rasad/domain"
 )
 
 const usage = `usage:
@@ -86,8 +84,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	// Every day boundary (today's placements, the program year) is in this zone.
-	domain.Tehran = cfg.TimeZone
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(log) // storage logs applied migrations through the default logger
 

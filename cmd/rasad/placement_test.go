@@ -102,7 +102,7 @@ func TestPlacementWholeFlowWithPersianDigits(t *testing.T) {
 		got.Sector != want.Sector || got.Activity != want.Activity || got.Employer != want.Employer || got.Kind != want.Kind ||
 		got.Support != want.Support || got.Funding != want.Funding || got.FundingAmount != want.FundingAmount ||
 		got.County != want.County || got.District != want.District || got.Area != want.Area || got.AgencyID != want.AgencyID ||
-		got.LiaisonID != want.LiaisonID || got.ProgramYear != want.ProgramYear || domain.FormatJalaliNumeric(got.StartDate) != "1405/03/17" {
+		got.LiaisonID != want.LiaisonID || got.ProgramYear != want.ProgramYear || cal.FormatJalaliNumeric(got.StartDate) != "1405/03/17" {
 		t.Errorf("stored %+v\nwant    %+v", got, want)
 	}
 }
@@ -271,7 +271,7 @@ func samplePlacement(code domain.NationalID, agency int64, now time.Time) domain
 	return domain.Placement{NationalID: code, FullName: "زهرا کریمی", Gender: domain.GenderFemale, BirthYear: 1375,
 		Sector: domain.SectorServices, Activity: "آرایشگری", Employer: "سالن نمونه", Kind: domain.KindHomeBusiness,
 		Support: domain.SupportTraining, Funding: domain.FundingNone, County: "rey", Area: domain.AreaUrban,
-		StartDate: domain.StartOfDay(now), AgencyID: agency, LiaisonID: 1, ProgramYear: domain.ProgramYear(now)}
+		StartDate: cal.StartOfDay(now), AgencyID: agency, LiaisonID: 1, ProgramYear: cal.ProgramYear(now)}
 }
 
 // registerOne takes p through a whole registration of code, today.

@@ -42,7 +42,7 @@ const (
 
 // sheetBot is the bot without a Bot API or Redis: only its sheets are used.
 func sheetBot(ctx context.Context, cfg config, log *slog.Logger) (*bot.Bot, *postgres.DB, error) {
-	db, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,7 +50,7 @@ func sheetBot(ctx context.Context, cfg config, log *slog.Logger) (*bot.Bot, *pos
 		db.Close()
 		return nil, nil, err
 	}
-	b, err := bot.New(bot.Config{DefaultLanguage: cfg.Language, Secret: cfg.callbackSecret(), Now: cfg.Now}, nil, db, nil, log)
+	b, err := bot.New(bot.Config{DefaultLanguage: cfg.Language, Secret: cfg.callbackSecret(), Now: cfg.Now, Calendar: cfg.Calendar}, nil, db, nil, log)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -83,9 +83,9 @@ func exportCmd(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	var f domain.ExportFilter
 	if *year != 0 {
 		if !(domain.JalaliDate{Year: *year, Month: 1, Day: 1}).Valid() {
-			return badInput("--year %d: give a Solar Hijri year, such as %d", *year, domain.ProgramYear(now))
+			return badInput("--year %d: give a Solar Hijri year, such as %d", *year, cfg.Calendar.ProgramYear(now))
 		}
-		f.From, f.To = domain.YearStart(*year), domain.YearStart(*year+1)
+		f.From, f.To = cfg.Calendar.YearStart(*year), cfg.Calendar.YearStart(*year+1)
 	}
 	for _, d := range []struct {
 		name, text string
@@ -95,7 +95,7 @@ func exportCmd(ctx context.Context, cfg config, log *slog.Logger, args []string,
 		if d.text == "" {
 			continue
 		}
-		day, err := domain.ParseJalaliDate(d.text, now)
+		day, err := cfg.Calendar.ParseJalaliDate(d.text, now)
 		if err != nil {
 			return badInput("%s %q: give a Solar Hijri date, such as 1405/03/17", d.name, d.text)
 		}
@@ -109,8 +109,8 @@ func exportCmd(ctx context.Context, cfg config, log *slog.Logger, args []string,
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return badInput("no day is in the range asked for (from %s to %s)", domain.FormatJalaliNumeric(f.From),
-			domain.FormatJalaliNumeric(f.To.AddDate(0, 0, -1)))
+		return badInput("no day is in the range asked for (from %s to %s)", cfg.Calendar.FormatJalaliNumeric(f.From),
+			cfg.Calendar.FormatJalaliNumeric(f.To.AddDate(0, 0, -1)))
 	}
 	b, db, err := sheetBot(ctx, cfg, log)
 	if err != nil {

@@ -50,7 +50,7 @@ func playgroundFlags(args []string, cfg *config) error {
 }
 
 func playground(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	db, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runPlayground(ctx context.Context, cfg config, log *slog.Logger, db *postgr
 		Server:  srv,
 		Account: playgroundAccount(db),
 		Seed: func(ctx context.Context) ([]page.User, error) {
-			return seedPlayground(ctx, db, domain.ProgramYear(now()), users, log)
+			return seedPlayground(ctx, db, cfg.Calendar, cfg.Calendar.ProgramYear(now()), users, log)
 		},
 		Logger: log,
 	})
@@ -222,7 +222,7 @@ func readSeedUsers() ([]seedUser, error) {
 // the program year of the clock, since the sample is written for 1405) and
 // grants the seeded users their roles. Everything is an upsert, so seeding
 // again changes nothing.
-func seedPlayground(ctx context.Context, db *postgres.DB, year int, users []seedUser, log *slog.Logger) ([]page.User, error) {
+func seedPlayground(ctx context.Context, db *postgres.DB, cal domain.Calendar, year int, users []seedUser, log *slog.Logger) ([]page.User, error) {
 	open := func(name string) (io.ReadCloser, error) { return seedFiles.Open("seed/" + name) }
 	load := func(name string, fn func(io.Reader) error) error {
 		f, err := open(name)
@@ -246,7 +246,7 @@ func seedPlayground(ctx context.Context, db *postgres.DB, year int, users []seed
 			return err
 		}),
 		load("markets.csv", func(r io.Reader) error {
-			ms, err := csvimport.Markets(r, time.Now())
+			ms, err := csvimport.Markets(r, cal, time.Now())
 			if err == nil {
 				_, _, err = db.UpsertMarkets(ctx, ms)
 			}

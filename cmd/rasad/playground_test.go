@@ -76,7 +76,7 @@ func TestPlaygroundSeedTwice(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	for range 2 {
-		got, err := seedPlayground(ctx, db, 1406, users, log)
+		got, err := seedPlayground(ctx, db, cal, 1406, users, log)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ import (
 )
 
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
-	db, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -223,6 +223,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		EditMessages:    cfg.EditMessages,
 		Secret:          cfg.callbackSecret(),
 		Now:             cfg.Now,
+		Calendar:        cfg.Calendar,
 		SendRate:        cfg.SendRate,
 		SendChatRate:    cfg.SendChatRate,
 		SendChatBurst:   cfg.ChatBurst,
@@ -294,12 +295,13 @@ func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) 
 	}
 }
 
-// openDatabase waits up to a minute for Postgres, which often starts
-// alongside the bot (compose, a rebooted host).
-func openDatabase(ctx context.Context, url string, log *slog.Logger) (*postgres.DB, error) {
+// openDatabase waits up to a minute for Postgres at DATABASE_URL, which
+// often starts alongside the bot (compose, a rebooted host).
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*postgres.DB, error) {
+	url := cfg.DatabaseURL
 	deadline := time.Now().Add(time.Minute)
 	for {
-		db, err := postgres.Open(ctx, url)
+		db, err := postgres.Open(ctx, url, cfg.Calendar)
 		if err == nil {
 			return db, nil
 		}
@@ -315,7 +317,7 @@ func openDatabase(ctx context.Context, url string, log *slog.Logger) (*postgres.
 }
 
 func migrate(ctx context.Context, cfg config, out io.Writer) error {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.Calendar)
 	if err != nil {
 		return fmt.Errorf("postgres at DATABASE_URL %s: %w", redactURL(cfg.DatabaseURL), err)
 	}

@@ -33,7 +33,7 @@ type sheetCase struct {
 // ك, separators, 9-digit national codes, every mobile form, choices by
 // their Persian or English label or their value, dates in several shapes.
 func roundTripCases(t *testing.T, cat *bot.Catalogue, now time.Time) []sheetCase {
-	year := domain.ProgramYear(now)
+	year := cal.ProgramYear(now)
 	arabicIndic := strings.NewReplacer("0", "٠", "1", "١", "2", "٢", "3", "٣", "4", "٤", "5", "٥", "6", "٦", "7", "٧", "8", "٨", "9", "٩")
 	var cases []sheetCase
 	add := func(i int, county string, area domain.Area, district int) {
@@ -76,7 +76,7 @@ func roundTripCases(t *testing.T, cat *bot.Catalogue, now time.Time) []sheetCase
 				continue
 			}
 			v := pick(f)
-			f.Set(&p, v)
+			f.Set(&p, cal, v)
 			switch i % 3 {
 			case 0:
 				cells[f.Key] = cat.T("fa", f.Key+"."+v)
@@ -104,21 +104,21 @@ func roundTripCases(t *testing.T, cat *bot.Catalogue, now time.Time) []sheetCase
 			p.FundingAmount = int64(1_000_000 * (i + 1))
 			cells["amount"] = []string{domain.PersianDigits(domain.FormatNumber(p.FundingAmount, "en")), domain.FormatNumber(p.FundingAmount, "en"), strconv.FormatInt(p.FundingAmount, 10)}[i%3]
 		}
-		start := domain.YearStart(year).AddDate(0, 0, i)
+		start := cal.YearStart(year).AddDate(0, 0, i)
 		if i%5 == 4 {
-			start = domain.YearStart(year-1).AddDate(0, 0, 300+i) // last year's job, registered late
+			start = cal.YearStart(year-1).AddDate(0, 0, 300+i) // last year's job, registered late
 		}
 		if start.After(now) {
-			start = domain.StartOfDay(now)
+			start = cal.StartOfDay(now)
 		}
 		p.StartDate = start
-		j := domain.ToJalali(start)
+		j := cal.ToJalali(start)
 		cells["startdate"] = []string{
 			domain.PersianDigits(fmt.Sprintf("%d/%d/%d", j.Year, j.Month, j.Day)),
 			fmt.Sprintf("%d-%02d-%02d", j.Year, j.Month, j.Day),
-			arabicIndic.Replace(domain.FormatJalaliNumeric(start)),
+			arabicIndic.Replace(cal.FormatJalaliNumeric(start)),
 		}[i%3]
-		p.ProgramYear = domain.ProgramYear(start)
+		p.ProgramYear = cal.ProgramYear(start)
 		cases = append(cases, sheetCase{cells: cells, want: p})
 	}
 	// Every county, both areas; then every district of Tehran's city.
@@ -136,7 +136,7 @@ func roundTripCases(t *testing.T, cat *bot.Catalogue, now time.Time) []sheetCase
 	// Every choice value of every choice field appears.
 	for _, f := range domain.PlacementFields {
 		for _, v := range f.Choices {
-			if !slices.ContainsFunc(cases, func(c sheetCase) bool { return f.Get(&c.want) == v }) {
+			if !slices.ContainsFunc(cases, func(c sheetCase) bool { return f.Get(&c.want, cal) == v }) {
 				t.Fatalf("no case has %s = %s", f.Key, v)
 			}
 		}
@@ -227,9 +227,9 @@ func exportedCell(cat *bot.Catalogue, f domain.PlacementField, p domain.Placemen
 		}
 		return strconv.Itoa(p.District)
 	case "startdate":
-		return domain.FormatJalaliNumeric(p.StartDate)
+		return cal.FormatJalaliNumeric(p.StartDate)
 	}
-	return cat.T(lang, f.Key+"."+f.Get(&p)) // a choice, by its label
+	return cat.T(lang, f.Key+"."+f.Get(&p, cal)) // a choice, by its label
 }
 
 // The command line's import and export, round trip: a template filled in
@@ -270,7 +270,7 @@ func TestPlacementSheetsRoundTrip(t *testing.T) {
 				t.Errorf("case %d: agency %d liaison %d, want %d and %d", i, got.AgencyID, got.LiaisonID, labour.ID, liaison)
 			}
 			for _, f := range domain.PlacementFields {
-				if g, w := f.Get(&got), f.Get(&c.want); g != w {
+				if g, w := f.Get(&got, cal), f.Get(&c.want, cal); g != w {
 					t.Errorf("case %d: stored %s = %q, want %q (typed %q)", i, f.Key, g, w, c.cells[f.Key])
 				}
 			}

@@ -22,7 +22,7 @@ eslam-01,روز بازار نمونه اسلامشهر,day,eslamshahr,,wed,90,0.
 // withMarkets loads the test markets: d15-01 has 2 stalls, 1 reserved.
 func (h *harness) withMarkets() map[string]domain.Market {
 	h.t.Helper()
-	ms := must[[]domain.Market](h.t)(csvimport.Markets(strings.NewReader(testMarkets), time.Now()))
+	ms := must[[]domain.Market](h.t)(csvimport.Markets(strings.NewReader(testMarkets), cal, time.Now()))
 	if _, _, err := h.db.UpsertMarkets(context.Background(), ms); err != nil {
 		h.t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func TestFailedSummaryRetriedOrReported(t *testing.T) {
 	h.srv.FailNext("sendMessage", 5, 500, 0) // every attempt of the first send
 	ctx := context.Background()
 	must[struct{}](t)(struct{}{}, h.procs[0].bot.DeliverSummaries(ctx, "solo"))
-	day := domain.StartOfDay(h.clock.Now())
+	day := cal.StartOfDay(h.clock.Now())
 	failures := must[[]domain.SummaryFailure](t)(h.db.FailedSummaries(ctx, day))
 	if len(failures) != 2 {
 		t.Fatalf("failures after the first tick: %+v", failures)

@@ -97,9 +97,9 @@ func Agencies(r io.Reader) ([]domain.Agency, error) {
 
 // Markets reads the markets file of shared/data: code, name_fa, kind,
 // county, district, weekdays (sat;tue), capacity, reserved_share (0.20 when
-// blank), season_start and season_end (Solar Hijri, park bazaars; now is
-// what "today" means there), name_en.
-func Markets(r io.Reader, now time.Time) ([]domain.Market, error) {
+// blank), season_start and season_end (Solar Hijri days in cal, park
+// bazaars; now is what "today" means there), name_en.
+func Markets(r io.Reader, cal domain.Calendar, now time.Time) ([]domain.Market, error) {
 	t, err := Read(r, "code", "name_fa", "kind", "county", "weekdays", "capacity")
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func Markets(r io.Reader, now time.Time) ([]domain.Market, error) {
 			to   *time.Time
 		}{{"season_start", &m.SeasonStart}, {"season_end", &m.SeasonEnd}} {
 			if v := domain.Normalize(cell(d.name)); v != "" {
-				if *d.to, err = domain.ParseJalaliDate(v, now); err != nil {
+				if *d.to, err = cal.ParseJalaliDate(v, now); err != nil {
 					return fmt.Errorf("%s: %s", d.name, domain.CodeOf(err))
 				}
 			}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"golang.org/x/text/collate"
@@ -18,8 +17,9 @@ import (
 
 // exportWhere is the WHERE clause selecting f's active placements, with its
 // arguments numbered from $1. Only the conditions f sets are written, so
-// each filter gets the plan that suits it. Dates are f's Tehran days.
-func exportWhere(f domain.ExportFilter) (string, []any, error) {
+// each filter gets the plan that suits it. Dates are f's days in db's
+// calendar.
+func (db *DB) exportWhere(f domain.ExportFilter) (string, []any, error) {
 	if f.Sector != "" && !slices.Contains(domain.Sectors, f.Sector) {
 		return "", nil, domain.Invalid("sector.unknown")
 	}
@@ -30,10 +30,10 @@ func exportWhere(f domain.ExportFilter) (string, []any, error) {
 		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
 	if !f.From.IsZero() {
-		add("start_date >= ?", pgDate(f.From))
+		add("start_date >= ?", db.date(f.From))
 	}
 	if !f.To.IsZero() {
-		add("start_date < ?", pgDate(f.To))
+		add("start_date < ?", db.date(f.To))
 	}
 	if f.AgencyID != 0 {
 		add("agency_id = ?", f.AgencyID)
@@ -45,8 +45,8 @@ func exportWhere(f domain.ExportFilter) (string, []any, error) {
 }
 
 // ExportPlacements calls fn with each active placement whose start date is
-// in [f.From, f.To) (their Tehran days; a zero bound is open), of agency
-// f.AgencyID and sector f.Sector when they are set, with its agency's
+// in [f.From, f.To) (their days in db's calendar; a zero bound is open),
+// of agency f.AgencyID and sector f.Sector when they are set, with its agency's
 // Persian name, in order of start date and then id. Rows are read from the
 // database as fn consumes them, never gathered, so an export of any size
 // holds one row at a time; the connection is held until the last.
@@ -54,7 +54,7 @@ func exportWhere(f domain.ExportFilter) (string, []any, error) {
 // An error from fn stops the export and is returned as it is. An unknown
 // sector is Invalid "sector.unknown".
 func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(p domain.Placement, agencyFa string) error) error {
-	where, args, err := exportWhere(f)
+	where, args, err := db.exportWhere(f)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn fu
 	defer rows.Close()
 	var agencyFa string
 	for rows.Next() {
-		p, err := scanPlacement(scanAround{row: rows, after: []any{&agencyFa}})
+		p, err := db.scanPlacement(scanAround{row: rows, after: []any{&agencyFa}})
 		if err != nil {
 			return fmt.Errorf("postgres: export placements: %w", err)
 		}
@@ -99,7 +99,7 @@ func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn fu
 // Totals come in Persian alphabetical order of agency, then in the order
 // of domain.Sectors. An unknown sector is Invalid "sector.unknown".
 func (db *DB) ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain.ExportTotal, error) {
-	where, args, err := exportWhere(f)
+	where, args, err := db.exportWhere(f)
 	if err != nil {
 		return nil, err
 	}
@@ -172,12 +172,12 @@ func (db *DB) ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain
 func (db *DB) exportYears(ctx context.Context, f domain.ExportFilter, where string, args []any) ([]int32, error) {
 	var lo, hi int
 	if !f.From.IsZero() {
-		lo = domain.ProgramYear(f.From)
+		lo = db.cal.ProgramYear(f.From)
 	}
 	if !f.To.IsZero() {
 		// The last day of the range: the day before To's.
-		y, m, d := f.To.In(domain.Tehran).Date()
-		hi = domain.ProgramYear(time.Date(y, m, d-1, 12, 0, 0, 0, domain.Tehran))
+		y, m, d := db.cal.In(f.To).Date()
+		hi = db.cal.ProgramYear(db.cal.Date(y, m, d-1))
 	}
 	if f.From.IsZero() || f.To.IsZero() {
 		var first, last pgtype.Date
@@ -195,10 +195,10 @@ func (db *DB) exportYears(ctx context.Context, f domain.ExportFilter, where stri
 			hi = lo
 		}
 		if lo == 0 {
-			lo = domain.ProgramYear(tehranDate(first))
+			lo = db.cal.ProgramYear(db.day(first))
 		}
 		if hi == 0 {
-			hi = domain.ProgramYear(tehranDate(last))
+			hi = db.cal.ProgramYear(db.day(last))
 		}
 	}
 	var years []int32

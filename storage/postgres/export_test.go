@@ -33,7 +33,7 @@ func newExportFixture(t *testing.T) exportFixture {
 		p:  make(map[string]domain.Placement),
 	}
 	D := summaryDay
-	y1 := domain.YearStart(1405)
+	y1 := cal.YearStart(1405)
 	sv, in, ag := domain.SectorServices, domain.SectorIndustry, domain.SectorAgriculture
 	codes := nationalIDs(t, 0, 9)
 	for i, r := range []struct {
@@ -53,7 +53,7 @@ func newExportFixture(t *testing.T) exportFixture {
 		{"p9", f.b, sv, at(D, 0, 0, 0), at(D, 0, 11, 0)},
 	} {
 		p := placement(codes[i], r.agency.ID)
-		p.Sector, p.StartDate, p.ProgramYear = r.sector, r.start, domain.ProgramYear(r.created)
+		p.Sector, p.StartDate, p.ProgramYear = r.sector, r.start, cal.ProgramYear(r.created)
 		f.p[r.label] = mustPlacement(t, db, p, r.created)
 	}
 	p5 := f.p["p5"]
@@ -80,7 +80,7 @@ func TestExportPlacements(t *testing.T) {
 	ctx := context.Background()
 	f := newExportFixture(t)
 	D := summaryDay
-	y1 := domain.YearStart(1405)
+	y1 := cal.YearStart(1405)
 	names := map[int64]string{f.a.ID: "کار", f.b.ID: "جهاد کشاورزی", f.c.ID: "صنعت"}
 
 	for _, c := range []struct {
@@ -164,7 +164,7 @@ func TestExportTotals(t *testing.T) {
 	ctx := context.Background()
 	f := newExportFixture(t)
 	D := summaryDay
-	y1 := domain.YearStart(1405)
+	y1 := cal.YearStart(1405)
 	sv, in, ag := domain.SectorServices, domain.SectorIndustry, domain.SectorAgriculture
 	total := func(a domain.Agency, s domain.Sector, count, target int) domain.ExportTotal {
 		return domain.ExportTotal{AgencyID: a.ID, AgencyFa: a.NameFa, AgencyEn: a.NameEn, Sector: s, Count: count, Target: target}
@@ -178,7 +178,7 @@ func TestExportTotals(t *testing.T) {
 	}{
 		// 1405's placements and targets; the inactive agency is listed for
 		// what it placed, not for its target alone.
-		{"year", domain.ExportFilter{From: y1, To: domain.YearStart(1406)}, []domain.ExportTotal{
+		{"year", domain.ExportFilter{From: y1, To: cal.YearStart(1406)}, []domain.ExportTotal{
 			total(f.b, sv, 1, 0), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
 			total(f.c, sv, 1, 3),
 			total(f.a, sv, 2, 10), total(f.a, in, 1, 5),
@@ -198,7 +198,7 @@ func TestExportTotals(t *testing.T) {
 		{"sector", domain.ExportFilter{From: at(D, -5, 0, 0), To: at(D, 1, 0, 0), Sector: in}, []domain.ExportTotal{
 			total(f.b, in, 0, 7), total(f.a, in, 1, 5),
 		}},
-		{"nothing placed", domain.ExportFilter{From: domain.YearStart(1406)}, nil},
+		{"nothing placed", domain.ExportFilter{From: cal.YearStart(1406)}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := f.db.ExportTotals(ctx, c.filter)

@@ -26,7 +26,7 @@ import (
 const marketColumns = `id, code, name_fa, name_en, kind, county, COALESCE(district, 0), weekdays,
 	capacity, reserved_share, season_start, season_end, active`
 
-func scanMarket(row pgx.Row) (domain.Market, error) {
+func (db *DB) scanMarket(row pgx.Row) (domain.Market, error) {
 	var (
 		m          domain.Market
 		kind       string
@@ -45,26 +45,25 @@ func scanMarket(row pgx.Row) (domain.Market, error) {
 	for i, d := range weekdays {
 		m.Weekdays[i] = time.Weekday(d)
 	}
-	m.SeasonStart = tehranDate(start)
-	m.SeasonEnd = tehranDate(end)
+	m.SeasonStart = db.day(start)
+	m.SeasonEnd = db.day(end)
 	return m, nil
 }
 
-// tehranDate is midnight Tehran on d, or the zero time for NULL.
-func tehranDate(d pgtype.Date) time.Time {
+// day is midnight on d in db's calendar, or the zero time for NULL.
+func (db *DB) day(d pgtype.Date) time.Time {
 	if !d.Valid {
 		return time.Time{}
 	}
-	y, mo, day := d.Time.Date()
-	return time.Date(y, mo, day, 0, 0, 0, 0, domain.Tehran)
+	return db.cal.Date(d.Time.Date())
 }
 
-// nullDate is t's day in Tehran, or NULL for the zero time.
-func nullDate(t time.Time) pgtype.Date {
+// nullDate is t's day in db's calendar, or NULL for the zero time.
+func (db *DB) nullDate(t time.Time) pgtype.Date {
 	if t.IsZero() {
 		return pgtype.Date{}
 	}
-	return pgDate(t)
+	return db.date(t)
 }
 
 func weekdayNumbers(ds []time.Weekday) []int16 {
@@ -145,7 +144,7 @@ func (db *DB) UpsertMarkets(ctx context.Context, ms []domain.Market) (inserted, 
 				       EXCLUDED.weekdays, EXCLUDED.capacity, EXCLUDED.reserved_share, EXCLUDED.season_start,
 				       EXCLUDED.season_end, EXCLUDED.active)
 				RETURNING id, xmax = 0`,
-				marketArgs(m)...).Scan(&id, &wasInsert)
+				db.marketArgs(m)...).Scan(&id, &wasInsert)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 			case err != nil:
@@ -169,10 +168,10 @@ func (db *DB) UpsertMarkets(ctx context.Context, ms []domain.Market) (inserted, 
 
 // marketArgs are m's values for the upsert, in column order from code to
 // active.
-func marketArgs(m domain.Market) []any {
+func (db *DB) marketArgs(m domain.Market) []any {
 	return []any{
 		m.Code, m.NameFa, m.NameEn, string(m.Kind), m.County, nullDistrict(m.District), weekdayNumbers(m.Weekdays),
-		m.Capacity, m.ReservedShare, nullDate(m.SeasonStart), nullDate(m.SeasonEnd), m.Active,
+		m.Capacity, m.ReservedShare, db.nullDate(m.SeasonStart), db.nullDate(m.SeasonEnd), m.Active,
 	}
 }
 
@@ -184,7 +183,7 @@ func (db *DB) Markets(ctx context.Context) ([]domain.Market, error) {
 		return nil, fmt.Errorf("postgres: markets: %w", err)
 	}
 	ms, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Market, error) {
-		return scanMarket(row)
+		return db.scanMarket(row)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: markets: %w", err)
@@ -213,7 +212,7 @@ func (db *DB) Markets(ctx context.Context) ([]domain.Market, error) {
 // Market returns market id, active or not, or a NotFound "market.notfound"
 // error.
 func (db *DB) Market(ctx context.Context, id int64) (domain.Market, error) {
-	m, err := scanMarket(db.pool.QueryRow(ctx, `SELECT `+marketColumns+` FROM markets WHERE id = $1`, id))
+	m, err := db.scanMarket(db.pool.QueryRow(ctx, `SELECT `+marketColumns+` FROM markets WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Market{}, domain.NotFound("market.notfound")
 	}
@@ -242,7 +241,7 @@ func (db *DB) UpdateMarket(ctx context.Context, m domain.Market) error {
 			WHERE id = $1
 			RETURNING code`,
 			m.ID, m.NameFa, m.NameEn, weekdayNumbers(m.Weekdays), m.Capacity, m.ReservedShare,
-			nullDate(m.SeasonStart), nullDate(m.SeasonEnd), m.Active).Scan(&code)
+			db.nullDate(m.SeasonStart), db.nullDate(m.SeasonEnd), m.Active).Scan(&code)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.NotFound("market.notfound")
 		}

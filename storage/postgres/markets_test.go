@@ -86,8 +86,8 @@ func TestUpsertMarkets(t *testing.T) {
 	park.District = 0
 	park.Weekdays = []time.Weekday{time.Thursday, time.Friday}
 	park.ReservedShare = 0.25
-	park.SeasonStart = time.Date(2026, 4, 21, 0, 0, 0, 0, domain.Tehran)
-	park.SeasonEnd = time.Date(2026, 9, 22, 0, 0, 0, 0, domain.Tehran)
+	park.SeasonStart = time.Date(2026, 4, 21, 0, 0, 0, 0, domain.Tehran())
+	park.SeasonEnd = time.Date(2026, 9, 22, 0, 0, 0, 0, domain.Tehran())
 	upsert([]domain.Market{day, park}, 2, 0)
 	upsert([]domain.Market{day, park}, 0, 0)
 

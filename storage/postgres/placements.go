@@ -149,8 +149,8 @@ func (v *fieldValue) value(t domain.FieldType) string {
 
 // fieldArg is f's value in p as a column's argument: an empty value is the
 // field's default, or NULL.
-func fieldArg(f domain.PlacementField, p *domain.Placement) (any, error) {
-	v := f.Get(p)
+func fieldArg(f domain.PlacementField, p *domain.Placement, cal domain.Calendar) (any, error) {
+	v := f.Get(p, cal)
 	if v == "" {
 		v = f.Default
 	}
@@ -175,9 +175,9 @@ func fieldArg(f domain.PlacementField, p *domain.Placement) (any, error) {
 }
 
 // fieldArgs are p's fields as arguments, appended to args.
-func fieldArgs(args []any, p *domain.Placement) ([]any, error) {
+func (db *DB) fieldArgs(args []any, p *domain.Placement) ([]any, error) {
 	for _, f := range domain.PlacementFields {
-		a, err := fieldArg(f, p)
+		a, err := fieldArg(f, p, db.cal)
 		if err != nil {
 			return nil, err
 		}
@@ -189,6 +189,7 @@ func fieldArgs(args []any, p *domain.Placement) ([]any, error) {
 // placementScanner reads placementColumns into a placement; one can read
 // row after row without allocating its targets again.
 type placementScanner struct {
+	cal                    domain.Calendar
 	p                      domain.Placement
 	fields                 []fieldValue
 	liaisonID, withdrawnBy *int64
@@ -196,8 +197,8 @@ type placementScanner struct {
 	dest                   []any
 }
 
-func newPlacementScanner() *placementScanner {
-	s := &placementScanner{fields: make([]fieldValue, len(domain.PlacementFields))}
+func (db *DB) newPlacementScanner() *placementScanner {
+	s := &placementScanner{cal: db.cal, fields: make([]fieldValue, len(domain.PlacementFields))}
 	s.dest = append(s.dest, &s.p.ID, &s.p.ProgramYear)
 	for i, f := range domain.PlacementFields {
 		s.dest = append(s.dest, s.fields[i].dest(f.Type))
@@ -213,7 +214,7 @@ func (s *placementScanner) scan(row pgx.Row) (domain.Placement, error) {
 		return domain.Placement{}, err
 	}
 	for i, f := range domain.PlacementFields {
-		f.Set(&s.p, s.fields[i].value(f.Type))
+		f.Set(&s.p, s.cal, s.fields[i].value(f.Type))
 	}
 	s.p.LiaisonID = deref(s.liaisonID)
 	s.p.WithdrawnAt = deref(s.withdrawnAt)
@@ -221,35 +222,35 @@ func (s *placementScanner) scan(row pgx.Row) (domain.Placement, error) {
 	return s.p, nil
 }
 
-func scanPlacement(row pgx.Row) (domain.Placement, error) {
-	return newPlacementScanner().scan(row)
+func (db *DB) scanPlacement(row pgx.Row) (domain.Placement, error) {
+	return db.newPlacementScanner().scan(row)
 }
 
-func collectPlacements(rows pgx.Rows) ([]domain.Placement, error) {
-	s := newPlacementScanner()
+func (db *DB) collectPlacements(rows pgx.Rows) ([]domain.Placement, error) {
+	s := db.newPlacementScanner()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Placement, error) {
 		return s.scan(row)
 	})
 }
 
 // placementArgs are p's values for insertColumns.
-func placementArgs(p domain.Placement) ([]any, error) {
+func (db *DB) placementArgs(p domain.Placement) ([]any, error) {
 	verification := p.Verification
 	if verification == "" {
 		verification = domain.VerifyPending
 	}
-	args, err := fieldArgs(append(make([]any, 0, len(domain.PlacementFields)+5), p.ProgramYear), &p)
+	args, err := db.fieldArgs(append(make([]any, 0, len(domain.PlacementFields)+5), p.ProgramYear), &p)
 	if err != nil {
 		return nil, err
 	}
 	return append(args, p.AgencyID, nullID(p.LiaisonID), string(verification)), nil
 }
 
-// pgDate is t's day in Tehran. pgx writes a date from the year, month and
-// day of the time in its own location, so an instant given in UTC would
-// otherwise land on the day before.
-func pgDate(t time.Time) pgtype.Date {
-	return pgtype.Date{Time: t.In(domain.Tehran), Valid: true}
+// date is t's day in db's calendar. pgx writes a date from the year, month
+// and day of the time in its own location, so an instant given in UTC would
+// otherwise land on the day before (in Tehran).
+func (db *DB) date(t time.Time) pgtype.Date {
+	return pgtype.Date{Time: db.cal.In(t), Valid: true}
 }
 
 func nullDistrict(d int) *int16 {
@@ -292,8 +293,8 @@ func (db *DB) retryDeadlock(ctx context.Context, fn func(tx pgx.Tx) error) error
 
 // activeHolder returns the active placement holding national code id in
 // year, or pgx.ErrNoRows.
-func activeHolder(ctx context.Context, q querier, year int, id domain.NationalID) (domain.Placement, error) {
-	return scanPlacement(q.QueryRow(ctx, `
+func (db *DB) activeHolder(ctx context.Context, q querier, year int, id domain.NationalID) (domain.Placement, error) {
+	return db.scanPlacement(q.QueryRow(ctx, `
 		SELECT `+placementColumns+` FROM placements
 		WHERE national_id = $1 AND program_year = $2 AND withdrawn_at IS NULL`,
 		string(id), year))
@@ -327,7 +328,7 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 	// the placement and its audit row together or nothing, without the
 	// round trips of BEGIN and COMMIT. A code already held is looked into
 	// in a transaction below.
-	out, err := insertPlacement(ctx, db.pool, p, now)
+	out, err := db.insertPlacement(ctx, db.pool, p, now)
 	if err == nil {
 		return out, nil
 	}
@@ -338,7 +339,7 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		for try := 1; ; try++ {
 			var err error
-			out, err = insertPlacement(ctx, tx, p, now)
+			out, err = db.insertPlacement(ctx, tx, p, now)
 			if err == nil {
 				return nil
 			}
@@ -347,7 +348,7 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 			}
 			// The code is held by a committed row: this statement's snapshot
 			// sees it, unless it was withdrawn in the meantime.
-			holder, err := activeHolder(ctx, tx, p.ProgramYear, p.NationalID)
+			holder, err := db.activeHolder(ctx, tx, p.ProgramYear, p.NationalID)
 			if errors.Is(err, pgx.ErrNoRows) {
 				if try < maxTries {
 					continue
@@ -375,12 +376,12 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 
 // insertPlacement stores p with its "created" audit row in one statement,
 // or returns pgx.ErrNoRows if its national code is held this program year.
-func insertPlacement(ctx context.Context, q querier, p domain.Placement, now time.Time) (domain.Placement, error) {
-	args, err := placementArgs(p)
+func (db *DB) insertPlacement(ctx context.Context, q querier, p domain.Placement, now time.Time) (domain.Placement, error) {
+	args, err := db.placementArgs(p)
 	if err != nil {
 		return domain.Placement{}, err
 	}
-	return scanPlacement(q.QueryRow(ctx, `
+	return db.scanPlacement(q.QueryRow(ctx, `
 		WITH ins AS (
 			INSERT INTO placements (`+insertColumns+`, created_at, updated_at)
 			VALUES (`+insertValues+`)
@@ -394,7 +395,7 @@ func insertPlacement(ctx context.Context, q querier, p domain.Placement, now tim
 // Placement returns placement id, withdrawn or not, or a NotFound
 // "placement.notfound" error.
 func (db *DB) Placement(ctx context.Context, id int64) (domain.Placement, error) {
-	p, err := scanPlacement(db.pool.QueryRow(ctx, `SELECT `+placementColumns+` FROM placements WHERE id = $1`, id))
+	p, err := db.scanPlacement(db.pool.QueryRow(ctx, `SELECT `+placementColumns+` FROM placements WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Placement{}, domain.NotFound("placement.notfound")
 	}
@@ -407,7 +408,7 @@ func (db *DB) Placement(ctx context.Context, id int64) (domain.Placement, error)
 // PlacementByNationalID returns the active placement holding national code
 // id in program year year, or a NotFound "placement.notfound" error.
 func (db *DB) PlacementByNationalID(ctx context.Context, year int, id domain.NationalID) (domain.Placement, error) {
-	p, err := activeHolder(ctx, db.pool, year, id)
+	p, err := db.activeHolder(ctx, db.pool, year, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Placement{}, domain.NotFound("placement.notfound")
 	}
@@ -438,7 +439,7 @@ func (db *DB) AgencyPlacements(ctx context.Context, agencyID int64, limit, offse
 	}
 	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Placement, error) {
 		// scanPlacement's columns, then the total.
-		return scanPlacement(scanAround{row: row, after: []any{&total}})
+		return db.scanPlacement(scanAround{row: row, after: []any{&total}})
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("postgres: agency placements: %w", err)
@@ -491,16 +492,16 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 		out, changes, dup = domain.Placement{}, nil, nil
 		// NO KEY UPDATE serializes edits and withdrawals of the row without
 		// blocking rows that merely point at it (audit rows, attempts).
-		stored, err := lockPlacement(ctx, tx, p.ID, p.AgencyID)
+		stored, err := db.lockPlacement(ctx, tx, p.ID, p.AgencyID)
 		if err != nil {
 			return err
 		}
 		for _, f := range domain.PlacementFields {
-			if o, n := f.Get(&stored), f.Get(&p); o != n {
+			if o, n := f.Get(&stored, db.cal), f.Get(&p, db.cal); o != n {
 				changes = append(changes, domain.Change{PlacementID: p.ID, Field: f.Column, Old: o, New: n, By: by, At: now})
 			}
 		}
-		args, err := fieldArgs([]any{p.ID}, &p)
+		args, err := db.fieldArgs([]any{p.ID}, &p)
 		if err != nil {
 			return err
 		}
@@ -516,7 +517,7 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 			if err != nil {
 				return err
 			}
-			out, err = scanPlacement(sp.QueryRow(ctx, `
+			out, err = db.scanPlacement(sp.QueryRow(ctx, `
 				UPDATE placements SET `+fieldAssignments+`, updated_at = $`+strconv.Itoa(len(args))+`
 				WHERE id = $1
 				RETURNING `+placementColumns,
@@ -533,7 +534,7 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 			if err := sp.Rollback(ctx); err != nil {
 				return err
 			}
-			holder, err := activeHolder(ctx, tx, stored.ProgramYear, p.NationalID)
+			holder, err := db.activeHolder(ctx, tx, stored.ProgramYear, p.NationalID)
 			if errors.Is(err, pgx.ErrNoRows) {
 				if try < maxTries {
 					continue
@@ -571,8 +572,8 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 // lockPlacement locks placement id for a change by agencyID and returns
 // it, or NotFound, Forbidden "placement.agency" or Conflict
 // "placement.withdrawn".
-func lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) (domain.Placement, error) {
-	p, err := scanPlacement(tx.QueryRow(ctx, `
+func (db *DB) lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) (domain.Placement, error) {
+	p, err := db.scanPlacement(tx.QueryRow(ctx, `
 		SELECT `+placementColumns+` FROM placements WHERE id = $1 FOR NO KEY UPDATE`, id))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -598,11 +599,11 @@ func lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) (domain.P
 func (db *DB) WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time) (domain.Placement, error) {
 	var out domain.Placement
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := lockPlacement(ctx, tx, id, agencyID); err != nil {
+		if _, err := db.lockPlacement(ctx, tx, id, agencyID); err != nil {
 			return err
 		}
 		var err error
-		out, err = scanPlacement(tx.QueryRow(ctx, `
+		out, err = db.scanPlacement(tx.QueryRow(ctx, `
 			WITH upd AS (
 				UPDATE placements SET withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $4, updated_at = $2
 				WHERE id = $1
@@ -752,7 +753,7 @@ func (db *DB) BulkCreatePlacements(ctx context.Context, ps []domain.Placement, n
 	var out []domain.RowOutcome
 	err := db.retryDeadlock(ctx, func(tx pgx.Tx) error {
 		out = make([]domain.RowOutcome, len(ps))
-		return bulkCreate(ctx, tx, ps, now, out)
+		return db.bulkCreate(ctx, tx, ps, now, out)
 	})
 	if err != nil {
 		return nil, wrap("bulk create placements", err)
@@ -760,13 +761,13 @@ func (db *DB) BulkCreatePlacements(ctx context.Context, ps []domain.Placement, n
 	return out, nil
 }
 
-func bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.Time, out []domain.RowOutcome) error {
+func (db *DB) bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.Time, out []domain.RowOutcome) error {
 	if _, err := tx.Exec(ctx, createBulkTable); err != nil {
 		return err
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"placements_in"}, bulkColumns,
 		pgx.CopyFromSlice(len(ps), func(i int) ([]any, error) {
-			args, err := placementArgs(ps[i])
+			args, err := db.placementArgs(ps[i])
 			return append([]any{int32(i)}, args...), err
 		}))
 	if err != nil {
@@ -797,7 +798,7 @@ func bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.
 		if err != nil {
 			return agencyNotFound(err)
 		}
-		saved, err := collectPlacements(rows)
+		saved, err := db.collectPlacements(rows)
 		if err != nil {
 			return agencyNotFound(err)
 		}
@@ -855,7 +856,7 @@ func bulkCreate(ctx context.Context, tx pgx.Tx, ps []domain.Placement, now time.
 			}
 		)
 		for rows.Next() {
-			h, err := scanPlacement(scanAround{row: rows, before: []any{&ord}})
+			h, err := db.scanPlacement(scanAround{row: rows, before: []any{&ord}})
 			if err != nil {
 				rows.Close()
 				return err

@@ -15,7 +15,7 @@ import (
 )
 
 // year is the program year of t0 (1 Farvardin 1405).
-var year = domain.ProgramYear(t0)
+var year = cal.ProgramYear(t0)
 
 // nationalIDs returns n distinct valid national codes, the k-th from the
 // k-th nine-digit number the checksum rule accepts, starting after skip.
@@ -51,7 +51,7 @@ func placement(code domain.NationalID, agencyID int64) domain.Placement {
 		County:        domain.TehranCounty,
 		District:      12,
 		Area:          domain.AreaUrban,
-		StartDate:     domain.StartOfDay(t0),
+		StartDate:     cal.StartOfDay(t0),
 		Insurance:     domain.InsuranceInsured,
 		AgencyID:      agencyID,
 		LiaisonID:     100 + agencyID,
@@ -139,7 +139,7 @@ func TestCreatePlacement(t *testing.T) {
 		t.Fatal(err)
 	}
 	samePlacement(t, got, want)
-	if got.StartDate.Location() != domain.Tehran {
+	if got.StartDate.Location() != domain.Tehran() {
 		t.Fatalf("StartDate = %v, want midnight Tehran", got.StartDate)
 	}
 	got, err = db.PlacementByNationalID(ctx, year, ids[0])
@@ -154,7 +154,7 @@ func TestCreatePlacement(t *testing.T) {
 	in.Mobile, in.District, in.County, in.Area = "", 0, "varamin", domain.AreaRural
 	in.Funding, in.FundingAmount = domain.FundingNone, 0
 	in.LiaisonID = 0
-	startUTC := domain.StartOfDay(t0).AddDate(0, 0, -3).UTC() // 20:30 UTC the day before
+	startUTC := cal.StartOfDay(t0).AddDate(0, 0, -3).UTC() // 20:30 UTC the day before
 	in.StartDate = startUTC
 	p = mustPlacement(t, db, in, now)
 	want = in
@@ -164,7 +164,7 @@ func TestCreatePlacement(t *testing.T) {
 		t.Fatal(err)
 	}
 	samePlacement(t, got, want)
-	if y, m, d := got.StartDate.Date(); got.StartDate.Location() != domain.Tehran || y != 2026 || m != 3 || d != 18 {
+	if y, m, d := got.StartDate.Date(); got.StartDate.Location() != domain.Tehran() || y != 2026 || m != 3 || d != 18 {
 		t.Fatalf("StartDate = %v, want 2026-03-18 Tehran", got.StartDate)
 	}
 
@@ -451,7 +451,7 @@ func TestUpdatePlacement(t *testing.T) {
 	edit.Mobile = ""
 	edit.Funding, edit.FundingAmount = domain.FundingNone, 0
 	edit.County, edit.District, edit.Area = "rey", 0, domain.AreaRural
-	edit.StartDate = domain.StartOfDay(t0).AddDate(0, 0, -10)
+	edit.StartDate = cal.StartOfDay(t0).AddDate(0, 0, -10)
 	// Not editable: ignored.
 	edit.ProgramYear, edit.LiaisonID, edit.Verification, edit.CreatedAt = year+5, 999, domain.VerifyFailed, now
 	got, cs, err = db.UpdatePlacement(ctx, edit, editor, now)

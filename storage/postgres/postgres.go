@@ -32,12 +32,19 @@ var migrations embed.FS
 type DB struct {
 	pool  *pgxpool.Pool
 	users *userCache // see user_cache.go
+	// cal draws day boundaries: a DATE column holds an instant's day in
+	// its zone, and is read back as midnight there.
+	cal domain.Calendar
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
 // DSN; pgxpool settings such as pool_max_conns may be given in it) and
-// checks that it answers.
-func Open(ctx context.Context, url string) (*DB, error) {
+// checks that it answers. Days are reckoned by cal, the deployment's
+// calendar.
+func Open(ctx context.Context, url string, cal domain.Calendar) (*DB, error) {
+	if cal.IsZero() {
+		return nil, errors.New("postgres: open: a calendar without a zone")
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx redacts the password in its parse errors.
@@ -47,7 +54,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool, users: &userCache{users: map[int64]cachedUser{}}}
+	db := &DB{pool: pool, users: &userCache{users: map[int64]cachedUser{}}, cal: cal}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

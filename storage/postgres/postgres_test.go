@@ -15,6 +15,9 @@ import (
 // t0 is a fixed instant; Postgres keeps microseconds, so it has none finer.
 var t0 = time.Date(2026, 3, 21, 8, 30, 0, 0, time.UTC)
 
+// cal is the calendar postgrestest opens stores with, Tehran's.
+var cal = domain.DefaultCalendar()
+
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -46,10 +49,10 @@ func TestOpenFails(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := postgres.Open(ctx, "postgres://postgres@127.0.0.1:5432/rasad_no_such_db?sslmode=disable"); err == nil {
+	if _, err := postgres.Open(ctx, "postgres://postgres@127.0.0.1:5432/rasad_no_such_db?sslmode=disable", cal); err == nil {
 		t.Fatal("Open of a missing database succeeded")
 	}
-	if _, err := postgres.Open(ctx, "postgres://%zz"); err == nil {
+	if _, err := postgres.Open(ctx, "postgres://%zz", cal); err == nil {
 		t.Fatal("Open of a malformed URL succeeded")
 	}
 }

@@ -281,7 +281,7 @@ func (db *DB) AllocateMarket(ctx context.Context, marketID int64, year int, now,
 	var out []domain.StallRequest
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		out = nil
-		m, err := scanMarket(tx.QueryRow(ctx, `
+		m, err := db.scanMarket(tx.QueryRow(ctx, `
 			SELECT `+marketColumns+` FROM markets WHERE id = $1 FOR NO KEY UPDATE`, marketID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.NotFound("market.notfound")

@@ -10,10 +10,10 @@ import (
 
 // summaryQuery computes the whole daily summary in one statement, so every
 // figure comes from one snapshot and one round trip. Its parameters: $1 and
-// $2 bound the Tehran day [start, end), $3 is the program year, $4 the start
-// of the seven days up to the day (for idle agencies). Times are
-// timestamptz compared with timestamptz: the server's and session's time
-// zones play no part.
+// $2 bound the day [start, end) in the calendar's zone, $3 is the program
+// year, $4 the start of the seven days up to the day (for idle agencies).
+// Times are timestamptz compared with timestamptz: the server's and
+// session's time zones play no part.
 //
 // The first row carries the totals; each row (one per active agency, or a
 // single row with NULL agency columns when there is none) carries one
@@ -89,8 +89,8 @@ const summaryQuery = `
 	FROM totals t
 	LEFT JOIN progress p ON true`
 
-// Summary computes the daily summary of the Tehran day starting at day
-// (midnight Tehran; any instant is taken to its day, domain.StartOfDay).
+// Summary computes the daily summary of the day starting at day
+// (midnight in db's calendar; any instant is taken to its day, StartOfDay).
 //
 // Year is the program year of the day. Today counts the active placements
 // registered on the day; YearTotal and BySector (all three sectors, zero
@@ -106,13 +106,13 @@ const summaryQuery = `
 //
 // Withdrawn placements count nowhere, even if withdrawn after the day.
 func (db *DB) Summary(ctx context.Context, day time.Time) (domain.Summary, error) {
-	day = domain.StartOfDay(day)
-	y, m, d := day.Date() // in Tehran
-	end := time.Date(y, m, d+1, 0, 0, 0, 0, domain.Tehran)
-	weekStart := time.Date(y, m, d-6, 0, 0, 0, 0, domain.Tehran)
+	day = db.cal.StartOfDay(day)
+	y, m, d := day.Date() // in the calendar's zone
+	end := db.cal.Date(y, m, d+1)
+	weekStart := db.cal.Date(y, m, d-6)
 	s := domain.Summary{
 		Day:      day,
-		Year:     domain.ProgramYear(day),
+		Year:     db.cal.ProgramYear(day),
 		BySector: make(map[domain.Sector]int, len(domain.Sectors)),
 	}
 

@@ -42,7 +42,7 @@ func bigStore(tb testing.TB, placements, agencies int) (*postgres.DB, string, ti
 	defer conn.Close(ctx)
 
 	const year = 1405
-	start, end := domain.YearStart(year), domain.YearStart(year+1)
+	start, end := cal.YearStart(year), cal.YearStart(year+1)
 	began := time.Now()
 	for _, step := range []struct {
 		sql  string
@@ -130,7 +130,7 @@ func BenchmarkSummary1M(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/summary")
 	})
 	b.Run("ExportTotalsYear", func(b *testing.B) {
-		f := domain.ExportFilter{From: domain.YearStart(1405), To: domain.YearStart(1406)}
+		f := domain.ExportFilter{From: cal.YearStart(1405), To: cal.YearStart(1406)}
 		for b.Loop() {
 			if _, err := db.ExportTotals(ctx, f); err != nil {
 				b.Fatal(err)

@@ -33,7 +33,7 @@ const MaxSummaryAttempts = 5
 // maxErrorText bounds a stored failure's text, in bytes.
 const maxErrorText = 2000
 
-// ClaimSummary claims the summary of day (its Tehran day) for manager
+// ClaimSummary claims the summary of day (its day in the calendar) for manager
 // telegramID on behalf of owner (a name unique to the sending process), at
 // now, and reports whether owner should send it now. It should if nobody
 // had claimed it, if the last claim is 'sending' but older than lease (its
@@ -64,7 +64,7 @@ func (db *DB) ClaimSummary(ctx context.Context, day time.Time, telegramID int64,
 		WHERE (s.state = 'sending' AND s.claimed_at < $5)
 		   OR (s.state = 'failed' AND s.attempts < $6)
 		RETURNING state = 'sending'`,
-		pgDate(day), telegramID, owner, now, now.Add(-lease), MaxSummaryAttempts).Scan(&claimed)
+		db.date(day), telegramID, owner, now, now.Add(-lease), MaxSummaryAttempts).Scan(&claimed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -82,7 +82,7 @@ func (db *DB) MarkSummarySent(ctx context.Context, day time.Time, telegramID int
 	return db.markSummary(ctx, "mark summary sent", `
 		UPDATE summary_sends SET state = 'sent', sent_at = $3
 		WHERE day = $1 AND telegram_id = $2 AND state <> 'sent'`,
-		pgDate(day), telegramID, now)
+		db.date(day), telegramID, now)
 }
 
 // MarkSummaryFailed records that sending the summary of day to telegramID
@@ -96,7 +96,7 @@ func (db *DB) MarkSummaryFailed(ctx context.Context, day time.Time, telegramID i
 	return db.markSummary(ctx, "mark summary failed", `
 		UPDATE summary_sends SET state = 'failed', attempts = attempts + 1, last_error = $3, failed_at = $4
 		WHERE day = $1 AND telegram_id = $2 AND state = 'sending'`,
-		pgDate(day), telegramID, errText, now)
+		db.date(day), telegramID, errText, now)
 }
 
 // errorText is s as a text column takes it: valid UTF-8 without NULs, at
@@ -134,7 +134,7 @@ func (db *DB) FailedSummaries(ctx context.Context, day time.Time) ([]domain.Summ
 		SELECT telegram_id, attempts, COALESCE(last_error, '')
 		FROM summary_sends
 		WHERE day = $1 AND state = 'failed'
-		ORDER BY telegram_id`, pgDate(day))
+		ORDER BY telegram_id`, db.date(day))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: failed summaries: %w", err)
 	}

@@ -16,13 +16,13 @@ import (
 
 // summaryDay is the day the summary tests look at: 17 Khordad 1405, well
 // inside the program year.
-var summaryDay = domain.JalaliDate{Year: 1405, Month: 3, Day: 17}.Time()
+var summaryDay = cal.Midnight(domain.JalaliDate{Year: 1405, Month: 3, Day: 17})
 
 // at is hh:mm Tehran time on the day days after day, as a UTC instant, so
 // nothing relies on the location of the times the store is given.
 func at(day time.Time, days, hh, mm int) time.Time {
-	y, m, d := day.In(domain.Tehran).Date()
-	return time.Date(y, m, d+days, hh, mm, 0, 0, domain.Tehran).UTC()
+	y, m, d := day.In(domain.Tehran()).Date()
+	return time.Date(y, m, d+days, hh, mm, 0, 0, domain.Tehran()).UTC()
 }
 
 // The rows a summary test inserts, as the test's own model of them: the
@@ -65,7 +65,7 @@ type (
 // boundaries, which in UTC fall on the other side of midnight.
 func newSummaryWorld() summaryWorld {
 	D := summaryDay
-	y1 := domain.YearStart(1405)
+	y1 := cal.YearStart(1405)
 	const (
 		labour = iota
 		agri
@@ -154,9 +154,9 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 	var holder domain.Placement
 	for i, sp := range w.placements {
 		p := placement(codes[i], w.ids[sp.agency])
-		p.ProgramYear = domain.ProgramYear(sp.created)
+		p.ProgramYear = cal.ProgramYear(sp.created)
 		p.Sector = sp.sector
-		p.StartDate = domain.StartOfDay(sp.created)
+		p.StartDate = cal.StartOfDay(sp.created)
 		got := mustPlacement(t, db, p, sp.created)
 		if sp.withdrawn {
 			_, err := db.WithdrawPlacement(ctx, got.ID, got.AgencyID, 1, "اشتباه", sp.created.Add(time.Hour))
@@ -200,7 +200,7 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 			INSERT INTO stall_requests (program_year, telegram_id, national_id, full_name, phone, gender,
 				female_head, category, vendor_kind, state, created_at, updated_at, market_id, stall, offered_at, deadline)
 			VALUES ($1, $2, $3, 'مریم احمدی', '+989121234567', $4, $5, 'food', 'street', $6, $7, $7, $8, $9, $10, $11)`,
-			domain.ProgramYear(s.created), 900+i, string(codes[len(w.placements)+i]), string(gender),
+			cal.ProgramYear(s.created), 900+i, string(codes[len(w.placements)+i]), string(gender),
 			s.femaleHead, string(s.state), s.created, marketID, stall, offered, due)
 		if err != nil {
 			t.Fatalf("stall %d: %v", i, err)
@@ -212,7 +212,7 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 // the model.
 func (w *summaryWorld) expect(day time.Time) domain.Summary {
 	end, weekStart := day.AddDate(0, 0, 1), day.AddDate(0, 0, -6)
-	year := domain.ProgramYear(day)
+	year := cal.ProgramYear(day)
 	in := func(t, from, to time.Time) bool { return !t.Before(from) && t.Before(to) }
 	s := domain.Summary{
 		Day:      day,
@@ -228,7 +228,7 @@ func (w *summaryWorld) expect(day time.Time) domain.Summary {
 		if in(p.created, day, end) {
 			s.Today++
 		}
-		if domain.ProgramYear(p.created) == year && p.created.Before(end) {
+		if cal.ProgramYear(p.created) == year && p.created.Before(end) {
 			s.YearTotal++
 			s.BySector[p.sector]++
 			counts[p.agency]++
@@ -268,7 +268,7 @@ func (w *summaryWorld) expect(day time.Time) domain.Summary {
 		if in(r.created, day, end) {
 			s.StallsNewToday++
 		}
-		if domain.ProgramYear(r.created) != year {
+		if cal.ProgramYear(r.created) != year {
 			continue
 		}
 		switch r.state {
@@ -286,7 +286,7 @@ func (w *summaryWorld) expect(day time.Time) domain.Summary {
 
 func sameSummary(t *testing.T, got, want domain.Summary) {
 	t.Helper()
-	if !got.Day.Equal(want.Day) || got.Day.Location() != domain.Tehran {
+	if !got.Day.Equal(want.Day) || got.Day.Location() != domain.Tehran() {
 		t.Errorf("Day = %v, want %v in Tehran", got.Day, want.Day)
 	}
 	got.Day, want.Day = time.Time{}, time.Time{}
@@ -335,7 +335,7 @@ func TestSummary(t *testing.T) {
 
 	days := []time.Time{
 		D, D.AddDate(0, 0, -1), D.AddDate(0, 0, 1), D.AddDate(0, 0, -8),
-		domain.YearStart(1405), domain.YearStart(1405).AddDate(0, 0, -1), // the week spans two years
+		cal.YearStart(1405), cal.YearStart(1405).AddDate(0, 0, -1), // the week spans two years
 		D.AddDate(0, 0, -365),
 	}
 	// The server's time zone plays no part: the same figures whatever the
@@ -351,7 +351,7 @@ func TestSummary(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					t.Logf("%s: today %d, year %d", domain.FormatJalaliNumeric(day), got.Today, got.YearTotal)
+					t.Logf("%s: today %d, year %d", cal.FormatJalaliNumeric(day), got.Today, got.YearTotal)
 					sameSummary(t, got, w.expect(day))
 				}
 			}

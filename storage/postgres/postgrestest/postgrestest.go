@@ -19,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
 )
 
@@ -55,12 +56,19 @@ func NewWithURL(tb testing.TB) (*postgres.DB, string) {
 	return db, url
 }
 
-// Open opens a store on the database at url and closes it when tb ends.
+// Open opens a store on the database at url, reckoning days in the
+// default zone (Tehran), and closes it when tb ends.
 func Open(tb testing.TB, url string) *postgres.DB {
+	tb.Helper()
+	return OpenIn(tb, url, domain.DefaultCalendar())
+}
+
+// OpenIn is Open with the days reckoned by cal.
+func OpenIn(tb testing.TB, url string, cal domain.Calendar) *postgres.DB {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	db, err := postgres.Open(ctx, url)
+	db, err := postgres.Open(ctx, url, cal)
 	if err != nil {
 		tb.Fatalf("postgrestest: %v", err)
 	}
