@@ -37,6 +37,10 @@ type Config struct {
 	SendRate, SendChatRate float64
 	SendChatBurst          int
 	Metrics                Metrics // nil: not counted
+	// Checkpoint, when set, is called at each named point of a confirm
+	// (PointBeforeSave, PointSaved, PointEnded): tests stop the process
+	// there.
+	Checkpoint func(point string)
 	// Uploads is how many spreadsheets one process reads at once (0: 2).
 	// A chat's updates are handled one at a time, so each user has at
 	// most one in hand.
@@ -54,6 +58,7 @@ type Bot struct {
 	cat      *Catalogue
 	sign     signer
 	flows    map[string]*Flow
+	flowList []*Flow // the same, in a fixed order
 	commands []command
 	log      *slog.Logger
 	acks     sync.WaitGroup    // see Ctx.beside
@@ -89,6 +94,7 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	b.flows = map[string]*Flow{}
 	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow()} {
 		b.flows[f.Name] = f
+		b.flowList = append(b.flowList, f)
 	}
 	b.commands = b.commandTable()
 	return b, nil
@@ -115,6 +121,11 @@ type Ctx struct {
 	session      *Session
 	stateVersion int64
 	prefetched   *transport.State // the session as read ahead by the runtime, until loaded
+	// While a form is being saved, what the bot says to this chat is held
+	// and sent once the form's session has ended: a crash in between
+	// leaves a session to finish, never a "saved" for a session still open.
+	holding bool
+	held    []transport.Request
 }
 
 // T is the catalogue text of key in the user's language.
@@ -136,7 +147,29 @@ func (c *Ctx) reply(text string, markup transport.Markup) error {
 	if markup != nil {
 		msg.Markup = markup
 	}
-	return c.b.send.Send(c, c.Chat, msg)
+	return c.send(msg)
+}
+
+// send sends r (a message or a file) to the chat being handled, or holds
+// it while a form is being saved.
+func (c *Ctx) send(r transport.Request) error {
+	if c.holding {
+		c.held = append(c.held, r)
+		return nil
+	}
+	return c.b.send.Send(c, c.Chat, r)
+}
+
+// flush sends what was held while a form was being saved.
+func (c *Ctx) flush() error {
+	held := c.held
+	c.held = nil
+	for _, r := range held {
+		if err := c.b.send.Send(c, c.Chat, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // answerCallback stops the button's spinner, at most once per update. The
@@ -246,14 +279,23 @@ func (b *Bot) handleOnce(ctx context.Context, u transport.Update, st *transport.
 	if err := b.loadSession(c); err != nil {
 		return err
 	}
+	if s := c.session; s != nil && !s.Saving.IsZero() {
+		// A confirm whose handling never finished: the process died, or
+		// its lease lapsed. Whoever handles the chat next finishes it (the
+		// submit is idempotent), so the chat is never left waiting and a
+		// confirmed form is never lost; a redelivered confirm is that.
+		f := b.flows[s.Flow]
+		if b.isConfirmOf(u.CallbackQuery, s) {
+			return b.confirm(c, f, s)
+		}
+		if err := b.confirm(c, f, s); err != nil {
+			return err
+		}
+	}
 	if s := c.session; s != nil && u.UpdateID != 0 && s.Update == u.UpdateID {
 		// This very update already moved the session (the attempt that did
 		// failed afterwards, e.g. sending the next prompt): show where the
 		// flow stands instead of applying it twice.
-		if b.saving(s) {
-			c.answerCallback(c.T("flow.saving"))
-			return nil
-		}
 		c.answerCallback("")
 		return b.prompt(c, b.flows[s.Flow], s, "")
 	}
@@ -408,6 +450,10 @@ func (b *Bot) tell(ctx context.Context, chat int64, text string, markup transpor
 	msg := transport.SendMessage{Chat: chat, Text: text}
 	if markup != nil {
 		msg.Markup = markup
+	}
+	if c, ok := ctx.(*Ctx); ok && c.holding && chat == c.Chat {
+		c.held = append(c.held, msg)
+		return
 	}
 	if err := b.send.Send(ctx, chat, msg); err != nil {
 		b.log.Error("message not delivered", "chat", chat, "err", err)

@@ -115,9 +115,6 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 		if err := b.cancelFlow(c, c.session); err != nil {
 			return err
 		}
-		if c.session != nil {
-			return nil // still saving: cancelFlow said so
-		}
 	}
 	b.setMenu(c, c.User, c.Lang)
 	if len(c.User.Grants) > 0 {

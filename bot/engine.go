@@ -22,9 +22,6 @@ import (
 // first; the whole update is handled again against the new state.
 var errStateChanged = errors.New("conversation state changed concurrently")
 
-// savingFor is how long a confirm in progress blocks another; a process that
-// died while saving frees the session after it.
-const savingFor = 2 * time.Minute
 
 const maxTextInput = 500 // runes; longer text is refused, not cut
 
@@ -124,9 +121,6 @@ func (b *Bot) startFlow(c *Ctx, name string, data map[string]string) error {
 // startFlowAt begins flow name with answers already given (a record being
 // corrected), asking field first and then going to the review.
 func (b *Bot) startFlowAt(c *Ctx, name string, data, answers map[string]string, field string) error {
-	if c.session != nil && b.saving(c.session) {
-		return c.reply(c.T("flow.saving"), nil)
-	}
 	f := b.flows[name]
 	s := newSession(name, b.now())
 	s.version = c.stateVersion
@@ -180,16 +174,9 @@ func (f *Flow) prev(s *Session, from int) int {
 
 func (f *Flow) review(s *Session) bool { return s.Step >= len(f.Steps) }
 
-func (b *Bot) saving(s *Session) bool {
-	return !s.Saving.IsZero() && b.now().Sub(s.Saving) < savingFor
-}
-
 // flowMessage handles a message sent while a flow is in progress.
 func (b *Bot) flowMessage(c *Ctx, s *Session, m *transport.Message) error {
 	f := b.flows[s.Flow]
-	if b.saving(s) {
-		return c.reply(c.T("flow.saving"), nil)
-	}
 	text := m.Text
 	// Reply keyboards type their labels; take them as the buttons they are.
 	switch domain.Normalize(text) {
@@ -317,11 +304,6 @@ func (b *Bot) back(c *Ctx, f *Flow, s *Session) error {
 }
 
 func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
-	if b.saving(s) {
-		// Saving is under way (maybe on another replica): "nothing was
-		// saved" would be untrue.
-		return c.reply(c.T("flow.saving"), nil)
-	}
 	if err := b.endSession(c, s); err != nil {
 		return err
 	}
@@ -333,11 +315,14 @@ func (b *Bot) cancelFlow(c *Ctx, s *Session) error {
 func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) error {
 	s := c.session
 	if len(parts) != 5 || s == nil || s.ID != parts[1] || strconv.Itoa(s.Seq) != parts[2] {
+		if len(parts) == 5 && parts[3] == flowConfirm {
+			// A confirm of a session already ended: if its form was saved
+			// (the process died before saying so), say so now.
+			if told, err := b.tellSaved(c, parts[1], parts[4]); told || err != nil {
+				return err
+			}
+		}
 		return c.stale()
-	}
-	if b.saving(s) {
-		c.answerCallback(c.T("flow.saving"))
-		return nil
 	}
 	f := b.flows[s.Flow]
 	act, arg := parts[3], parts[4]
@@ -392,26 +377,60 @@ func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) e
 		if !f.review(s) {
 			return c.stale()
 		}
-		return b.confirm(c, q, f, s)
+		return b.confirm(c, f, s)
 	}
 	return c.stale()
 }
 
-// confirm submits the answers once: the session is marked as saving with a
-// compare-and-set first, so a double tap or a second replica loses the race
-// and sees a stale button instead of saving twice.
-func (b *Bot) confirm(c *Ctx, q *transport.CallbackQuery, f *Flow, s *Session) error {
-	s.Saving = b.now()
-	if err := b.saveSession(c, s); err != nil {
-		return err
+// The named points on the way from a confirm to its reply, where
+// Config.Checkpoint is called: tests stop the process at each and check
+// that the next one finishes the form.
+const (
+	PointBeforeSave = "confirm.before-save" // the session is marked saving; nothing is stored
+	PointSaved      = "confirm.saved"       // the form is stored; its session is not ended
+	PointEnded      = "confirm.ended"       // the session is ended; the reply is not sent
+)
+
+func (b *Bot) checkpoint(point string) {
+	if b.cfg.Checkpoint != nil {
+		b.cfg.Checkpoint(point)
+	}
+}
+
+// confirm saves the reviewed answers. The session is first marked as
+// saving (a compare-and-set, so a double tap loses the race); a session
+// found marked by whoever handles the chat next is confirmed again, which
+// Submit makes safe: it stores under the session's key (submissionKey),
+// and a second store under one key finds the first. What Submit says is
+// held until the session has ended, so the chat hears "saved" only of a
+// form that is finished, and a confirm arriving after that finds the saved
+// record (tellSaved) instead of a stale button.
+func (b *Bot) confirm(c *Ctx, f *Flow, s *Session) error {
+	if s.Saving.IsZero() {
+		s.Saving = b.now()
+		if err := b.saveSession(c, s); err != nil {
+			return err
+		}
 	}
 	c.answerCallback(c.T("flow.saving"))
-	b.closeKeyboard(c, q, "")
-	err := f.Submit(c, s)
-	if err == nil {
-		b.cfg.Metrics.Flow(f.Name, "completed")
-		return b.endSession(c, s)
+	if b.isConfirmOf(c.callback, s) {
+		b.closeKeyboard(c, c.callback, "")
 	}
+	b.checkpoint(PointBeforeSave)
+	c.holding = true
+	err := f.Submit(c, s)
+	c.holding = false
+	if err == nil {
+		b.checkpoint(PointSaved)
+		b.cfg.Metrics.Flow(f.Name, "completed")
+		if err := b.endSession(c, s); err != nil {
+			c.held = nil
+			return err
+		}
+		b.checkpoint(PointEnded)
+		return c.flush()
+	}
+	c.held = nil
 	switch domain.KindOf(err) {
 	case domain.KindInternal:
 		// Postgres away for a moment: keep every answer and let them confirm again.
@@ -429,6 +448,42 @@ func (b *Bot) confirm(c *Ctx, q *transport.CallbackQuery, f *Flow, s *Session) e
 		}
 		return b.replyError(c, err)
 	}
+}
+
+// isConfirmOf reports whether button press q is the confirm of session s.
+func (b *Bot) isConfirmOf(q *transport.CallbackQuery, s *Session) bool {
+	if q == nil {
+		return false
+	}
+	parts, ok := b.sign.verify(q.Data)
+	return ok && len(parts) == 5 && parts[0] == cbFlow && parts[1] == s.ID && parts[3] == flowConfirm
+}
+
+// submissionKey is what a form's submit stores under, so that a second
+// submit of the same form finds the first: the chat and the session.
+func submissionKey(chat int64, session string) string {
+	return strconv.FormatInt(chat, 10) + ":" + session
+}
+
+// tellSaved tells the chat that the form of session id (of flow, or of
+// any flow with a Saved hook when flow is "": buttons sent before flows
+// were named on them) was saved, if it was: told=false if no such form
+// is stored.
+func (b *Bot) tellSaved(c *Ctx, id, flow string) (told bool, err error) {
+	key := submissionKey(c.Chat, id)
+	for _, f := range b.flowList {
+		if f.Saved == nil || flow != "" && f.Name != flow {
+			continue
+		}
+		told, err := f.Saved(c, key)
+		if told || err != nil {
+			if told {
+				c.answerCallback("")
+			}
+			return told, err
+		}
+	}
+	return false, nil
 }
 
 func (b *Bot) backToReview(c *Ctx, f *Flow, s *Session, lead string) error {
@@ -551,7 +606,7 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Mark
 		rows = append(rows, edits[i:min(i+2, len(edits))])
 	}
 	rows = append(rows,
-		[]transport.InlineButton{btn(c.T("btn.confirm"), flowConfirm, "")},
+		[]transport.InlineButton{btn(c.T("btn.confirm"), flowConfirm, f.Name)},
 		[]transport.InlineButton{btn(c.T("btn.back"), flowBack, ""), btn(c.T("btn.cancel"), flowCancel, "")},
 	)
 	return sb.String(), transport.Inline(rows...), nil

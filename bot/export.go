@@ -84,7 +84,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	}
 	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + b.cal.In(b.now()).Format(time.DateOnly) + ".xlsx", Bytes: buf.Bytes()}}
 	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
-	if err := b.send.Send(c, c.Chat, doc); err != nil {
+	if err := c.send(doc); err != nil {
 		return err
 	}
 	return nil

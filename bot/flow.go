@@ -18,8 +18,15 @@ type Flow struct {
 	// (already signed up) or fill answers in (an invite's agency).
 	Begin func(c *Ctx, s *Session) error
 	// Submit saves the answers. A domain error ends the flow with its
-	// sentence; any other error keeps the answers for another try.
+	// sentence; any other error keeps the answers for another try. It may
+	// run twice for one session (the process died before the session
+	// ended), so it stores under submissionKey(c.Chat, s.ID): a second
+	// store under one key finds the first and says "saved" again.
 	Submit func(c *Ctx, s *Session) error
+	// Saved, when set, looks up what a submit stored under key and, if it
+	// finds it, tells the chat as Submit would have: a confirm arriving
+	// after its session ended (the reply was lost with the process).
+	Saved func(c *Ctx, key string) (told bool, err error)
 }
 
 // Input is what a step expects.
