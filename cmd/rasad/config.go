@@ -49,6 +49,11 @@ type config struct {
 	PlaygroundAddr string // PLAYGROUND_ADDR: the chat page's listen address
 	PlaygroundSeed bool   // PLAYGROUND_SEED or --seed: load the sample data at start
 
+	// KillAt (TEST_KILL_AT) names a point of a confirm (bot.PointSaved…)
+	// where the process kills itself with SIGKILL: for the crash tests
+	// that run the real binary. Never set in production.
+	KillAt string
+
 	Now     func() time.Time // the clock; tests move it, production leaves it nil
 	Retries []time.Duration  // waits between a failing update's attempts; nil: the production schedule
 	metrics *promMetrics     // set by the wiring; nil: not counted
@@ -95,6 +100,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		HTTPAddr:     r.str("HTTP_ADDR", ":8090", false),
 		MetricsAddr:  r.str("METRICS_ADDR", ":9090", false),
 		RedisPrefix:  r.str("REDIS_PREFIX", "rasad:", false),
+		KillAt:       r.str("TEST_KILL_AT", "", false),
 	}
 	if cfg.Mode == "webhook" {
 		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)

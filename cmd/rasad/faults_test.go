@@ -235,7 +235,7 @@ type process struct {
 	out *strings.Builder
 }
 
-func startProcess(t *testing.T, h *harness, dbURL string) *process {
+func startProcess(t *testing.T, h *harness, dbURL string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(rasadBinary(t), "serve")
 	cmd.Env = []string{
@@ -252,6 +252,7 @@ func startProcess(t *testing.T, h *harness, dbURL string) *process {
 		"METRICS_ADDR=" + freeAddr(t),
 		"LOG_LEVEL=warn",
 	}
+	cmd.Env = append(cmd.Env, env...) // later settings win
 	out := &strings.Builder{}
 	var mu sync.Mutex
 	w := writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(b) })

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"crypto/rand"
@@ -206,6 +207,20 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 	return nil
 }
 
+// killAt is the checkpoint that kills this process at point, or nil.
+func killAt(point string, log *slog.Logger) func(string) {
+	if point == "" {
+		return nil
+	}
+	log.Warn("TEST_KILL_AT is set: this process will kill itself at a confirm", "point", point)
+	return func(p string) {
+		if p == point {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal is on its way: nothing more happens here
+		}
+	}
+}
+
 // newBot wires the bot to its services and sets the default command menu.
 func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, rs *redis.Store, api transport.API) (*bot.Bot, error) {
 	for _, id := range cfg.AdminIDs {
@@ -228,6 +243,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		SendChatRate:    cfg.SendChatRate,
 		SendChatBurst:   cfg.ChatBurst,
 		Metrics:         metricsOf(cfg),
+		Checkpoint:      killAt(cfg.KillAt, log),
 	}, api, db, rs, log)
 	if err != nil {
 		return nil, err
