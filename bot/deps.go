@@ -9,6 +9,12 @@ import (
 
 // The bot declares what it needs of storage; cmd/rasad passes in the
 // Postgres and Redis implementations.
+//
+// Submits are idempotent under a key the bot chooses (submissionKey for a
+// form, the callback query id for a button press): the same submit made
+// again, after a crash or delivered twice, returns what the first stored
+// instead of a conflict, and the ...BySubmission methods find it. The empty
+// key is none.
 
 // Users keeps people and their roles.
 type Users interface {
@@ -47,10 +53,12 @@ type Placements interface {
 	CreatePlacement(ctx context.Context, p domain.Placement, now time.Time) (domain.Placement, error)
 	BulkCreatePlacements(ctx context.Context, ps []domain.Placement, now time.Time) ([]domain.RowOutcome, error)
 	Placement(ctx context.Context, id int64) (domain.Placement, error)
+	PlacementBySubmission(ctx context.Context, key string) (domain.Placement, error)
 	PlacementByNationalID(ctx context.Context, year int, id domain.NationalID) (domain.Placement, error)
 	AgencyPlacements(ctx context.Context, agencyID int64, limit, offset int) ([]domain.Placement, int, error)
-	UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time) (domain.Placement, []domain.Change, error)
-	WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time) (domain.Placement, error)
+	UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time, submission string) (domain.Placement, []domain.Change, error)
+	WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time, submission string) (domain.Placement, error)
+	ChangesBySubmission(ctx context.Context, key string) ([]domain.Change, error)
 	RecordDuplicateAttempt(ctx context.Context, a domain.DuplicateAttempt) error
 }
 

@@ -1,0 +1,434 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
+)
+
+// A submit made again under the key it was first made with (the update
+// redelivered after the process was killed, or delivered twice at once)
+// returns what the first stored; another key, or none, is refused as
+// before.
+
+// rowCount runs a count(*) query on a connection of its own to url.
+func rowCount(t *testing.T, url, sql string, args ...any) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// deliveredAtOnce runs submit n times at once, as deliveries of one update
+// handled together by several processes, fails t unless every one
+// succeeded, and returns what each returned.
+func deliveredAtOnce[T any](t *testing.T, n int, submit func() (T, error)) []T {
+	t.Helper()
+	got := make([]T, n)
+	errs := make([]error, n)
+	race(n, func(i int) { got[i], errs[i] = submit() })
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("delivery %d of %d: %v", i, n, err)
+		}
+	}
+	return got
+}
+
+// sameChanges fails unless got and want are the same audit rows.
+func sameChanges(t *testing.T, got, want []domain.Change) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("changes = %+v\nwant %+v", got, want)
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.PlacementID != w.PlacementID || g.Field != w.Field || g.Old != w.Old || g.New != w.New ||
+			g.By != w.By || !g.At.Equal(w.At) || g.Reason != w.Reason {
+			t.Fatalf("change %d = %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+func TestCreatePlacementSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := postgrestest.NewWithURL(t)
+	a := mustAgency(t, db, "labour", "کار")
+	b := mustAgency(t, db, "agri", "جهاد کشاورزی")
+	ids := nationalIDs(t, 0, 5)
+	rows := func(code domain.NationalID) int {
+		return rowCount(t, url, `SELECT count(*) FROM placements WHERE national_id = $1`, string(code))
+	}
+
+	// The same submit twice: one record, and the repeat is told it is saved.
+	in := placement(ids[0], a.ID)
+	in.Submission = "101:s1"
+	first := mustPlacement(t, db, in, t0)
+	if first.Submission != in.Submission {
+		t.Fatalf("Submission = %q, want %q", first.Submission, in.Submission)
+	}
+	again, err := db.CreatePlacement(ctx, in, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("repeated submit: %v", err)
+	}
+	samePlacement(t, again, first)
+	if n := rows(ids[0]); n != 1 {
+		t.Fatalf("%d rows for the code", n)
+	}
+	if cs := changes(t, db, first.ID); len(cs) != 1 || cs[0].Field != "created" {
+		t.Fatalf("trail = %+v", cs)
+	}
+	got, err := db.PlacementBySubmission(ctx, in.Submission)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePlacement(t, got, first)
+
+	// Another submit of the code, or one without a key: refused as before,
+	// the agency's own record; another agency's attempt is kept, and only
+	// that one.
+	other := in
+	other.Submission = "101:s2"
+	_, err = db.CreatePlacement(ctx, other, t0)
+	wantDuplicate(t, err, first, true)
+	bare := in
+	bare.Submission = ""
+	_, err = db.CreatePlacement(ctx, bare, t0)
+	wantDuplicate(t, err, first, true)
+	theirs := placement(ids[0], b.ID)
+	theirs.Submission = "102:s1"
+	_, err = db.CreatePlacement(ctx, theirs, t0)
+	wantDuplicate(t, err, first, false)
+	if as := attempts(t, db); len(as) != 1 || as[0].AgencyID != b.ID {
+		t.Fatalf("attempts = %+v", as)
+	}
+
+	// Without keys, as before.
+	plain := mustPlacement(t, db, placement(ids[1], a.ID), t0)
+	if plain.Submission != "" {
+		t.Fatalf("Submission = %q", plain.Submission)
+	}
+	_, err = db.CreatePlacement(ctx, placement(ids[1], a.ID), t0)
+	wantDuplicate(t, err, plain, true)
+	for _, key := range []string{"", "101:none"} {
+		_, err = db.PlacementBySubmission(ctx, key)
+		wantErr(t, err, domain.KindNotFound, "placement.notfound")
+	}
+
+	// Withdrawn before the repeat came: the repeat finds the withdrawn
+	// record and does not register the freed code again.
+	w := placement(ids[2], a.ID)
+	w.Submission = "101:s3"
+	wp := mustPlacement(t, db, w, t0)
+	withdrawn, err := db.WithdrawPlacement(ctx, wp.ID, a.ID, 7, "اشتباه", t0.Add(time.Hour), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = db.CreatePlacement(ctx, w, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatalf("repeat after withdrawal: %v", err)
+	}
+	samePlacement(t, got, withdrawn)
+	if n := rows(ids[2]); n != 1 {
+		t.Fatalf("%d rows for the withdrawn code", n)
+	}
+
+	// Corrected into another code before the repeat came: the corrected
+	// record, and the old code stays free.
+	c := placement(ids[3], a.ID)
+	c.Submission = "101:s4"
+	cp := mustPlacement(t, db, c, t0)
+	edit := cp
+	edit.NationalID = ids[4]
+	corrected, _, err := db.UpdatePlacement(ctx, edit, 7, t0.Add(time.Hour), "101:s5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = db.CreatePlacement(ctx, c, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatalf("repeat after correction: %v", err)
+	}
+	samePlacement(t, got, corrected)
+	if n := rows(ids[3]); n != 0 {
+		t.Fatalf("%d rows for the corrected-away code", n)
+	}
+	if as := attempts(t, db); len(as) != 1 {
+		t.Fatalf("attempts = %+v", as)
+	}
+}
+
+// Deliveries of one submit handled at once store one placement, and each is
+// told it is saved.
+func TestCreatePlacementSubmissionConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := postgrestest.NewWithURL(t)
+	a := mustAgency(t, db, "labour", "کار")
+	const n = 8
+	for round, code := range nationalIDs(t, 0, 3) {
+		p := placement(code, a.ID)
+		p.Submission = fmt.Sprintf("101:r%d", round)
+		got := deliveredAtOnce(t, n, func() (domain.Placement, error) { return db.CreatePlacement(ctx, p, t0) })
+		for _, g := range got {
+			samePlacement(t, g, got[0])
+		}
+		if c := rowCount(t, url, `SELECT count(*) FROM placements WHERE national_id = $1`, string(code)); c != 1 {
+			t.Fatalf("round %d: %d rows", round, c)
+		}
+	}
+	if as := attempts(t, db); len(as) != 0 {
+		t.Fatalf("attempts = %+v", as)
+	}
+}
+
+// A repeat that meets its first delivery's insert not yet committed waits
+// for it: it returns that record if it commits, and saves its own if it
+// rolls back. The key decides, whether the code collides too or not.
+func TestCreatePlacementSubmissionWaitsForUncommitted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := postgrestest.NewWithURL(t)
+	a := mustAgency(t, db, "labour", "کار")
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	ids := nationalIDs(t, 0, 8)
+	for i, tc := range []struct {
+		commit   bool
+		sameCode bool
+	}{{true, true}, {true, false}, {false, true}, {false, false}} {
+		key := fmt.Sprintf("101:u%d", i)
+		code, theirCode := ids[2*i], ids[2*i]
+		if !tc.sameCode {
+			theirCode = ids[2*i+1]
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstID := insertUncommitted(t, tx, theirCode, a.ID, key)
+		var r struct {
+			p   domain.Placement
+			err error
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p := placement(code, a.ID)
+			p.Submission = key
+			r.p, r.err = db.CreatePlacement(ctx, p, t0)
+		}()
+		awaitLockWait(t, conn, done)
+		if tc.commit {
+			err = tx.Commit(ctx)
+		} else {
+			err = tx.Rollback(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		switch {
+		case r.err != nil:
+			t.Fatalf("case %+v: %v", tc, r.err)
+		case tc.commit && r.p.ID != firstID:
+			t.Fatalf("case %+v: returned %d, want the first delivery's %d", tc, r.p.ID, firstID)
+		case !tc.commit && (r.p.ID == firstID || r.p.NationalID != code || r.p.Submission != key):
+			t.Fatalf("case %+v: after rollback %+v", tc, r.p)
+		}
+	}
+	if as := attempts(t, db); len(as) != 0 {
+		t.Fatalf("attempts = %+v", as)
+	}
+}
+
+func TestUpdatePlacementSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	a := mustAgency(t, db, "labour", "کار")
+	b := mustAgency(t, db, "agri", "جهاد کشاورزی")
+	p := mustPlacement(t, db, placement(nationalIDs(t, 0, 1)[0], a.ID), t0)
+	const editor = 55
+	t1 := t0.Add(time.Hour)
+
+	edit := p
+	edit.Activity, edit.BirthYear = "نانوایی", 1371
+	first, cs, err := db.UpdatePlacement(ctx, edit, editor, t1, "101:e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 2 {
+		t.Fatalf("changes = %+v", cs)
+	}
+	trail := len(changes(t, db, p.ID))
+
+	// The same submit again, later: nothing more changes, and it is
+	// answered as the first time.
+	again, cs2, err := db.UpdatePlacement(ctx, edit, editor, t1.Add(time.Minute), "101:e1")
+	if err != nil {
+		t.Fatalf("repeated correction: %v", err)
+	}
+	samePlacement(t, again, first)
+	sameChanges(t, cs2, cs)
+	if n := len(changes(t, db, p.ID)); n != trail {
+		t.Fatalf("the repeat wrote %d audit rows", n-trail)
+	}
+	bySub, err := db.ChangesBySubmission(ctx, "101:e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameChanges(t, bySub, cs)
+
+	// A later correction, then the first one's repeat: the later one stands.
+	later := first
+	later.Activity = "قنادی"
+	latest, cs3, err := db.UpdatePlacement(ctx, later, editor, t1.Add(2*time.Minute), "101:e2")
+	if err != nil || len(cs3) != 1 {
+		t.Fatalf("later correction: %+v, %v", cs3, err)
+	}
+	again, cs2, err = db.UpdatePlacement(ctx, edit, editor, t1.Add(3*time.Minute), "101:e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePlacement(t, again, latest)
+	sameChanges(t, cs2, cs)
+	// Another submit with the first one's values is applied, as before.
+	_, cs4, err := db.UpdatePlacement(ctx, edit, editor, t1.Add(4*time.Minute), "101:e3")
+	if err != nil || len(cs4) != 1 || cs4[0].Field != "activity" || cs4[0].New != edit.Activity {
+		t.Fatalf("another correction: %+v, %v", cs4, err)
+	}
+
+	// Without a key, as before: the repeat finds nothing left to change.
+	plain := edit
+	plain.BirthYear = 1372
+	if _, cs, err := db.UpdatePlacement(ctx, plain, editor, t1.Add(5*time.Minute), ""); err != nil || len(cs) != 1 {
+		t.Fatalf("unkeyed correction: %+v, %v", cs, err)
+	}
+	if _, cs, err := db.UpdatePlacement(ctx, plain, editor, t1.Add(6*time.Minute), ""); err != nil || len(cs) != 0 {
+		t.Fatalf("unkeyed repeat: %+v, %v", cs, err)
+	}
+	for _, key := range []string{"", "101:none"} {
+		if cs, err := db.ChangesBySubmission(ctx, key); err != nil || len(cs) != 0 {
+			t.Fatalf("ChangesBySubmission(%q) = %+v, %v", key, cs, err)
+		}
+	}
+
+	// Another agency, even under the key: forbidden.
+	forged := edit
+	forged.AgencyID = b.ID
+	_, _, err = db.UpdatePlacement(ctx, forged, 66, t1, "101:e1")
+	wantErr(t, err, domain.KindForbidden, "placement.agency")
+
+	// Withdrawn since: the repeat is still answered; any other correction
+	// is refused.
+	withdrawn, err := db.WithdrawPlacement(ctx, p.ID, a.ID, editor, "x", t1.Add(7*time.Minute), "101:w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, cs2, err = db.UpdatePlacement(ctx, edit, editor, t1.Add(8*time.Minute), "101:e1")
+	if err != nil {
+		t.Fatalf("repeat after withdrawal: %v", err)
+	}
+	samePlacement(t, again, withdrawn)
+	sameChanges(t, cs2, cs)
+	for _, key := range []string{"101:e4", ""} {
+		_, _, err = db.UpdatePlacement(ctx, edit, editor, t1.Add(8*time.Minute), key)
+		wantErr(t, err, domain.KindConflict, "placement.withdrawn")
+	}
+}
+
+func TestUpdatePlacementSubmissionConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	a := mustAgency(t, db, "labour", "کار")
+	p := mustPlacement(t, db, placement(nationalIDs(t, 0, 1)[0], a.ID), t0)
+	edit := p
+	edit.Activity, edit.Employer = "نانوایی", "نان سنگک"
+	got := deliveredAtOnce(t, 6, func() ([]domain.Change, error) {
+		_, cs, err := db.UpdatePlacement(ctx, edit, 55, t0.Add(time.Minute), "101:e1")
+		return cs, err
+	})
+	for _, cs := range got {
+		if len(cs) != 2 {
+			t.Fatalf("changes %+v", cs)
+		}
+		sameChanges(t, cs, got[0])
+	}
+	if trail := changes(t, db, p.ID); len(trail) != 3 {
+		t.Fatalf("trail = %+v", trail)
+	}
+}
+
+func TestWithdrawPlacementSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	a := mustAgency(t, db, "labour", "کار")
+	b := mustAgency(t, db, "agri", "جهاد کشاورزی")
+	ids := nationalIDs(t, 0, 2)
+	p := mustPlacement(t, db, placement(ids[0], a.ID), t0)
+	now := t0.Add(time.Hour)
+
+	first, err := db.WithdrawPlacement(ctx, p.ID, a.ID, 7, "ثبت تکراری", now, "101:w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.WithdrawPlacement(ctx, p.ID, a.ID, 7, "ثبت تکراری", now.Add(time.Minute), "101:w1")
+	if err != nil {
+		t.Fatalf("repeated withdrawal: %v", err)
+	}
+	samePlacement(t, again, first)
+	trail := changes(t, db, p.ID)
+	if len(trail) != 2 {
+		t.Fatalf("trail = %+v", trail)
+	}
+	bySub, err := db.ChangesBySubmission(ctx, "101:w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameChanges(t, bySub, trail[1:])
+	if bySub[0].Field != "withdrawn" || bySub[0].Reason != "ثبت تکراری" {
+		t.Fatalf("ChangesBySubmission = %+v", bySub)
+	}
+
+	// Another withdrawal, keyed or not, is refused as before; another
+	// agency is forbidden whatever the key.
+	for _, key := range []string{"101:w2", ""} {
+		_, err = db.WithdrawPlacement(ctx, p.ID, a.ID, 8, "دوباره", now, key)
+		wantErr(t, err, domain.KindConflict, "placement.withdrawn")
+	}
+	_, err = db.WithdrawPlacement(ctx, p.ID, b.ID, 66, "x", now, "101:w1")
+	wantErr(t, err, domain.KindForbidden, "placement.agency")
+	if n := len(changes(t, db, p.ID)); n != 2 {
+		t.Fatalf("%d audit rows", n)
+	}
+
+	// One withdrawal delivered several times at once.
+	q := mustPlacement(t, db, placement(ids[1], a.ID), t0)
+	deliveredAtOnce(t, 5, func() (domain.Placement, error) {
+		return db.WithdrawPlacement(ctx, q.ID, a.ID, 7, "x", now, "101:w3")
+	})
+	if trail := changes(t, db, q.ID); len(trail) != 2 {
+		t.Fatalf("trail = %+v", trail)
+	}
+}
