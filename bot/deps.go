@@ -38,6 +38,7 @@ type Agencies interface {
 // Liaisons keeps sign-up requests and invite links.
 type Liaisons interface {
 	CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest) (domain.LiaisonRequest, error)
+	LiaisonRequestBySubmission(ctx context.Context, key string) (domain.LiaisonRequest, error)
 	PendingLiaisonRequest(ctx context.Context, userID int64) (domain.LiaisonRequest, error)
 	PendingLiaisonRequests(ctx context.Context) ([]domain.LiaisonRequest, error)
 	LiaisonRequest(ctx context.Context, id int64) (domain.LiaisonRequest, error)

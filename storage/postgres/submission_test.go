@@ -432,3 +432,129 @@ func TestWithdrawPlacementSubmission(t *testing.T) {
 		t.Fatalf("trail = %+v", trail)
 	}
 }
+
+// wantRequest fails unless a submit returned want and no error.
+func wantRequest(t *testing.T, what string, got domain.LiaisonRequest, err error, want domain.LiaisonRequest) {
+	t.Helper()
+	if err != nil || got != want {
+		t.Fatalf("%s = %+v, %v; want %+v", what, got, err, want)
+	}
+}
+
+func TestCreateLiaisonRequestSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := postgrestest.NewWithURL(t)
+	a := mustAgency(t, db, "labour", "کار")
+	rows := func(user int64) int {
+		return rowCount(t, url, `SELECT count(*) FROM liaison_requests WHERE telegram_id = $1`, user)
+	}
+
+	in := request(10, a.ID)
+	in.Submission = "10:l1"
+	r, err := db.CreateLiaisonRequest(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Submission != in.Submission {
+		t.Fatalf("request = %+v", r)
+	}
+	again, err := db.CreateLiaisonRequest(ctx, in)
+	wantRequest(t, "repeated submit", again, err, r)
+	bySub, err := db.LiaisonRequestBySubmission(ctx, in.Submission)
+	wantRequest(t, "LiaisonRequestBySubmission", bySub, err, r)
+	// Another submit, keyed or not: pending, as before.
+	for _, key := range []string{"10:l2", ""} {
+		other := in
+		other.Submission = key
+		_, err = db.CreateLiaisonRequest(ctx, other)
+		wantErr(t, err, domain.KindConflict, "liaison.pending")
+	}
+	if n := rows(10); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+
+	// Decided before the repeat came: the repeat finds the decision.
+	decided, err := db.DecideLiaisonRequest(ctx, r.ID, true, 1, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err = db.CreateLiaisonRequest(ctx, in)
+	wantRequest(t, "repeat after decision", again, err, decided)
+	if n := rows(10); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+
+	for _, key := range []string{"", "10:none"} {
+		_, err = db.LiaisonRequestBySubmission(ctx, key)
+		wantErr(t, err, domain.KindNotFound, "liaison.notfound")
+	}
+
+	// Several deliveries at once: one request.
+	in = request(20, a.ID)
+	in.Submission = "20:l1"
+	got := deliveredAtOnce(t, 6, func() (domain.LiaisonRequest, error) { return db.CreateLiaisonRequest(ctx, in) })
+	for _, r := range got {
+		if r != got[0] {
+			t.Fatalf("%+v, want %+v", r, got[0])
+		}
+	}
+	if n := rows(20); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+}
+
+func TestRedeemInviteSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := postgrestest.NewWithURL(t)
+	a := mustAgency(t, db, "labour", "کار")
+	inv := mustInvite(t, db, a.ID, 1, t0.Add(time.Hour))
+	now := t0.Add(time.Minute)
+
+	in := request(10, 0)
+	in.Submission = "10:i1"
+	r, err := db.RedeemInvite(ctx, inv.Code, in, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Submission != in.Submission || r.Status != domain.RequestApproved {
+		t.Fatalf("request = %+v", r)
+	}
+	again, err := db.RedeemInvite(ctx, inv.Code, in, now.Add(time.Minute))
+	wantRequest(t, "repeated submit", again, err, r)
+	// Even once the invite has expired.
+	again, err = db.RedeemInvite(ctx, inv.Code, in, inv.ExpiresAt.Add(time.Hour))
+	wantRequest(t, "repeat after expiry", again, err, r)
+	bySub, err := db.LiaisonRequestBySubmission(ctx, in.Submission)
+	wantRequest(t, "LiaisonRequestBySubmission", bySub, err, r)
+	// Another submit by them, keyed or not: used, with their request, as
+	// before; someone else's: used.
+	for _, key := range []string{"10:i2", ""} {
+		other := in
+		other.Submission = key
+		got, err := db.RedeemInvite(ctx, inv.Code, other, now)
+		wantErr(t, err, domain.KindConflict, "invite.used")
+		if got != r {
+			t.Fatalf("another submit returned %+v", got)
+		}
+	}
+	stranger := request(11, 0)
+	stranger.Submission = "11:i1"
+	_, err = db.RedeemInvite(ctx, inv.Code, stranger, now)
+	wantErr(t, err, domain.KindConflict, "invite.used")
+
+	// Several deliveries at once: one redemption, each told it worked.
+	inv2 := mustInvite(t, db, a.ID, 1, t0.Add(time.Hour))
+	in = request(20, 0)
+	in.Submission = "20:i1"
+	got := deliveredAtOnce(t, 6, func() (domain.LiaisonRequest, error) { return db.RedeemInvite(ctx, inv2.Code, in, now) })
+	for _, r := range got {
+		if r != got[0] {
+			t.Fatalf("%+v, want %+v", r, got[0])
+		}
+	}
+	if c := rowCount(t, url, `SELECT count(*) FROM liaison_requests WHERE telegram_id = 20`); c != 1 {
+		t.Fatalf("%d requests", c)
+	}
+}
