@@ -70,13 +70,14 @@ type Stalls interface {
 	Market(ctx context.Context, id int64) (domain.Market, error)
 	UpdateMarket(ctx context.Context, m domain.Market) error
 	CreateStallRequest(ctx context.Context, r domain.StallRequest, now time.Time) (domain.StallRequest, error)
+	StallRequestBySubmission(ctx context.Context, key string) (domain.StallRequest, error)
 	OpenStallRequest(ctx context.Context, year int, nid domain.NationalID) (domain.StallRequest, error)
 	UserStallRequests(ctx context.Context, telegramID int64, year int) ([]domain.StallRequest, error)
 	WaitingFor(ctx context.Context, marketID int64, year int) ([]domain.StallRequest, error)
 	HeldStalls(ctx context.Context, marketID int64, year int) ([]domain.StallRequest, error)
 	AllocateMarket(ctx context.Context, marketID int64, year int, now, deadline time.Time,
 		allocate func(domain.Market, []int, []domain.StallRequest) []domain.Assignment) ([]domain.StallRequest, error)
-	RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time) (domain.StallRequest, error)
+	RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time, key string) (domain.StallRequest, error)
 	ExpireOffers(ctx context.Context, now time.Time) ([]domain.StallRequest, error)
 	CancelStallRequest(ctx context.Context, requestID, telegramID int64, now time.Time) (domain.StallRequest, error)
 }

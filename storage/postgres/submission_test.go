@@ -558,3 +558,164 @@ func TestRedeemInviteSubmission(t *testing.T) {
 		t.Fatalf("%d requests", c)
 	}
 }
+
+func TestCreateStallRequestSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := postgrestest.NewWithURL(t)
+	m := mustMarkets(t, db, market("a", 10))[0]
+	nids := nationalIDs(t, 0, 2)
+	rows := func(nid domain.NationalID) int {
+		return rowCount(t, url, `SELECT count(*) FROM stall_requests WHERE national_id = $1`, string(nid))
+	}
+	now := t0.Add(time.Hour)
+
+	in := stallRequest(nids[0], 501, m.ID)
+	in.Submission = "501:s1"
+	r, err := db.CreateStallRequest(ctx, in, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Submission != in.Submission {
+		t.Fatalf("request = %+v", r)
+	}
+	again, err := db.CreateStallRequest(ctx, in, now.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("repeated submit: %v", err)
+	}
+	sameStall(t, again, r)
+	got, err := db.StallRequestBySubmission(ctx, in.Submission)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameStall(t, got, r)
+	// Another submit, keyed or not: the open request, as before.
+	for _, key := range []string{"501:s2", ""} {
+		other := in
+		other.Submission = key
+		got, err := db.CreateStallRequest(ctx, other, now)
+		wantErr(t, err, domain.KindConflict, "stall.open")
+		sameStall(t, got, r)
+	}
+	if n := rows(nids[0]); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+
+	// Cancelled before the repeat came: the repeat finds it cancelled and
+	// opens none.
+	cancelled, err := db.CancelStallRequest(ctx, r.ID, 501, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err = db.CreateStallRequest(ctx, in, now.Add(2*time.Minute))
+	if err != nil {
+		t.Fatalf("repeat after cancelling: %v", err)
+	}
+	sameStall(t, again, cancelled)
+	_, err = db.OpenStallRequest(ctx, year, nids[0])
+	wantErr(t, err, domain.KindNotFound, "stall.notfound")
+	// A new submit is a new request, as before.
+	other := in
+	other.Submission = "501:s3"
+	if r2, err := db.CreateStallRequest(ctx, other, now); err != nil || r2.ID == r.ID {
+		t.Fatalf("new submit = %+v, %v", r2, err)
+	}
+	if n := rows(nids[0]); n != 2 {
+		t.Fatalf("%d requests", n)
+	}
+	for _, key := range []string{"", "501:none"} {
+		_, err = db.StallRequestBySubmission(ctx, key)
+		wantErr(t, err, domain.KindNotFound, "stall.notfound")
+	}
+
+	// Several deliveries at once: one request.
+	in = stallRequest(nids[1], 600, m.ID)
+	in.Submission = "600:s1"
+	all := deliveredAtOnce(t, 8, func() (domain.StallRequest, error) { return db.CreateStallRequest(ctx, in, t0) })
+	for _, r := range all {
+		sameStall(t, r, all[0])
+	}
+	if n := rows(nids[1]); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+}
+
+func TestRespondToOfferSubmission(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	m := mustMarkets(t, db, market("a", 3))[0]
+	rs := mustStalls(t, db, 4, m.ID)
+	offer(t, db, m.ID, firstCome) // rs[0..2] stalls 1..3
+	now := offeredAt.Add(time.Hour)
+
+	// Accepted; the same press again is answered the same.
+	accepted, err := db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, true, now, "cb1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, true, now.Add(time.Minute), "cb1")
+	if err != nil {
+		t.Fatalf("repeated accept: %v", err)
+	}
+	sameStall(t, again, accepted)
+	// Another press, no key, or the other button under the key: a second
+	// tap, as before.
+	for _, press := range []struct {
+		accept bool
+		key    string
+	}{{true, "cb2"}, {true, ""}, {false, "cb1"}} {
+		got, err := db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, press.accept, now, press.key)
+		wantErr(t, err, domain.KindConflict, "stall.notoffered")
+		sameStall(t, got, accepted)
+	}
+
+	// Declined; the same press again still names the offer, so its stall
+	// can be passed on, even once it has been.
+	declined, err := db.RespondToOffer(ctx, rs[1].ID, rs[1].UserID, false, now, "cb3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if declined.State != domain.StallDeclined || declined.MarketID != m.ID || declined.Stall != 2 {
+		t.Fatalf("declined = %+v", declined)
+	}
+	if out := offer(t, db, m.ID, firstCome); len(out) != 1 || out[0].ID != rs[3].ID || out[0].Stall != 2 {
+		t.Fatalf("re-offered %+v", out)
+	}
+	again, err = db.RespondToOffer(ctx, rs[1].ID, rs[1].UserID, false, now.Add(time.Minute), "cb3")
+	if err != nil {
+		t.Fatalf("repeated decline: %v", err)
+	}
+	sameStall(t, again, declined)
+	got, err := db.RespondToOffer(ctx, rs[1].ID, rs[1].UserID, false, now, "cb4")
+	wantErr(t, err, domain.KindConflict, "stall.notoffered")
+	if got.MarketID != 0 {
+		t.Fatalf("a second tap names the offer: %+v", got)
+	}
+
+	// Found lapsed: the same press again is told so again.
+	lapsed, err := db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, deadline, "cb5")
+	wantErr(t, err, domain.KindConflict, "stall.expired")
+	if lapsed.MarketID != m.ID || lapsed.Stall != 3 {
+		t.Fatalf("lapsed = %+v", lapsed)
+	}
+	again, err = db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, deadline.Add(time.Minute), "cb5")
+	wantErr(t, err, domain.KindConflict, "stall.expired")
+	sameStall(t, again, lapsed)
+	_, err = db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, deadline, "cb6")
+	wantErr(t, err, domain.KindConflict, "stall.notoffered")
+
+	// One press delivered several times at once.
+	m2 := mustMarkets(t, db, market("b", 1))[0]
+	r := mustStalls(t, db, 1, m2.ID)[0]
+	offer(t, db, m2.ID, firstCome)
+	all := deliveredAtOnce(t, 4, func() (domain.StallRequest, error) {
+		return db.RespondToOffer(ctx, r.ID, r.UserID, false, now, "cb7")
+	})
+	for _, r := range all {
+		sameStall(t, r, all[0])
+	}
+	if all[0].State != domain.StallDeclined || all[0].MarketID != m2.ID || all[0].Stall != 1 {
+		t.Fatalf("declined = %+v", all[0])
+	}
+}
