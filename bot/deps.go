@@ -9,6 +9,12 @@ import (
 
 // The bot declares what it needs of storage; cmd/rasad passes in the
 // Postgres and Redis implementations.
+//
+// Submits are idempotent under a key the bot chooses (submissionKey for a
+// form, the callback query id for a button press): the same submit made
+// again, after a crash or delivered twice, returns what the first stored
+// instead of a conflict, and the ...BySubmission methods find it. The empty
+// key is none.
 
 // Users keeps people and their roles.
 type Users interface {
@@ -32,6 +38,7 @@ type Agencies interface {
 // Liaisons keeps sign-up requests and invite links.
 type Liaisons interface {
 	CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest) (domain.LiaisonRequest, error)
+	LiaisonRequestBySubmission(ctx context.Context, key string) (domain.LiaisonRequest, error)
 	PendingLiaisonRequest(ctx context.Context, userID int64) (domain.LiaisonRequest, error)
 	PendingLiaisonRequests(ctx context.Context) ([]domain.LiaisonRequest, error)
 	LiaisonRequest(ctx context.Context, id int64) (domain.LiaisonRequest, error)
@@ -47,10 +54,12 @@ type Placements interface {
 	CreatePlacement(ctx context.Context, p domain.Placement, now time.Time) (domain.Placement, error)
 	BulkCreatePlacements(ctx context.Context, ps []domain.Placement, now time.Time) ([]domain.RowOutcome, error)
 	Placement(ctx context.Context, id int64) (domain.Placement, error)
+	PlacementBySubmission(ctx context.Context, key string) (domain.Placement, error)
 	PlacementByNationalID(ctx context.Context, year int, id domain.NationalID) (domain.Placement, error)
 	AgencyPlacements(ctx context.Context, agencyID int64, limit, offset int) ([]domain.Placement, int, error)
-	UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time) (domain.Placement, []domain.Change, error)
-	WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time) (domain.Placement, error)
+	UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time, submission string) (domain.Placement, []domain.Change, error)
+	WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time, submission string) (domain.Placement, error)
+	ChangesBySubmission(ctx context.Context, key string) ([]domain.Change, error)
 	RecordDuplicateAttempt(ctx context.Context, a domain.DuplicateAttempt) error
 }
 
@@ -61,13 +70,14 @@ type Stalls interface {
 	Market(ctx context.Context, id int64) (domain.Market, error)
 	UpdateMarket(ctx context.Context, m domain.Market) error
 	CreateStallRequest(ctx context.Context, r domain.StallRequest, now time.Time) (domain.StallRequest, error)
+	StallRequestBySubmission(ctx context.Context, key string) (domain.StallRequest, error)
 	OpenStallRequest(ctx context.Context, year int, nid domain.NationalID) (domain.StallRequest, error)
 	UserStallRequests(ctx context.Context, telegramID int64, year int) ([]domain.StallRequest, error)
 	WaitingFor(ctx context.Context, marketID int64, year int) ([]domain.StallRequest, error)
 	HeldStalls(ctx context.Context, marketID int64, year int) ([]domain.StallRequest, error)
 	AllocateMarket(ctx context.Context, marketID int64, year int, now, deadline time.Time,
 		allocate func(domain.Market, []int, []domain.StallRequest) []domain.Assignment) ([]domain.StallRequest, error)
-	RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time) (domain.StallRequest, error)
+	RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time, key string) (domain.StallRequest, error)
 	ExpireOffers(ctx context.Context, now time.Time) ([]domain.StallRequest, error)
 	CancelStallRequest(ctx context.Context, requestID, telegramID int64, now time.Time) (domain.StallRequest, error)
 }

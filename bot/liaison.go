@@ -78,6 +78,8 @@ func (b *Bot) liaisonSubmit(c *Ctx, s *Session) error {
 		Position:  s.Answers["position"],
 		Phone:     domain.Mobile(s.Answers["phone"]),
 		CreatedAt: b.now(),
+
+		Submission: submissionKey(c.Chat, s.ID),
 	}
 	if code := s.Data["invite"]; code != "" {
 		return b.redeemInvite(c, code, req)

@@ -27,7 +27,7 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 		return c.stale()
 	}
 	accept := parts[1] == offerAccept
-	r, err := b.store.RespondToOffer(c, id, c.User.ID, accept, b.now())
+	r, err := b.store.RespondToOffer(c, id, c.User.ID, accept, b.now(), c.callback.ID)
 	switch {
 	case domain.IsKind(err, domain.KindForbidden):
 		return b.refuse(c, "button:offer-of-another")

@@ -105,6 +105,7 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	// after Nowruz of a job begun before it belongs to last year, where
 	// the same person may already be placed.
 	p.AgencyID, p.LiaisonID, p.ProgramYear = c.User.LiaisonAgency(), c.User.ID, b.cal.ProgramYear(p.StartDate)
+	p.Submission = submissionKey(c.Chat, s.ID)
 	if errs := p.Check(b.cal, now); len(errs) > 0 {
 		return errs[0] // an answer no longer valid (a start date now too old): back to the review
 	}
@@ -166,7 +167,7 @@ func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error 
 	if errs := current.Check(b.cal, b.cal.CheckedAt(current.ProgramYear, now)); len(errs) > 0 {
 		return errs[0]
 	}
-	saved, changes, err := b.store.UpdatePlacement(c, current, c.User.ID, now)
+	saved, changes, err := b.store.UpdatePlacement(c, current, c.User.ID, now, submissionKey(c.Chat, s.ID))
 	if d, ok := domain.AsDuplicate(err); ok {
 		b.tellDuplicate(c, d)
 		return nil

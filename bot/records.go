@@ -135,7 +135,7 @@ func (b *Bot) withdrawFlow() *Flow {
 		Steps: []Step{{Field: "reason", Input: InputText, Parse: parseAs(domain.ParseTitle)}},
 		Submit: func(c *Ctx, s *Session) error {
 			id, _ := strconv.ParseInt(s.Data["id"], 10, 64)
-			p, err := b.store.WithdrawPlacement(c, id, c.User.LiaisonAgency(), c.User.ID, s.Answers["reason"], b.now())
+			p, err := b.store.WithdrawPlacement(c, id, c.User.LiaisonAgency(), c.User.ID, s.Answers["reason"], b.now(), submissionKey(c.Chat, s.ID))
 			if err != nil {
 				return err
 			}

@@ -184,6 +184,7 @@ func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 		FemaleHead:  s.Answers["gender"] == string(domain.GenderFemale) && s.Answers["femalehead"] == "yes",
 		Category:    domain.ProductCategory(s.Answers["category"]),
 		VendorKind:  domain.VendorKind(s.Answers["vendorkind"]),
+		Submission:  submissionKey(c.Chat, s.ID),
 	}
 	for i := 1; i <= domain.MaxPreferences; i++ {
 		v := s.Answers["market"+strconv.Itoa(i)]

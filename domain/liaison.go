@@ -31,6 +31,7 @@ type LiaisonRequest struct {
 	DecidedBy  int64  // admin's Telegram id, or the invite's creator
 	DecidedAt  time.Time
 	CreatedAt  time.Time
+	Submission string // the bot's key for the submit that made it; see Placement.Submission
 }
 
 // Validate checks a request before it is stored.

@@ -208,6 +208,7 @@ type StallRequest struct {
 	Markets     []int64 // in order of preference, 1 to 3
 	State       RequestState
 	CreatedAt   time.Time
+	Submission  string // the bot's key for the submit that made it; see Placement.Submission
 
 	// Set while offered or allocated.
 	MarketID int64

@@ -192,6 +192,12 @@ type Placement struct {
 	WithdrawnAt    time.Time
 	WithdrawnBy    int64
 	WithdrawReason string
+
+	// Submission is the key of the conversation that registered it, chosen
+	// by the bot; a repeated submit under the same key finds this record
+	// instead of being refused as a duplicate. Empty for bulk imports and
+	// the command line.
+	Submission string
 }
 
 // Withdrawn reports whether the record was taken back; it then counts for

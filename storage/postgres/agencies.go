@@ -68,7 +68,9 @@ func (db *DB) UpsertAgencies(ctx context.Context, as []domain.Agency) (inserted,
 }
 
 // CreateAgency stores a new agency and returns it with its id, or a Conflict
-// "agency.exists" error if its code is taken.
+// "agency.exists" error if its code is taken by another agency. An agency
+// with the same code and the same names is this one, submitted again (an
+// admin's confirm delivered twice): it is returned as stored, nil error.
 func (db *DB) CreateAgency(ctx context.Context, a domain.Agency) (domain.Agency, error) {
 	if err := checkAgency(a.Code, a.NameFa); err != nil {
 		return domain.Agency{}, err
@@ -78,6 +80,15 @@ func (db *DB) CreateAgency(ctx context.Context, a domain.Agency) (domain.Agency,
 		RETURNING id`,
 		a.Code, a.NameFa, a.NameEn, a.Active).Scan(&a.ID)
 	if code, _ := pgError(err); code == codeUniqueViolation {
+		// The insert waited for the holder of the code to commit: a new
+		// statement sees it.
+		held, heldErr := scanAgency(db.pool.QueryRow(ctx, `SELECT `+agencyColumns+` FROM agencies WHERE code = $1`, a.Code))
+		if heldErr == nil && held.NameFa == a.NameFa && held.NameEn == a.NameEn {
+			return held, nil
+		}
+		if heldErr != nil && !errors.Is(heldErr, pgx.ErrNoRows) {
+			return domain.Agency{}, fmt.Errorf("postgres: create agency: %w", heldErr)
+		}
 		return domain.Agency{}, domain.Wrap(domain.KindConflict, "agency.exists", err)
 	}
 	if err != nil {

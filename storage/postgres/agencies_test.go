@@ -71,13 +71,39 @@ func TestCreateAgency(t *testing.T) {
 	if got != a {
 		t.Fatalf("Agency = %+v, want %+v", got, a)
 	}
-	_, err = db.CreateAgency(ctx, agency("labour", "دیگر"))
-	wantErr(t, err, domain.KindConflict, "agency.exists")
+	// The same agency again (an admin's submit delivered twice): it stands.
+	again, err := db.CreateAgency(ctx, agency("labour", "کار"))
+	if err != nil || again != a {
+		t.Fatalf("repeated submit = %+v, %v; want %+v", again, err, a)
+	}
+	// Another agency under that code.
+	renamed := agency("labour", "کار")
+	renamed.NameEn = "Labour"
+	for _, other := range []domain.Agency{agency("labour", "دیگر"), renamed} {
+		_, err = db.CreateAgency(ctx, other)
+		wantErr(t, err, domain.KindConflict, "agency.exists")
+	}
 	_, err = db.CreateAgency(ctx, agency("x", ""))
 	wantErr(t, err, domain.KindInvalid, "agency.name")
 
 	_, err = db.Agency(ctx, a.ID+100)
 	wantErr(t, err, domain.KindNotFound, "agency.notfound")
+}
+
+// An admin's submit delivered several times at once makes one agency.
+func TestCreateAgencyConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	all := deliveredAtOnce(t, 5, func() (domain.Agency, error) { return db.CreateAgency(ctx, agency("agri", "جهاد کشاورزی")) })
+	for _, a := range all {
+		if a != all[0] {
+			t.Fatalf("%+v, want %+v", a, all[0])
+		}
+	}
+	if as, err := db.Agencies(ctx); err != nil || len(as) != 1 {
+		t.Fatalf("Agencies = %+v, %v", as, err)
+	}
 }
 
 func TestRenameAgency(t *testing.T) {

@@ -57,7 +57,7 @@ func newExportFixture(t *testing.T) exportFixture {
 		f.p[r.label] = mustPlacement(t, db, p, r.created)
 	}
 	p5 := f.p["p5"]
-	if _, err := db.WithdrawPlacement(ctx, p5.ID, p5.AgencyID, 1, "اشتباه", p5.CreatedAt); err != nil {
+	if _, err := db.WithdrawPlacement(ctx, p5.ID, p5.AgencyID, 1, "اشتباه", p5.CreatedAt, ""); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := db.UpsertTargets(ctx, []domain.Target{

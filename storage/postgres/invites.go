@@ -86,6 +86,11 @@ func (db *DB) Invite(ctx context.Context, code string) (domain.Invite, error) {
 // once the agency is known (a failed redemption leaves the invite unused).
 // When the invite was already used by r.UserID themselves (a double tap),
 // the Conflict "invite.used" error comes with the request it created.
+//
+// r.Submission, when set, is the key of the conversation redeeming it and
+// is stored on the request: if a request was already stored under it (the
+// same submit delivered again after a crash, or twice at once), that
+// request is returned with a nil error and nothing changes.
 func (db *DB) RedeemInvite(ctx context.Context, code string, r domain.LiaisonRequest, now time.Time) (domain.LiaisonRequest, error) {
 	if now.IsZero() {
 		now = time.Now()
@@ -102,6 +107,18 @@ func (db *DB) RedeemInvite(ctx context.Context, code string, r domain.LiaisonReq
 			RETURNING agency_id, created_by`,
 			code, r.UserID, now).Scan(&r.AgencyID, &createdBy)
 		if errors.Is(err, pgx.ErrNoRows) {
+			if r.Submission != "" {
+				// A redemption under this key that committed first (this
+				// statement waited for it) is this one's, done.
+				own, err := requestBySubmission(ctx, tx, r.Submission)
+				if err == nil {
+					out = own
+					return nil
+				}
+				if !errors.Is(err, pgx.ErrNoRows) {
+					return err
+				}
+			}
 			return whyNotRedeemed(ctx, tx, code, r.UserID, now, &out)
 		}
 		if err != nil {
@@ -123,10 +140,11 @@ func (db *DB) RedeemInvite(ctx context.Context, code string, r domain.LiaisonReq
 		by := deref(createdBy)
 		out, err = scanRequest(tx.QueryRow(ctx, `
 			INSERT INTO liaison_requests
-				(telegram_id, agency_id, full_name, position, phone, status, invite_code, decided_by, decided_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, 'approved', $6, $7, $8, $8)
+				(telegram_id, agency_id, full_name, position, phone, status, invite_code, decided_by, decided_at, created_at,
+				 submission)
+			VALUES ($1, $2, $3, $4, $5, 'approved', $6, $7, $8, $8, $9)
 			RETURNING `+requestColumns,
-			r.UserID, r.AgencyID, r.FullName, r.Position, string(r.Phone), code, createdBy, now))
+			r.UserID, r.AgencyID, r.FullName, r.Position, string(r.Phone), code, createdBy, now, nullKey(r.Submission)))
 		if err != nil {
 			return err
 		}

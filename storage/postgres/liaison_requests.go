@@ -12,7 +12,11 @@ import (
 )
 
 const requestColumns = `id, telegram_id, agency_id, full_name, position, phone, status,
-	COALESCE(invite_code, ''), decided_by, decided_at, created_at`
+	COALESCE(invite_code, ''), decided_by, decided_at, created_at, COALESCE(submission, '')`
+
+// constraintRequestSubmission is the unique index on liaison requests'
+// submission keys, as a unique violation names it.
+const constraintRequestSubmission = "liaison_requests_submission"
 
 func scanRequest(row pgx.Row) (domain.LiaisonRequest, error) {
 	var (
@@ -22,7 +26,7 @@ func scanRequest(row pgx.Row) (domain.LiaisonRequest, error) {
 		decidedAt *time.Time
 	)
 	err := row.Scan(&r.ID, &r.UserID, &r.AgencyID, &r.FullName, &r.Position, &phone, &r.Status,
-		&r.InviteCode, &decidedBy, &decidedAt, &r.CreatedAt)
+		&r.InviteCode, &decidedBy, &decidedAt, &r.CreatedAt, &r.Submission)
 	r.Phone = domain.Mobile(phone)
 	r.DecidedBy = deref(decidedBy)
 	r.DecidedAt = deref(decidedAt)
@@ -31,6 +35,11 @@ func scanRequest(row pgx.Row) (domain.LiaisonRequest, error) {
 
 // CreateLiaisonRequest stores r as a pending request and returns it with its
 // id. The applicant's user row takes the name and phone they gave.
+//
+// r.Submission, when set, is the key of the conversation submitting it: if
+// a request was already stored under it (the same submit delivered again
+// after a crash, or twice at once), that request is returned, as it now
+// stands, with a nil error and nothing written.
 //
 // Errors: r.Validate's; NotFound "agency.notfound" if the agency does not
 // exist or is inactive; Conflict "liaison.pending" if the user already has
@@ -52,23 +61,56 @@ func (db *DB) CreateLiaisonRequest(ctx context.Context, r domain.LiaisonRequest)
 		// would both pass it. The partial unique index decides instead.
 		var err error
 		out, err = scanRequest(tx.QueryRow(ctx, `
-			INSERT INTO liaison_requests (telegram_id, agency_id, full_name, position, phone, created_at)
-			SELECT $1, id, $3, $4, $5, COALESCE($6, now()) FROM agencies WHERE id = $2 AND active
+			INSERT INTO liaison_requests (telegram_id, agency_id, full_name, position, phone, created_at, submission)
+			SELECT $1, id, $3, $4, $5, COALESCE($6, now()), $7 FROM agencies WHERE id = $2 AND active
 			RETURNING `+requestColumns,
-			r.UserID, r.AgencyID, r.FullName, r.Position, string(r.Phone), createdAt))
+			r.UserID, r.AgencyID, r.FullName, r.Position, string(r.Phone), createdAt, nullKey(r.Submission)))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.NotFound("agency.notfound")
 		}
-		if code, constraint := pgError(err); code == codeUniqueViolation && constraint == "liaison_requests_one_pending" {
+		if violates(err, "liaison_requests_one_pending") {
 			return domain.Wrap(domain.KindConflict, "liaison.pending", err)
 		}
 		return err
 	})
 	db.changedUser(r.UserID)
+	// A repeated submit collides with its own request: on the pending one
+	// while it waits, on the submission key once it is decided. Either
+	// insert waited for the request to commit, so a new statement sees it.
+	if r.Submission != "" && (domain.CodeOf(err) == "liaison.pending" || violates(err, constraintRequestSubmission)) {
+		if own, ownErr := db.LiaisonRequestBySubmission(ctx, r.Submission); ownErr == nil {
+			return own, nil
+		} else if !domain.IsKind(ownErr, domain.KindNotFound) {
+			return domain.LiaisonRequest{}, ownErr
+		}
+	}
 	if err != nil {
 		return domain.LiaisonRequest{}, wrap("create liaison request", err)
 	}
 	return out, nil
+}
+
+// LiaisonRequestBySubmission returns the request stored by the submit with
+// key, in whatever state it now is, or a NotFound "liaison.notfound" error
+// (also for the empty key, which is no submit's).
+func (db *DB) LiaisonRequestBySubmission(ctx context.Context, key string) (domain.LiaisonRequest, error) {
+	if key == "" {
+		return domain.LiaisonRequest{}, domain.NotFound("liaison.notfound")
+	}
+	r, err := requestBySubmission(ctx, db.pool, key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.LiaisonRequest{}, domain.NotFound("liaison.notfound")
+	}
+	if err != nil {
+		return domain.LiaisonRequest{}, fmt.Errorf("postgres: liaison request by submission: %w", err)
+	}
+	return r, nil
+}
+
+// requestBySubmission returns the request stored under key, or
+// pgx.ErrNoRows.
+func requestBySubmission(ctx context.Context, q querier, key string) (domain.LiaisonRequest, error) {
+	return scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+` FROM liaison_requests WHERE submission = $1`, key))
 }
 
 // LiaisonRequest returns request id, or a NotFound "liaison.notfound" error.

@@ -38,6 +38,12 @@ const (
 	// constraintOnePerYear is the index's name as a unique violation reports it.
 	constraintOnePerYear = "placements_one_per_year"
 
+	// constraintPlacementSubmission is the unique index on placements'
+	// submission keys: a violation is a submit repeated after its record's
+	// code stopped holding (withdrawn or corrected meanwhile), or two
+	// deliveries of one submit racing.
+	constraintPlacementSubmission = "placements_submission"
+
 	// codeDeadlock is deadlock_detected. Two imports, or an import and a
 	// correction, that take the same codes in different orders can meet one;
 	// PostgreSQL aborts one transaction, which is then run again.
@@ -49,7 +55,8 @@ const (
 
 // A placement's own fields are domain.PlacementFields: their columns,
 // arguments and scan targets are derived from that table, in its order.
-// The record's columns (who, when, verification) are written here.
+// The record's columns (who, when, verification, submission) are written
+// here.
 var (
 	// fieldColumns are the fields' columns, comma-separated.
 	fieldColumns = func() string {
@@ -63,16 +70,16 @@ var (
 	// placementColumns are read by scanPlacement, in its order.
 	placementColumns = `id, program_year, ` + fieldColumns + `,
 	agency_id, liaison_id, verification, created_at, updated_at,
-	withdrawn_at, withdrawn_by, COALESCE(withdraw_reason, '')`
+	withdrawn_at, withdrawn_by, COALESCE(withdraw_reason, ''), COALESCE(submission, '')`
 
 	// insertColumns are the columns a new placement is given, in the order
 	// of placementArgs (created_at and updated_at follow, from now).
-	insertColumns = `program_year, ` + fieldColumns + `, agency_id, liaison_id, verification`
+	insertColumns = `program_year, ` + fieldColumns + `, agency_id, liaison_id, verification, submission`
 
 	// insertValues are insertColumns' placeholders, then now's for
 	// created_at and updated_at.
 	insertValues = func() string {
-		n := len(domain.PlacementFields) + 4
+		n := len(domain.PlacementFields) + 5
 		now := "$" + strconv.Itoa(n+1)
 		return placeholders(1, n) + ", " + now + ", " + now
 	}()
@@ -204,7 +211,7 @@ func (db *DB) newPlacementScanner() *placementScanner {
 		s.dest = append(s.dest, s.fields[i].dest(f.Type))
 	}
 	s.dest = append(s.dest, &s.p.AgencyID, &s.liaisonID, &s.p.Verification, &s.p.CreatedAt, &s.p.UpdatedAt,
-		&s.withdrawnAt, &s.withdrawnBy, &s.p.WithdrawReason)
+		&s.withdrawnAt, &s.withdrawnBy, &s.p.WithdrawReason, &s.p.Submission)
 	return s
 }
 
@@ -239,11 +246,11 @@ func (db *DB) placementArgs(p domain.Placement) ([]any, error) {
 	if verification == "" {
 		verification = domain.VerifyPending
 	}
-	args, err := db.fieldArgs(append(make([]any, 0, len(domain.PlacementFields)+5), p.ProgramYear), &p)
+	args, err := db.fieldArgs(append(make([]any, 0, len(domain.PlacementFields)+6), p.ProgramYear), &p)
 	if err != nil {
 		return nil, err
 	}
-	return append(args, p.AgencyID, nullID(p.LiaisonID), string(verification)), nil
+	return append(args, p.AgencyID, nullID(p.LiaisonID), string(verification), nullKey(p.Submission)), nil
 }
 
 // date is t's day in db's calendar. pgx writes a date from the year, month
@@ -315,6 +322,12 @@ func recordAttempt(ctx context.Context, q querier, holder domain.Placement, agen
 // now; an empty Verification is pending. A "created" row starts its audit
 // trail.
 //
+// p.Submission, when set, is the key of the conversation submitting it, and
+// makes the call idempotent: if a placement was already stored under that
+// key (the same submit delivered again after a crash, or twice at once), it
+// is returned as saved, nil error, with nothing written or recorded, even if
+// it was corrected or withdrawn since.
+//
 // If the national code is already placed this program year the error is a
 // domain.DuplicateErr naming the record that holds it: SameAgency when it is
 // p.AgencyID's own (nothing is recorded), otherwise the attempt is kept for
@@ -332,39 +345,25 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 	if err == nil {
 		return out, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return domain.Placement{}, wrap("create placement", agencyNotFound(err))
-	}
 	var dup *domain.Duplicate
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
-		for try := 1; ; try++ {
+	if !errors.Is(err, pgx.ErrNoRows) {
+		err = agencyNotFound(err)
+	} else {
+		// The code is held. A repeated submit whose record still holds it
+		// lands here too: the holder then carries the same key.
+		err = db.inTx(ctx, func(tx pgx.Tx) error {
 			var err error
-			out, err = db.insertPlacement(ctx, tx, p, now)
-			if err == nil {
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return agencyNotFound(err)
-			}
-			// The code is held by a committed row: this statement's snapshot
-			// sees it, unless it was withdrawn in the meantime.
-			holder, err := db.activeHolder(ctx, tx, p.ProgramYear, p.NationalID)
-			if errors.Is(err, pgx.ErrNoRows) {
-				if try < maxTries {
-					continue
-				}
-				return errors.New("national code holder keeps vanishing")
-			}
-			if err != nil {
-				return err
-			}
-			dup = &domain.Duplicate{Existing: holder, SameAgency: holder.AgencyID == p.AgencyID}
-			if dup.SameAgency {
-				return nil
-			}
-			return agencyNotFound(recordAttempt(ctx, tx, holder, p.AgencyID, p.LiaisonID, now))
-		}
-	})
+			out, dup, err = db.createHeld(ctx, tx, p, now)
+			return err
+		})
+	}
+	if violates(err, constraintPlacementSubmission) {
+		// A repeated submit whose record no longer holds the code
+		// (withdrawn or corrected since), or one delivery of a submit
+		// racing another: the insert waited for the key's row to commit,
+		// so a new statement sees it.
+		out, err = db.PlacementBySubmission(ctx, p.Submission)
+	}
 	if err != nil {
 		return domain.Placement{}, wrap("create placement", err)
 	}
@@ -372,6 +371,41 @@ func (db *DB) CreatePlacement(ctx context.Context, p domain.Placement, now time.
 		return domain.Placement{}, domain.DuplicateErr(*dup)
 	}
 	return out, nil
+}
+
+// createHeld is CreatePlacement once p's code was found held: it tries the
+// insert again in tx (the holder may have gone meanwhile), and otherwise
+// returns the holder if this same submit stored it, or the duplicate.
+func (db *DB) createHeld(ctx context.Context, tx pgx.Tx, p domain.Placement, now time.Time) (domain.Placement, *domain.Duplicate, error) {
+	for try := 1; ; try++ {
+		out, err := db.insertPlacement(ctx, tx, p, now)
+		if err == nil {
+			return out, nil, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return domain.Placement{}, nil, agencyNotFound(err)
+		}
+		// The code is held by a committed row: this statement's snapshot
+		// sees it, unless it was withdrawn in the meantime.
+		holder, err := db.activeHolder(ctx, tx, p.ProgramYear, p.NationalID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			if try < maxTries {
+				continue
+			}
+			return domain.Placement{}, nil, errors.New("national code holder keeps vanishing")
+		}
+		if err != nil {
+			return domain.Placement{}, nil, err
+		}
+		if p.Submission != "" && holder.Submission == p.Submission {
+			return holder, nil, nil // saved by this same submit before
+		}
+		dup := &domain.Duplicate{Existing: holder, SameAgency: holder.AgencyID == p.AgencyID}
+		if dup.SameAgency {
+			return domain.Placement{}, dup, nil
+		}
+		return domain.Placement{}, dup, agencyNotFound(recordAttempt(ctx, tx, holder, p.AgencyID, p.LiaisonID, now))
+	}
 }
 
 // insertPlacement stores p with its "created" audit row in one statement,
@@ -395,12 +429,28 @@ func (db *DB) insertPlacement(ctx context.Context, q querier, p domain.Placement
 // Placement returns placement id, withdrawn or not, or a NotFound
 // "placement.notfound" error.
 func (db *DB) Placement(ctx context.Context, id int64) (domain.Placement, error) {
-	p, err := db.scanPlacement(db.pool.QueryRow(ctx, `SELECT `+placementColumns+` FROM placements WHERE id = $1`, id))
+	return db.placementWhere(ctx, "placement", `id = $1`, id)
+}
+
+// PlacementBySubmission returns the placement, withdrawn or not, that the
+// submit with key registered, or a NotFound "placement.notfound" error (also
+// for the empty key, which is no submit's).
+func (db *DB) PlacementBySubmission(ctx context.Context, key string) (domain.Placement, error) {
+	if key == "" {
+		return domain.Placement{}, domain.NotFound("placement.notfound")
+	}
+	return db.placementWhere(ctx, "placement by submission", `submission = $1`, key)
+}
+
+// placementWhere returns the one placement matching where, or a NotFound
+// "placement.notfound" error; op names the failed operation.
+func (db *DB) placementWhere(ctx context.Context, op, where string, arg any) (domain.Placement, error) {
+	p, err := db.scanPlacement(db.pool.QueryRow(ctx, `SELECT `+placementColumns+` FROM placements WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Placement{}, domain.NotFound("placement.notfound")
 	}
 	if err != nil {
-		return domain.Placement{}, fmt.Errorf("postgres: placement: %w", err)
+		return domain.Placement{}, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	return p, nil
 }
@@ -477,12 +527,18 @@ func (s scanAround) Scan(dest ...any) error {
 // also written to the audit trail. If nothing changed it returns the stored
 // record and no changes.
 //
+// submission, when not empty, is the key of the conversation making the
+// correction; its audit rows carry it. If this placement already has
+// changes under that key (the same submit delivered again after a crash, or
+// twice at once), nothing is changed and the stored record is returned with
+// those changes, as the first call returned them.
+//
 // Errors: NotFound "placement.notfound"; Forbidden "placement.agency" if
 // the record is another agency's; Conflict "placement.withdrawn" if it was
 // withdrawn; a domain.DuplicateErr if the new national code is already
 // placed this program year (the attempt is kept if another agency holds
 // it), and then nothing changes.
-func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time) (domain.Placement, []domain.Change, error) {
+func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64, now time.Time, submission string) (domain.Placement, []domain.Change, error) {
 	var (
 		out     domain.Placement
 		changes []domain.Change
@@ -491,10 +547,24 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 	err := db.retryDeadlock(ctx, func(tx pgx.Tx) error {
 		out, changes, dup = domain.Placement{}, nil, nil
 		// NO KEY UPDATE serializes edits and withdrawals of the row without
-		// blocking rows that merely point at it (audit rows, attempts).
+		// blocking rows that merely point at it (audit rows, attempts); a
+		// repeat of this submit waits here, then sees its changes below.
 		stored, err := db.lockPlacement(ctx, tx, p.ID, p.AgencyID)
 		if err != nil {
 			return err
+		}
+		if submission != "" {
+			done, err := queryChanges(ctx, tx, `placement_id = $1 AND submission = $2`, p.ID, submission)
+			if err != nil {
+				return err
+			}
+			if len(done) > 0 {
+				out, changes = stored, done
+				return nil
+			}
+		}
+		if stored.Withdrawn() {
+			return domain.Conflict("placement.withdrawn")
 		}
 		for _, f := range domain.PlacementFields {
 			if o, n := f.Get(&stored, db.cal), f.Get(&p, db.cal); o != n {
@@ -555,9 +625,9 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 			fields[i], olds[i], news[i] = c.Field, c.Old, c.New
 		}
 		_, err = tx.Exec(ctx, `
-			INSERT INTO placement_changes (placement_id, field, old_value, new_value, changed_by, changed_at)
-			SELECT $1, f, o, n, $5, $6 FROM unnest($2::text[], $3::text[], $4::text[]) AS c(f, o, n)`,
-			p.ID, fields, olds, news, nullID(by), now)
+			INSERT INTO placement_changes (placement_id, field, old_value, new_value, changed_by, changed_at, submission)
+			SELECT $1, f, o, n, $5, $6, $7 FROM unnest($2::text[], $3::text[], $4::text[]) AS c(f, o, n)`,
+			p.ID, fields, olds, news, nullID(by), now, nullKey(submission))
 		return err
 	})
 	if err != nil {
@@ -570,8 +640,7 @@ func (db *DB) UpdatePlacement(ctx context.Context, p domain.Placement, by int64,
 }
 
 // lockPlacement locks placement id for a change by agencyID and returns
-// it, or NotFound, Forbidden "placement.agency" or Conflict
-// "placement.withdrawn".
+// it, withdrawn or not, or NotFound or Forbidden "placement.agency".
 func (db *DB) lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) (domain.Placement, error) {
 	p, err := db.scanPlacement(tx.QueryRow(ctx, `
 		SELECT `+placementColumns+` FROM placements WHERE id = $1 FOR NO KEY UPDATE`, id))
@@ -582,8 +651,6 @@ func (db *DB) lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) 
 		return domain.Placement{}, err
 	case p.AgencyID != agencyID:
 		return domain.Placement{}, domain.Forbidden("placement.agency")
-	case p.Withdrawn():
-		return domain.Placement{}, domain.Conflict("placement.withdrawn")
 	}
 	return p, nil
 }
@@ -591,29 +658,49 @@ func (db *DB) lockPlacement(ctx context.Context, tx pgx.Tx, id, agencyID int64) 
 // WithdrawPlacement takes back placement id on behalf of user by of agency
 // agencyID at now, for reason, and returns the withdrawn record. It then
 // counts for nothing and its national code is free again this program year.
-// The audit trail gets a "withdrawn" row with the reason.
+// The audit trail gets a "withdrawn" row with the reason and submission,
+// the key of the conversation withdrawing it ("" for none).
 //
 // Errors: NotFound "placement.notfound"; Forbidden "placement.agency" if
 // the record is another agency's; Conflict "placement.withdrawn" if it was
-// already withdrawn.
-func (db *DB) WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time) (domain.Placement, error) {
+// already withdrawn, unless by this same submission (delivered again after
+// a crash, or twice at once): the withdrawn record is then returned with a
+// nil error.
+func (db *DB) WithdrawPlacement(ctx context.Context, id, agencyID, by int64, reason string, now time.Time, submission string) (domain.Placement, error) {
 	var out domain.Placement
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := db.lockPlacement(ctx, tx, id, agencyID); err != nil {
+		stored, err := db.lockPlacement(ctx, tx, id, agencyID)
+		if err != nil {
 			return err
 		}
-		var err error
+		if stored.Withdrawn() {
+			var mine bool
+			if submission != "" {
+				err := tx.QueryRow(ctx, `
+					SELECT EXISTS (SELECT 1 FROM placement_changes
+					               WHERE placement_id = $1 AND field = 'withdrawn' AND submission = $2)`,
+					id, submission).Scan(&mine)
+				if err != nil {
+					return err
+				}
+			}
+			if !mine {
+				return domain.Conflict("placement.withdrawn")
+			}
+			out = stored
+			return nil
+		}
 		out, err = db.scanPlacement(tx.QueryRow(ctx, `
 			WITH upd AS (
 				UPDATE placements SET withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $4, updated_at = $2
 				WHERE id = $1
 				RETURNING *
 			), audit AS (
-				INSERT INTO placement_changes (placement_id, field, changed_by, changed_at, reason)
-				SELECT id, 'withdrawn', $3, $2, $4 FROM upd
+				INSERT INTO placement_changes (placement_id, field, changed_by, changed_at, reason, submission)
+				SELECT id, 'withdrawn', $3, $2, $4, $5 FROM upd
 			)
 			SELECT `+placementColumns+` FROM upd`,
-			id, now, nullID(by), reason))
+			id, now, nullID(by), reason, nullKey(submission)))
 		return err
 	})
 	if err != nil {
@@ -626,14 +713,38 @@ func (db *DB) WithdrawPlacement(ctx context.Context, id, agencyID, by int64, rea
 // "created" row, one row per field corrected, and "withdrawn". It is empty
 // for a placement that does not exist.
 func (db *DB) PlacementChanges(ctx context.Context, id int64) ([]domain.Change, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT placement_id, field, old_value, new_value, changed_by, changed_at, COALESCE(reason, '')
-		FROM placement_changes WHERE placement_id = $1
-		ORDER BY changed_at, id`, id)
+	cs, err := queryChanges(ctx, db.pool, `placement_id = $1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: placement changes: %w", err)
 	}
-	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Change, error) {
+	return cs, nil
+}
+
+// ChangesBySubmission returns the audit rows written under submission key
+// key, oldest first: a correction's changed fields, or a withdrawal's
+// "withdrawn" row. It is empty if that submit changed nothing (or never
+// ran), and for the empty key.
+func (db *DB) ChangesBySubmission(ctx context.Context, key string) ([]domain.Change, error) {
+	if key == "" {
+		return nil, nil
+	}
+	cs, err := queryChanges(ctx, db.pool, `submission = $1`, key)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: changes by submission: %w", err)
+	}
+	return cs, nil
+}
+
+// queryChanges returns the audit rows matching where, oldest first.
+func queryChanges(ctx context.Context, q querier, where string, args ...any) ([]domain.Change, error) {
+	rows, err := q.Query(ctx, `
+		SELECT placement_id, field, old_value, new_value, changed_by, changed_at, COALESCE(reason, '')
+		FROM placement_changes WHERE `+where+`
+		ORDER BY changed_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Change, error) {
 		var (
 			c  domain.Change
 			by *int64
@@ -642,10 +753,6 @@ func (db *DB) PlacementChanges(ctx context.Context, id int64) ([]domain.Change, 
 		c.By = deref(by)
 		return c, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: placement changes: %w", err)
-	}
-	return cs, nil
 }
 
 // RecordDuplicateAttempt keeps a registration refused before it was
@@ -711,7 +818,7 @@ var (
 		for _, f := range domain.PlacementFields {
 			cols = append(cols, f.Column)
 		}
-		return append(cols, "agency_id", "liaison_id", "verification")
+		return append(cols, "agency_id", "liaison_id", "verification", "submission")
 	}()
 
 	// The primary key lets the lookups by ord below use an index whatever
@@ -721,7 +828,7 @@ var (
 		for _, f := range domain.PlacementFields {
 			cols = append(cols, f.Column+" "+sqlType(f.Type))
 		}
-		cols = append(cols, "agency_id bigint", "liaison_id bigint", "verification text")
+		cols = append(cols, "agency_id bigint", "liaison_id bigint", "verification text", "submission text")
 		return "CREATE TEMP TABLE placements_in (" + strings.Join(cols, ", ") + ") ON COMMIT DROP"
 	}()
 )

@@ -260,7 +260,7 @@ func TestPlacementCodeFreedByWithdrawalAndNewYear(t *testing.T) {
 	code := nationalIDs(t, 0, 1)[0]
 
 	first := mustPlacement(t, db, placement(code, a.ID), t0)
-	if _, err := db.WithdrawPlacement(ctx, first.ID, a.ID, 7, "ثبت اشتباه", t0.Add(time.Hour)); err != nil {
+	if _, err := db.WithdrawPlacement(ctx, first.ID, a.ID, 7, "ثبت اشتباه", t0.Add(time.Hour), ""); err != nil {
 		t.Fatal(err)
 	}
 	// Withdrawn: another agency may place the person this year.
@@ -337,6 +337,51 @@ func TestCreatePlacementRace(t *testing.T) {
 	}
 }
 
+// insertUncommitted inserts a placement of code for agencyID, under
+// submission key ("" for none), in tx: another replica's registration, not
+// yet committed. It returns its id.
+func insertUncommitted(t *testing.T, tx pgx.Tx, code domain.NationalID, agencyID int64, key string) int64 {
+	t.Helper()
+	var id int64
+	err := tx.QueryRow(context.Background(), `
+		INSERT INTO placements (program_year, national_id, full_name, gender, birth_year, sector, activity,
+			employer, kind, support, funding, county, area, start_date, agency_id, submission)
+		VALUES ($1, $2, 'x', 'male', 1370, 'industry', 'x', 'x', 'other', 'training', 'none', 'rey', 'rural',
+			'2026-03-21', $3, NULLIF($4, ''))
+		RETURNING id`, year, string(code), agencyID, key).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// awaitLockWait returns once a session of conn's database waits for a
+// lock, and fails t if done is closed first (the call under test did not
+// wait) or nothing waits within ten seconds.
+func awaitLockWait(t *testing.T, conn *pgx.Conn, done <-chan struct{}) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var waiting int
+		err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		select {
+		case <-done:
+			t.Fatal("returned without waiting")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never waited")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // A registration that meets another one of the same code not yet committed
 // waits for it: refused if it commits, saved if it rolls back.
 func TestCreatePlacementWaitsForUncommitted(t *testing.T) {
@@ -358,46 +403,18 @@ func TestCreatePlacementWaitsForUncommitted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var otherID int64
-		err = tx.QueryRow(ctx, `
-			INSERT INTO placements (program_year, national_id, full_name, gender, birth_year, sector, activity,
-				employer, kind, support, funding, county, area, start_date, agency_id)
-			VALUES ($1, $2, 'x', 'male', 1370, 'industry', 'x', 'x', 'other', 'training', 'none', 'rey', 'rural',
-				'2026-03-21', $3)
-			RETURNING id`, year, string(code), a.ID).Scan(&otherID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		type result struct {
+		otherID := insertUncommitted(t, tx, code, a.ID, "")
+		var r struct {
 			p   domain.Placement
 			err error
 		}
-		done := make(chan result, 1)
+		done := make(chan struct{})
 		go func() {
-			p, err := db.CreatePlacement(ctx, placement(code, b.ID), t0)
-			done <- result{p, err}
+			defer close(done)
+			r.p, r.err = db.CreatePlacement(ctx, placement(code, b.ID), t0)
 		}()
 		// Wait until the registration waits on the other transaction.
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			var waiting int
-			err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if waiting > 0 {
-				break
-			}
-			select {
-			case r := <-done:
-				t.Fatalf("CreatePlacement did not wait: %+v, %v", r.p, r.err)
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("CreatePlacement never waited")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		awaitLockWait(t, conn, done)
 		if commit {
 			err = tx.Commit(ctx)
 		} else {
@@ -406,7 +423,7 @@ func TestCreatePlacementWaitsForUncommitted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := <-done
+		<-done
 		if !commit {
 			if r.err != nil || r.p.AgencyID != b.ID {
 				t.Fatalf("after rollback: %+v, %v", r.p, r.err)
@@ -436,7 +453,7 @@ func TestUpdatePlacement(t *testing.T) {
 	const editor = 55
 
 	// Nothing changed: the stored record, no changes, no audit rows.
-	got, cs, err := db.UpdatePlacement(ctx, p, editor, t0.Add(time.Minute))
+	got, cs, err := db.UpdatePlacement(ctx, p, editor, t0.Add(time.Minute), "")
 	if err != nil || cs != nil {
 		t.Fatalf("UpdatePlacement(unchanged) = %v, %v", cs, err)
 	}
@@ -454,7 +471,7 @@ func TestUpdatePlacement(t *testing.T) {
 	edit.StartDate = cal.StartOfDay(t0).AddDate(0, 0, -10)
 	// Not editable: ignored.
 	edit.ProgramYear, edit.LiaisonID, edit.Verification, edit.CreatedAt = year+5, 999, domain.VerifyFailed, now
-	got, cs, err = db.UpdatePlacement(ctx, edit, editor, now)
+	got, cs, err = db.UpdatePlacement(ctx, edit, editor, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,14 +521,14 @@ func TestUpdatePlacement(t *testing.T) {
 	before, _ := db.Placement(ctx, p.ID)
 	clash := before
 	clash.NationalID, clash.FullName = ownOther.NationalID, "نام تازه"
-	_, _, err = db.UpdatePlacement(ctx, clash, editor, now.Add(time.Minute))
+	_, _, err = db.UpdatePlacement(ctx, clash, editor, now.Add(time.Minute), "")
 	wantDuplicate(t, err, ownOther, true)
 	if as := attempts(t, db); len(as) != 0 {
 		t.Fatalf("attempts = %+v", as)
 	}
 	// Into another agency's code: refused, the attempt kept, nothing changed.
 	clash.NationalID = theirs.NationalID
-	_, _, err = db.UpdatePlacement(ctx, clash, editor, now.Add(2*time.Minute))
+	_, _, err = db.UpdatePlacement(ctx, clash, editor, now.Add(2*time.Minute), "")
 	wantDuplicate(t, err, theirs, false)
 	as := attempts(t, db)
 	wantAttempt := domain.DuplicateAttempt{NationalID: theirs.NationalID, ProgramYear: year, AgencyID: a.ID,
@@ -528,17 +545,17 @@ func TestUpdatePlacement(t *testing.T) {
 	// Another agency may not correct it.
 	forged := before
 	forged.AgencyID, forged.FullName = b.ID, "دستکاری"
-	_, _, err = db.UpdatePlacement(ctx, forged, 66, now)
+	_, _, err = db.UpdatePlacement(ctx, forged, 66, now, "")
 	wantErr(t, err, domain.KindForbidden, "placement.agency")
 	// Nor anyone a record that does not exist, or is withdrawn.
 	missing := before
 	missing.ID += 100
-	_, _, err = db.UpdatePlacement(ctx, missing, editor, now)
+	_, _, err = db.UpdatePlacement(ctx, missing, editor, now, "")
 	wantErr(t, err, domain.KindNotFound, "placement.notfound")
-	if _, err := db.WithdrawPlacement(ctx, p.ID, a.ID, editor, "تکراری", now); err != nil {
+	if _, err := db.WithdrawPlacement(ctx, p.ID, a.ID, editor, "تکراری", now, ""); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = db.UpdatePlacement(ctx, clash, editor, now)
+	_, _, err = db.UpdatePlacement(ctx, clash, editor, now, "")
 	wantErr(t, err, domain.KindConflict, "placement.withdrawn")
 }
 
@@ -555,7 +572,7 @@ func TestUpdatePlacementConcurrent(t *testing.T) {
 	race(n, func(i int) {
 		edit := p
 		edit.BirthYear = 1350 + i
-		_, _, errs[i] = db.UpdatePlacement(ctx, edit, int64(i), t0.Add(time.Minute))
+		_, _, errs[i] = db.UpdatePlacement(ctx, edit, int64(i), t0.Add(time.Minute), "")
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -584,12 +601,12 @@ func TestWithdrawPlacement(t *testing.T) {
 	p := mustPlacement(t, db, placement(nationalIDs(t, 0, 1)[0], a.ID), t0)
 	now := t0.Add(time.Hour)
 
-	_, err := db.WithdrawPlacement(ctx, p.ID, b.ID, 66, "x", now)
+	_, err := db.WithdrawPlacement(ctx, p.ID, b.ID, 66, "x", now, "")
 	wantErr(t, err, domain.KindForbidden, "placement.agency")
-	_, err = db.WithdrawPlacement(ctx, p.ID+100, a.ID, 7, "x", now)
+	_, err = db.WithdrawPlacement(ctx, p.ID+100, a.ID, 7, "x", now, "")
 	wantErr(t, err, domain.KindNotFound, "placement.notfound")
 
-	got, err := db.WithdrawPlacement(ctx, p.ID, a.ID, 7, "ثبت تکراری", now)
+	got, err := db.WithdrawPlacement(ctx, p.ID, a.ID, 7, "ثبت تکراری", now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,7 +622,7 @@ func TestWithdrawPlacement(t *testing.T) {
 	}
 
 	// Twice: refused, nothing changed.
-	_, err = db.WithdrawPlacement(ctx, p.ID, a.ID, 8, "دوباره", now.Add(time.Hour))
+	_, err = db.WithdrawPlacement(ctx, p.ID, a.ID, 8, "دوباره", now.Add(time.Hour), "")
 	wantErr(t, err, domain.KindConflict, "placement.withdrawn")
 	if stored, _ := db.Placement(ctx, p.ID); utc(stored) != utc(want) {
 		t.Fatalf("stored after second withdrawal = %+v", stored)
@@ -617,7 +634,7 @@ func TestWithdrawPlacement(t *testing.T) {
 	// Two taps at once: one withdrawal.
 	q := mustPlacement(t, db, placement(nationalIDs(t, 10, 1)[0], a.ID), t0)
 	errs := make([]error, 5)
-	race(len(errs), func(i int) { _, errs[i] = db.WithdrawPlacement(ctx, q.ID, a.ID, 7, "x", now) })
+	race(len(errs), func(i int) { _, errs[i] = db.WithdrawPlacement(ctx, q.ID, a.ID, 7, "x", now, "") })
 	ok := 0
 	for _, err := range errs {
 		if err == nil {
@@ -645,7 +662,7 @@ func TestAgencyPlacements(t *testing.T) {
 	mustPlacement(t, db, placement(ids[25], b.ID), t0)
 	// Withdrawn records are left out.
 	w := mustPlacement(t, db, placement(ids[26], a.ID), t0.Add(time.Hour))
-	if _, err := db.WithdrawPlacement(ctx, w.ID, a.ID, 1, "x", t0.Add(time.Hour)); err != nil {
+	if _, err := db.WithdrawPlacement(ctx, w.ID, a.ID, 1, "x", t0.Add(time.Hour), ""); err != nil {
 		t.Fatal(err)
 	}
 	slices.Reverse(mine) // newest first

@@ -166,6 +166,23 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
+// nullKey maps the empty submission key, used for "no key" (bulk imports,
+// the command line), to NULL.
+func nullKey(key string) *string {
+	if key == "" {
+		return nil
+	}
+	return &key
+}
+
+// violates reports whether err is a unique violation of index constraint.
+// On a submission index it means the submit was made before under the same
+// key: the caller then returns what that first submit stored.
+func violates(err error, constraint string) bool {
+	code, c := pgError(err)
+	return code == codeUniqueViolation && c == constraint
+}
+
 // nullID maps the zero id, used for "nobody" (the command line), to NULL.
 func nullID(id int64) *int64 {
 	if id == 0 {

@@ -32,12 +32,16 @@ const (
 	// stallColumns are read by scanStall, in its order, from stall_requests
 	// aliased s; the last is the request's markets in order of preference.
 	stallColumns = `s.id, s.program_year, s.telegram_id, s.national_id, s.full_name, s.phone, s.gender,
-	s.female_head, s.category, s.vendor_kind, s.state, s.created_at,
+	s.female_head, s.category, s.vendor_kind, s.state, s.created_at, COALESCE(s.submission, ''),
 	COALESCE(s.market_id, 0), COALESCE(s.stall, 0), s.deadline,
 	ARRAY(SELECT rm.market_id FROM stall_request_markets rm WHERE rm.request_id = s.id ORDER BY rm.rank)`
 
 	// released is the SET list that frees a request's stall.
 	released = `market_id = NULL, stall = NULL, offered_at = NULL, deadline = NULL`
+
+	// constraintStallSubmission is the unique index on stall requests'
+	// submission keys, as a unique violation names it.
+	constraintStallSubmission = "stall_requests_submission"
 )
 
 func scanStall(row pgx.Row) (domain.StallRequest, error) {
@@ -48,7 +52,7 @@ func scanStall(row pgx.Row) (domain.StallRequest, error) {
 		deadline                                    *time.Time
 	)
 	err := row.Scan(&r.ID, &r.ProgramYear, &r.UserID, &nationalID, &r.FullName, &phone, &gender,
-		&r.FemaleHead, &category, &vendor, &state, &r.CreatedAt,
+		&r.FemaleHead, &category, &vendor, &state, &r.CreatedAt, &r.Submission,
 		&r.MarketID, &r.Stall, &deadline, &r.Markets)
 	if err != nil {
 		return domain.StallRequest{}, err
@@ -101,6 +105,11 @@ func openStall(ctx context.Context, q querier, year int, nid domain.NationalID) 
 // has an open request this program year, returned together with that
 // request. The open request may be another Telegram user's (someone typed
 // this person's code): compare its UserID before showing it.
+//
+// r.Submission, when set, is the key of the conversation submitting it: if
+// a request was already stored under it (the same submit delivered again
+// after a crash, or twice at once), that request is returned, as it now
+// stands, with a nil error and nothing written.
 func (db *DB) CreateStallRequest(ctx context.Context, r domain.StallRequest, now time.Time) (domain.StallRequest, error) {
 	if r.ProgramYear == 0 {
 		return domain.StallRequest{}, errors.New("postgres: create stall request: program year not set")
@@ -121,12 +130,12 @@ func (db *DB) CreateStallRequest(ctx context.Context, r domain.StallRequest, now
 			var id int64
 			err := tx.QueryRow(ctx, `
 				INSERT INTO stall_requests (program_year, telegram_id, national_id, full_name, phone, gender,
-					female_head, category, vendor_kind, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+					female_head, category, vendor_kind, created_at, updated_at, submission)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
 				`+openRequest+`
 				RETURNING id`,
 				r.ProgramYear, r.UserID, string(r.NationalID), r.FullName, string(r.Phone), string(r.Gender),
-				r.FemaleHead, string(r.Category), string(r.VendorKind), now).Scan(&id)
+				r.FemaleHead, string(r.Category), string(r.VendorKind), now, nullKey(r.Submission)).Scan(&id)
 			if err == nil {
 				if err := insertPreferences(ctx, tx, id, r.Markets); err != nil {
 					return err
@@ -145,10 +154,17 @@ func (db *DB) CreateStallRequest(ctx context.Context, r domain.StallRequest, now
 				}
 				return errors.New("open stall request keeps vanishing")
 			}
-			open = err == nil
+			// Held by this same submit, made before: done.
+			open = err == nil && (r.Submission == "" || out.Submission != r.Submission)
 			return err
 		}
 	})
+	if violates(err, constraintStallSubmission) {
+		// This submit's request, stored before and no longer open, or by a
+		// delivery racing this one: the insert waited for it to commit, so
+		// a new statement sees it.
+		out, err = db.StallRequestBySubmission(ctx, r.Submission)
+	}
 	if err != nil {
 		return domain.StallRequest{}, wrap("create stall request", err)
 	}
@@ -177,6 +193,23 @@ func insertPreferences(ctx context.Context, tx pgx.Tx, id int64, markets []int64
 		return domain.NotFound("market.notfound")
 	}
 	return nil
+}
+
+// StallRequestBySubmission returns the request stored by the submit with
+// key, in any state, or NotFound "stall.notfound" (also for the empty key,
+// which is no submit's).
+func (db *DB) StallRequestBySubmission(ctx context.Context, key string) (domain.StallRequest, error) {
+	if key == "" {
+		return domain.StallRequest{}, domain.NotFound("stall.notfound")
+	}
+	r, err := scanStall(db.pool.QueryRow(ctx, `SELECT `+stallColumns+` FROM stall_requests s WHERE s.submission = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.StallRequest{}, domain.NotFound("stall.notfound")
+	}
+	if err != nil {
+		return domain.StallRequest{}, fmt.Errorf("postgres: stall request by submission: %w", err)
+	}
+	return r, nil
 }
 
 // StallRequest returns request id, in any state, or NotFound
@@ -379,15 +412,18 @@ func checkAssignments(m domain.Market, taken []int, waiting []domain.StallReques
 	return nil
 }
 
-// release moves locked request cur, which holds a stall, to state, frees
-// the stall and returns the request as stored but still naming the market,
-// stall and deadline it held.
-func release(ctx context.Context, tx pgx.Tx, cur domain.StallRequest, state domain.RequestState, now time.Time) (domain.StallRequest, error) {
+// release moves locked request cur, which holds a stall, to state on the
+// answer of press key ("" for none), frees the stall and returns the request
+// as stored but still naming the market, stall and deadline it held. The
+// answered_ columns keep that offer, for the same press delivered again.
+func release(ctx context.Context, tx pgx.Tx, cur domain.StallRequest, state domain.RequestState, now time.Time, key string) (domain.StallRequest, error) {
+	// The right-hand sides read the row as it was, before it was released.
 	out, err := scanStall(tx.QueryRow(ctx, `
-		UPDATE stall_requests s SET state = $2, `+released+`, updated_at = $3
+		UPDATE stall_requests s SET state = $2, `+released+`, updated_at = $3, answer_key = $4,
+			answered_market = s.market_id, answered_stall = s.stall, answered_deadline = s.deadline
 		WHERE s.id = $1
 		RETURNING `+stallColumns,
-		cur.ID, string(state), now))
+		cur.ID, string(state), now, nullKey(key)))
 	if err != nil {
 		return domain.StallRequest{}, err
 	}
@@ -407,7 +443,14 @@ func release(ctx context.Context, tx pgx.Tx, cur domain.StallRequest, state doma
 // request as it stands; Conflict "stall.expired" if the deadline has
 // passed: the request is then marked expired, its stall freed, and it is
 // returned as a decline is (allocate that market again).
-func (db *DB) RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time) (domain.StallRequest, error) {
+//
+// key, when not empty, identifies the press (the callback query) and is
+// kept with the answer. The same press delivered again (after a crash, or
+// twice at once) gets the answer it got the first time: the request
+// allocated on accept, or declined still naming the offer on decline, with
+// a nil error, or the "stall.expired" conflict if it found the offer lapsed.
+// A different press on an answered offer still gets "stall.notoffered".
+func (db *DB) RespondToOffer(ctx context.Context, requestID, telegramID int64, accept bool, now time.Time, key string) (domain.StallRequest, error) {
 	var (
 		out      domain.StallRequest
 		conflict error
@@ -421,21 +464,30 @@ func (db *DB) RespondToOffer(ctx context.Context, requestID, telegramID int64, a
 		case cur.UserID != telegramID:
 			return domain.Forbidden("stall.notyours")
 		case cur.State != domain.StallOffered:
-			out, conflict = cur, domain.Conflict("stall.notoffered")
+			same, err := answeredBy(ctx, tx, &cur, accept, key)
+			switch {
+			case err != nil:
+				return err
+			case !same:
+				conflict = domain.Conflict("stall.notoffered") // a second press
+			case cur.State == domain.StallExpired:
+				conflict = domain.Conflict("stall.expired")
+			}
+			out = cur
 			return nil
 		case !now.Before(cur.Deadline):
 			// Committed with the conflict: the offer has lapsed either way.
-			out, err = release(ctx, tx, cur, domain.StallExpired, now)
+			out, err = release(ctx, tx, cur, domain.StallExpired, now, key)
 			conflict = domain.Conflict("stall.expired")
 			return err
 		case accept:
 			out, err = scanStall(tx.QueryRow(ctx, `
-				UPDATE stall_requests s SET state = 'allocated', updated_at = $2
+				UPDATE stall_requests s SET state = 'allocated', updated_at = $2, answer_key = $3
 				WHERE s.id = $1
-				RETURNING `+stallColumns, requestID, now))
+				RETURNING `+stallColumns, requestID, now, nullKey(key)))
 			return err
 		default:
-			out, err = release(ctx, tx, cur, domain.StallDeclined, now)
+			out, err = release(ctx, tx, cur, domain.StallDeclined, now, key)
 			return err
 		}
 	})
@@ -443,6 +495,36 @@ func (db *DB) RespondToOffer(ctx context.Context, requestID, telegramID int64, a
 		return domain.StallRequest{}, wrap("respond to offer", err)
 	}
 	return out, conflict
+}
+
+// answeredBy reports whether press key gave locked request cur, no longer
+// offered, the answer it has: allocated on accept, declined on decline, or
+// expired (found lapsed) either way. If so and the stall was given back,
+// cur is made to name the offer answered again, as the first answer did.
+func answeredBy(ctx context.Context, tx pgx.Tx, cur *domain.StallRequest, accept bool, key string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	var (
+		answer   *string
+		market   *int64
+		stall    *int32
+		deadline *time.Time
+	)
+	err := tx.QueryRow(ctx, `
+		SELECT answer_key, answered_market, answered_stall, answered_deadline FROM stall_requests WHERE id = $1`,
+		cur.ID).Scan(&answer, &market, &stall, &deadline)
+	if err != nil || deref(answer) != key {
+		return false, err
+	}
+	switch {
+	case cur.State == domain.StallAllocated && accept:
+		return true, nil
+	case cur.State == domain.StallDeclined && !accept, cur.State == domain.StallExpired:
+		cur.MarketID, cur.Stall, cur.Deadline = deref(market), int(deref(stall)), deref(deadline)
+		return true, nil
+	}
+	return false, nil
 }
 
 // ExpireOffers marks every offer whose deadline is at or before now as

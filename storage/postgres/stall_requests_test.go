@@ -349,7 +349,7 @@ func TestWaitingForAndHeldStalls(t *testing.T) {
 	}
 
 	// Accepted stalls are still held.
-	if _, err := db.RespondToOffer(ctx, r0.ID, r0.UserID, true, offeredAt); err != nil {
+	if _, err := db.RespondToOffer(ctx, r0.ID, r0.UserID, true, offeredAt, ""); err != nil {
 		t.Fatal(err)
 	}
 	h = held(t, db, a)
@@ -591,18 +591,18 @@ func TestRespondToOffer(t *testing.T) {
 	offer(t, db, m.ID, firstCome) // rs[0] stall 1, rs[1] stall 2
 	now := offeredAt.Add(time.Hour)
 
-	_, err := db.RespondToOffer(ctx, rs[0].ID, rs[1].UserID, true, now)
+	_, err := db.RespondToOffer(ctx, rs[0].ID, rs[1].UserID, true, now, "")
 	wantErr(t, err, domain.KindForbidden, "stall.notyours")
-	_, err = db.RespondToOffer(ctx, 999999, rs[0].UserID, true, now)
+	_, err = db.RespondToOffer(ctx, 999999, rs[0].UserID, true, now, "")
 	wantErr(t, err, domain.KindNotFound, "stall.notfound")
-	got, err := db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, now)
+	got, err := db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, now, "")
 	wantErr(t, err, domain.KindConflict, "stall.notoffered")
 	if got.State != domain.StallWaiting {
 		t.Fatalf("not offered: returned %+v", got)
 	}
 
 	// Accepted.
-	got, err = db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, true, now)
+	got, err = db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, true, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,13 +612,13 @@ func TestRespondToOffer(t *testing.T) {
 	sameStall(t, mustStallRequest(t, db, rs[0].ID), want)
 	// A second tap, either button.
 	for _, accept := range []bool{true, false} {
-		got, err = db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, accept, now)
+		got, err = db.RespondToOffer(ctx, rs[0].ID, rs[0].UserID, accept, now, "")
 		wantErr(t, err, domain.KindConflict, "stall.notoffered")
 		sameStall(t, got, want)
 	}
 
 	// Declined: the stall is free, and the next in line is offered it.
-	got, err = db.RespondToOffer(ctx, rs[1].ID, rs[1].UserID, false, now)
+	got, err = db.RespondToOffer(ctx, rs[1].ID, rs[1].UserID, false, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +639,7 @@ func TestRespondToOffer(t *testing.T) {
 	}
 
 	// Answered at the deadline: expired, and the stall is free.
-	got, err = db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, deadline)
+	got, err = db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, deadline, "")
 	wantErr(t, err, domain.KindConflict, "stall.expired")
 	want = rs[2]
 	want.State, want.MarketID, want.Stall, want.Deadline = domain.StallExpired, m.ID, 2, deadline
@@ -647,7 +647,7 @@ func TestRespondToOffer(t *testing.T) {
 	if r := mustStallRequest(t, db, rs[2].ID); r.State != domain.StallExpired || r.Stall != 0 {
 		t.Fatalf("stored %+v", r)
 	}
-	got, err = db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, now)
+	got, err = db.RespondToOffer(ctx, rs[2].ID, rs[2].UserID, true, now, "")
 	wantErr(t, err, domain.KindConflict, "stall.notoffered")
 	if got.State != domain.StallExpired {
 		t.Fatalf("after expiry: %+v", got)
@@ -669,7 +669,7 @@ func TestRespondToOfferConcurrently(t *testing.T) {
 	got := make([]domain.StallRequest, 4)
 	errs := make([]error, 4)
 	race(4, func(i int) {
-		got[i], errs[i] = db.RespondToOffer(ctx, r.ID, r.UserID, i%2 == 0, offeredAt)
+		got[i], errs[i] = db.RespondToOffer(ctx, r.ID, r.UserID, i%2 == 0, offeredAt, "")
 	})
 	winner := -1
 	for i, err := range errs {
@@ -713,7 +713,7 @@ func TestExpireOffers(t *testing.T) {
 		}
 	}
 	// One accepted: it never expires.
-	if _, err := db.RespondToOffer(ctx, ra[1].ID, ra[1].UserID, true, offeredAt); err != nil {
+	if _, err := db.RespondToOffer(ctx, ra[1].ID, ra[1].UserID, true, offeredAt, ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -876,7 +876,7 @@ func TestAllocateMarketWithRule(t *testing.T) {
 	// A reserved stall declined waits for the next female head; an open
 	// one goes to the next in the open line.
 	for _, r := range []domain.StallRequest{r1, r4} {
-		if _, err := db.RespondToOffer(ctx, r.ID, r.UserID, false, offeredAt); err != nil {
+		if _, err := db.RespondToOffer(ctx, r.ID, r.UserID, false, offeredAt, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

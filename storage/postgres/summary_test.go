@@ -159,7 +159,7 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 		p.StartDate = cal.StartOfDay(sp.created)
 		got := mustPlacement(t, db, p, sp.created)
 		if sp.withdrawn {
-			_, err := db.WithdrawPlacement(ctx, got.ID, got.AgencyID, 1, "اشتباه", sp.created.Add(time.Hour))
+			_, err := db.WithdrawPlacement(ctx, got.ID, got.AgencyID, 1, "اشتباه", sp.created.Add(time.Hour), "")
 			if err != nil {
 				t.Fatal(err)
 			}
