@@ -22,7 +22,6 @@ import (
 // first; the whole update is handled again against the new state.
 var errStateChanged = errors.New("conversation state changed concurrently")
 
-
 const maxTextInput = 500 // runes; longer text is refused, not cut
 
 func stateKey(chat int64) string { return "chat:" + strconv.FormatInt(chat, 10) }

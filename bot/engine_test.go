@@ -247,7 +247,9 @@ func TestStaleButtonOfASavedForm(t *testing.T) {
 	}
 }
 
-// A confirm pressed twice, or delivered twice, saves one placement.
+// A confirm pressed twice, or delivered twice, saves one placement; a
+// confirm arriving after the save (its reply lost with a process) is told
+// of the record instead of being called stale.
 func TestConfirmTwiceSavesOnce(t *testing.T) {
 	t.Parallel()
 	t.Run("redelivered, then pressed again", func(t *testing.T) {
@@ -259,7 +261,15 @@ func TestConfirmTwiceSavesOnce(t *testing.T) {
 		c.must(c.deliver(press)) // the runtime lost track of having handled it
 		before, sent := c.stored(), len(c.api.sent())
 		again := c.pressOn(review, c.T("btn.confirm"))
-		c.expectStale(again, before, sent)
+		if ans, _ := c.api.answer(again); ans.Text == c.T("btn.stale") {
+			t.Errorf("a confirm of a saved form was called stale")
+		}
+		if now := c.stored(); now.version != before.version || string(now.data) != string(before.data) {
+			t.Errorf("a confirm of a saved form changed the session")
+		}
+		if len(c.api.sent()) != sent+1 {
+			t.Errorf("a confirm of a saved form sent %d messages, want the record's", len(c.api.sent())-sent)
+		}
 		c.expectSavedOnce()
 	})
 	t.Run("two presses at once", func(t *testing.T) {
@@ -281,7 +291,7 @@ func TestConfirmTwiceSavesOnce(t *testing.T) {
 		c.expectSavedOnce()
 		// Each is told the form is being saved, or was.
 		for _, u := range presses {
-			if ans, _ := c.api.answer(u.CallbackQuery.ID); ans.Text != c.T("flow.saving") && ans.Text != c.T("btn.stale") {
+			if ans, _ := c.api.answer(u.CallbackQuery.ID); ans.Text != c.T("flow.saving") && ans.Text != "" {
 				t.Errorf("press %s answered %q", u.CallbackQuery.ID, ans.Text)
 			}
 		}
@@ -333,5 +343,47 @@ func TestWrongNationalCodeAsksAgain(t *testing.T) {
 			c.send(string(testCode))
 			c.expectAsking("name")
 		})
+	}
+}
+
+// A confirm whose handling stops at any point (the process died there) is
+// finished by whatever the chat sends next: the redelivered confirm, or
+// anything else. The form is saved once and said to be, and the chat is
+// not left waiting. (Once the session has ended nothing of the form is
+// left in it: only the confirm, which the runtime hands out again before
+// the chat's later updates, can be told of the record.)
+func TestConfirmCutAtEachPointIsFinishedNext(t *testing.T) {
+	t.Parallel()
+	for _, point := range []string{PointBeforeSave, PointSaved, PointEnded} {
+		for _, next := range []string{"the confirm again", "a message"} {
+			if point == PointEnded && next == "a message" {
+				continue
+			}
+			t.Run(point+", then "+next, func(t *testing.T) {
+				t.Parallel()
+				c := newChat(t)
+				review := c.review(nil)
+				died := false
+				c.bot.cfg.Checkpoint = func(p string) {
+					if p == point && !died {
+						died = true
+						panic("killed at " + p)
+					}
+				}
+				press := c.pressUpdate(review, c.T("btn.confirm"))
+				if err := c.deliver(press); err == nil || !died {
+					t.Fatalf("the confirm went through %s (%v)", point, err)
+				}
+				if next == "a message" {
+					c.must(c.deliver(c.typing("سلام")))
+				} else {
+					c.must(c.deliver(press))
+				}
+				c.expectSavedOnce()
+				if st := c.stored(); st.data != nil {
+					t.Errorf("the session is still open: %s", st.data)
+				}
+			})
+		}
 	}
 }

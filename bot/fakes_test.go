@@ -73,7 +73,8 @@ func (m *memStates) DeleteState(_ context.Context, key string, expect int64) err
 
 // memStore keeps users and placements in memory. It does not enforce the
 // one-placement-per-year rule (Postgres's): a test that counts saves sees
-// every save the engine made.
+// every save the engine made. It keeps the submission key's contract: a
+// second create under one key returns the first.
 type memStore struct {
 	// Store is nil: a method not written below is not faked, and calling
 	// it panics; the test driver (chat.deliver) reports it by name.
@@ -135,9 +136,30 @@ func (s *memStore) PlacementByNationalID(_ context.Context, year int, id domain.
 func (s *memStore) CreatePlacement(_ context.Context, p domain.Placement, now time.Time) (domain.Placement, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, held := range s.placements {
+		if p.Submission != "" && held.Submission == p.Submission {
+			return held, nil
+		}
+	}
 	p.ID, p.CreatedAt = int64(len(s.placements)+1), now
 	s.placements = append(s.placements, p)
 	return p, nil
+}
+
+func (s *memStore) PlacementBySubmission(_ context.Context, key string) (domain.Placement, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.placements {
+		if key != "" && p.Submission == key {
+			return p, nil
+		}
+	}
+	return domain.Placement{}, domain.NotFound("placement.notfound")
+}
+
+// ChangesBySubmission finds none: memStore keeps no corrections.
+func (s *memStore) ChangesBySubmission(context.Context, string) ([]domain.Change, error) {
+	return nil, nil
 }
 
 // saved is every placement created, in order.

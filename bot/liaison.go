@@ -23,6 +23,21 @@ func (b *Bot) liaisonFlow() *Flow {
 		},
 		Begin:  b.liaisonBegin,
 		Submit: b.liaisonSubmit,
+		Saved: func(c *Ctx, key string) (bool, error) {
+			r, err := b.store.LiaisonRequestBySubmission(c, key)
+			if domain.IsKind(err, domain.KindNotFound) {
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			if r.InviteCode != "" {
+				b.tellWelcome(c, r.AgencyID)
+			} else {
+				b.tell(c, c.Chat, c.T("liaison.submitted"), nil)
+			}
+			return true, nil
+		},
 	}
 }
 
@@ -95,6 +110,18 @@ func (b *Bot) liaisonSubmit(c *Ctx, s *Session) error {
 	return nil
 }
 
+// tellWelcome welcomes a liaison of agency id, signed up by an invite.
+func (b *Bot) tellWelcome(c *Ctx, id int64) (domain.Agency, bool) {
+	agency, err := b.store.Agency(c, id)
+	if err != nil {
+		b.log.Error("load agency after invite", "err", err)
+		b.tell(c, c.Chat, c.T("help.liaison"), nil)
+		return domain.Agency{}, false
+	}
+	b.tell(c, c.Chat, c.T("liaison.welcome", "agency", agency.Name(c.Lang))+"\n\n"+c.T("help.liaison"), nil)
+	return agency, true
+}
+
 func (b *Bot) redeemInvite(c *Ctx, code string, req domain.LiaisonRequest) error {
 	saved, err := b.store.RedeemInvite(c, code, req, b.now())
 	if domain.IsKind(err, domain.KindConflict) && saved.UserID == c.User.ID {
@@ -105,13 +132,10 @@ func (b *Bot) redeemInvite(c *Ctx, code string, req domain.LiaisonRequest) error
 	}
 	c.User.Grants = append(c.User.Grants, domain.Grant{Role: domain.RoleLiaison, AgencyID: saved.AgencyID})
 	b.setMenu(c, c.User, c.Lang)
-	agency, err := b.store.Agency(c, saved.AgencyID)
-	if err != nil {
-		b.log.Error("load agency after invite", "err", err)
-		b.tell(c, c.Chat, c.T("help.liaison"), nil)
+	agency, ok := b.tellWelcome(c, saved.AgencyID)
+	if !ok {
 		return nil
 	}
-	b.tell(c, c.Chat, c.T("liaison.welcome", "agency", agency.Name(c.Lang))+"\n\n"+c.T("help.liaison"), nil)
 	// The admin who made the link learns it was used, and by whom.
 	if creator, err := b.store.User(c, saved.DecidedBy); err == nil {
 		lang := b.langOf(creator)

@@ -16,7 +16,7 @@ import (
 // that Postgres de-duplicates. The same form, pre-filled, corrects a record.
 
 func (b *Bot) placementFlow() *Flow {
-	f := &Flow{Name: "placement", Begin: b.placementBegin, Submit: b.placementSubmit}
+	f := &Flow{Name: "placement", Begin: b.placementBegin, Submit: b.placementSubmit, Saved: b.placementSaved}
 	for _, pf := range domain.PlacementFields {
 		st := b.fieldStep(pf)
 		if pf.Key == domain.FieldNationalID {
@@ -121,9 +121,37 @@ func (b *Bot) placementSubmit(c *Ctx, s *Session) error {
 	if err != nil {
 		return err
 	}
-	b.tell(c, c.Chat, c.T("placement.saved", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "name", saved.FullName), b.nextKeyboard(c, saved.ID))
+	b.tellPlacementSaved(c, saved)
 	return nil
 }
+
+func (b *Bot) tellPlacementSaved(c *Ctx, p domain.Placement) {
+	b.tell(c, c.Chat, c.T("placement.saved", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName), b.nextKeyboard(c, p.ID))
+}
+
+// placementSaved tells of the registration or correction stored under key.
+func (b *Bot) placementSaved(c *Ctx, key string) (bool, error) {
+	changes, err := b.store.ChangesBySubmission(c, key)
+	if err != nil {
+		return false, err
+	}
+	if len(changes) > 0 && changes[0].Field != changeWithdrawn {
+		b.tellCorrected(c, changes[0].PlacementID, len(changes))
+		return true, nil
+	}
+	p, err := b.store.PlacementBySubmission(c, key)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	b.tellPlacementSaved(c, p)
+	return true, nil
+}
+
+// changeWithdrawn is the audit trail's field of a withdrawal.
+const changeWithdrawn = "withdrawn"
 
 // nextKeyboard offers what a liaison usually does next.
 func (b *Bot) nextKeyboard(c *Ctx, record int64) transport.InlineKeyboard {
@@ -175,8 +203,12 @@ func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error 
 	if err != nil {
 		return err
 	}
-	b.tell(c, c.Chat, c.T("record.corrected", "id", c.digits(strconv.FormatInt(saved.ID, 10)), "count", c.digits(strconv.Itoa(len(changes)))), b.nextKeyboard(c, saved.ID))
+	b.tellCorrected(c, saved.ID, len(changes))
 	return nil
+}
+
+func (b *Bot) tellCorrected(c *Ctx, id int64, changes int) {
+	b.tell(c, c.Chat, c.T("record.corrected", "id", c.digits(strconv.FormatInt(id, 10)), "count", c.digits(strconv.Itoa(changes))), b.nextKeyboard(c, id))
 }
 
 func (b *Bot) cmdRegister(c *Ctx, _ string) error { return b.startFlow(c, "placement", nil) }

@@ -139,8 +139,24 @@ func (b *Bot) withdrawFlow() *Flow {
 			if err != nil {
 				return err
 			}
-			b.tell(c, c.Chat, c.T("record.withdrawn_done", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName), nil)
+			b.tellWithdrawn(c, p)
 			return nil
 		},
+		Saved: func(c *Ctx, key string) (bool, error) {
+			changes, err := b.store.ChangesBySubmission(c, key)
+			if err != nil || len(changes) == 0 || changes[0].Field != changeWithdrawn {
+				return false, err
+			}
+			p, err := b.store.Placement(c, changes[0].PlacementID)
+			if err != nil {
+				return false, err
+			}
+			b.tellWithdrawn(c, p)
+			return true, nil
+		},
 	}
+}
+
+func (b *Bot) tellWithdrawn(c *Ctx, p domain.Placement) {
+	b.tell(c, c.Chat, c.T("record.withdrawn_done", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName), nil)
 }

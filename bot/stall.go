@@ -46,6 +46,17 @@ func (b *Bot) stallFlow() *Flow {
 			market(1), market(2), market(3),
 		},
 		Submit: b.stallSubmit,
+		Saved: func(c *Ctx, key string) (bool, error) {
+			r, err := b.store.StallRequestBySubmission(c, key)
+			if domain.IsKind(err, domain.KindNotFound) {
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, r), nil)
+			return true, nil
+		},
 	}
 }
 
@@ -216,7 +227,7 @@ func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 			b.setMenu(c, c.User, c.Lang)
 		}
 	}
-	b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, saved), nil)
+	b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, saved), nil) // as its Saved hook says
 	return nil
 }
 
