@@ -37,6 +37,12 @@ type Config struct {
 	SendRate, SendChatRate float64
 	SendChatBurst          int
 	Metrics                Metrics // nil: not counted
+	// SavingHold is how long a confirm under way is left to its handler:
+	// a press arriving meanwhile (another replica's) is told to wait. An
+	// older mark is a dead handler's, and is finished by the next. Set it
+	// to the update claim's lease: a live handler keeps its claim, and its
+	// chat, renewed. 0: finish at once.
+	SavingHold time.Duration
 	// Checkpoint, when set, is called at each named point of a confirm
 	// (PointBeforeSave, PointSaved, PointEnded): tests stop the process
 	// there.
@@ -148,6 +154,15 @@ func (c *Ctx) reply(text string, markup transport.Markup) error {
 		msg.Markup = markup
 	}
 	return c.send(msg)
+}
+
+// replyUnlessPress replies with text to a message; a button press has its
+// answer already.
+func (c *Ctx) replyUnlessPress(text string) error {
+	if c.callback != nil {
+		return nil
+	}
+	return c.reply(text, nil)
 }
 
 // send sends r (a message or a file) to the chat being handled, or holds
@@ -280,11 +295,17 @@ func (b *Bot) handleOnce(ctx context.Context, u transport.Update, st *transport.
 		return err
 	}
 	if s := c.session; s != nil && !s.Saving.IsZero() {
-		// A confirm whose handling never finished: the process died, or
-		// its lease lapsed. Whoever handles the chat next finishes it (the
-		// submit is idempotent), so the chat is never left waiting and a
-		// confirmed form is never lost; a redelivered confirm is that.
+		// A confirm whose handling never finished. Younger than
+		// Config.SavingHold it is taken to be under way elsewhere (two
+		// presses racing on two replicas); older, its handler died, and
+		// whoever handles the chat next finishes it (the submit is
+		// idempotent), so the chat is never left waiting and a confirmed
+		// form is never lost. A redelivered confirm is such a next.
 		f := b.flows[s.Flow]
+		if time.Since(s.Saving) < b.cfg.SavingHold {
+			c.answerCallback(c.T("flow.saving"))
+			return c.replyUnlessPress(c.T("flow.saving"))
+		}
 		if b.isConfirmOf(u.CallbackQuery, s) {
 			return b.confirm(c, f, s)
 		}

@@ -406,7 +406,9 @@ func (b *Bot) checkpoint(point string) {
 // record (tellSaved) instead of a stale button.
 func (b *Bot) confirm(c *Ctx, f *Flow, s *Session) error {
 	if s.Saving.IsZero() {
-		s.Saving = b.now()
+		// Real time, not the bot's clock: the mark is judged against
+		// SavingHold, a lease Redis keeps in real time.
+		s.Saving = time.Now()
 		if err := b.saveSession(c, s); err != nil {
 			return err
 		}
@@ -427,7 +429,11 @@ func (b *Bot) confirm(c *Ctx, f *Flow, s *Session) error {
 			return err
 		}
 		b.checkpoint(PointEnded)
-		return c.flush()
+		if err := c.flush(); err != nil {
+			return err
+		}
+		b.markTold(c, submissionKey(c.Chat, s.ID))
+		return nil
 	}
 	c.held = nil
 	switch domain.KindOf(err) {
@@ -458,6 +464,24 @@ func (b *Bot) isConfirmOf(q *transport.CallbackQuery, s *Session) bool {
 	return ok && len(parts) == 5 && parts[0] == cbFlow && parts[1] == s.ID && parts[3] == flowConfirm
 }
 
+// toldKey is the state key marking that the chat was told its form under
+// key was saved.
+func toldKey(key string) string { return "told:" + key }
+
+// markTold notes that the chat was told its form under key was saved, so a
+// later tap of its confirm gets a word on the button rather than the
+// message again. Failing to note it only risks that message twice.
+func (b *Bot) markTold(c *Ctx, key string) {
+	if _, err := b.states.SaveState(c, toldKey(key), []byte{1}, 0, b.cfg.SessionTTL); err != nil && !domain.IsKind(err, domain.KindConflict) {
+		b.log.Warn("note a save told", "err", err)
+	}
+}
+
+func (b *Bot) wasTold(c *Ctx, key string) bool {
+	data, _, err := b.states.LoadState(c, toldKey(key))
+	return err == nil && data != nil
+}
+
 // submissionKey is what a form's submit stores under, so that a second
 // submit of the same form finds the first: the chat and the session.
 func submissionKey(chat int64, session string) string {
@@ -470,6 +494,12 @@ func submissionKey(chat int64, session string) string {
 // is stored.
 func (b *Bot) tellSaved(c *Ctx, id, flow string) (told bool, err error) {
 	key := submissionKey(c.Chat, id)
+	if b.wasTold(c, key) {
+		// A second tap of a confirm that was answered: a word on the
+		// button, not the message again.
+		c.answerCallback(c.T("flow.already_saved"))
+		return true, nil
+	}
 	for _, f := range b.flowList {
 		if f.Saved == nil || flow != "" && f.Name != flow {
 			continue
@@ -478,6 +508,7 @@ func (b *Bot) tellSaved(c *Ctx, id, flow string) (told bool, err error) {
 		if told || err != nil {
 			if told {
 				c.answerCallback("")
+				b.markTold(c, key)
 			}
 			return told, err
 		}

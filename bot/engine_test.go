@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
@@ -248,8 +249,8 @@ func TestStaleButtonOfASavedForm(t *testing.T) {
 }
 
 // A confirm pressed twice, or delivered twice, saves one placement; a
-// confirm arriving after the save (its reply lost with a process) is told
-// of the record instead of being called stale.
+// confirm arriving after the save is told on its button that the form was
+// saved (and of the record, by a message, if that was never said).
 func TestConfirmTwiceSavesOnce(t *testing.T) {
 	t.Parallel()
 	t.Run("redelivered, then pressed again", func(t *testing.T) {
@@ -261,14 +262,14 @@ func TestConfirmTwiceSavesOnce(t *testing.T) {
 		c.must(c.deliver(press)) // the runtime lost track of having handled it
 		before, sent := c.stored(), len(c.api.sent())
 		again := c.pressOn(review, c.T("btn.confirm"))
-		if ans, _ := c.api.answer(again); ans.Text == c.T("btn.stale") {
-			t.Errorf("a confirm of a saved form was called stale")
+		if ans, _ := c.api.answer(again); ans.Text != c.T("flow.already_saved") {
+			t.Errorf("a confirm of a saved form answered %q, want %q", ans.Text, c.T("flow.already_saved"))
 		}
 		if now := c.stored(); now.version != before.version || string(now.data) != string(before.data) {
 			t.Errorf("a confirm of a saved form changed the session")
 		}
-		if len(c.api.sent()) != sent+1 {
-			t.Errorf("a confirm of a saved form sent %d messages, want the record's", len(c.api.sent())-sent)
+		if len(c.api.sent()) != sent {
+			t.Errorf("a confirm of a saved form, told already, sent %d messages", len(c.api.sent())-sent)
 		}
 		c.expectSavedOnce()
 	})
@@ -291,7 +292,7 @@ func TestConfirmTwiceSavesOnce(t *testing.T) {
 		c.expectSavedOnce()
 		// Each is told the form is being saved, or was.
 		for _, u := range presses {
-			if ans, _ := c.api.answer(u.CallbackQuery.ID); ans.Text != c.T("flow.saving") && ans.Text != "" {
+			if ans, _ := c.api.answer(u.CallbackQuery.ID); ans.Text != c.T("flow.saving") && ans.Text != "" && ans.Text != c.T("flow.already_saved") {
 				t.Errorf("press %s answered %q", u.CallbackQuery.ID, ans.Text)
 			}
 		}
@@ -385,5 +386,33 @@ func TestConfirmCutAtEachPointIsFinishedNext(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A confirm under way elsewhere (its mark younger than SavingHold: two
+// presses racing on two replicas) is left to its handler: what arrives
+// meanwhile is told to wait, and nothing is submitted twice.
+func TestConfirmUnderWayIsLeftToItsHandler(t *testing.T) {
+	t.Parallel()
+	c := newChat(t)
+	c.bot.cfg.SavingHold = time.Hour
+	review := c.review(nil)
+	stopped := false
+	c.bot.cfg.Checkpoint = func(p string) {
+		if p == PointBeforeSave && !stopped {
+			stopped = true
+			panic("still saving on another replica")
+		}
+	}
+	if err := c.deliver(c.pressUpdate(review, c.T("btn.confirm"))); err == nil {
+		t.Fatal("the confirm was not stopped")
+	}
+	sent := len(c.api.sent())
+	c.must(c.deliver(c.typing("سلام")))
+	if got := c.api.sent(); len(got) != sent+1 || got[sent].Text != c.T("flow.saving") {
+		t.Fatalf("a message during the save got %d messages, want %q", len(got)-sent, c.T("flow.saving"))
+	}
+	if n := len(c.store.saved()); n != 0 {
+		t.Errorf("%d placements saved while the first handler holds the form", n)
 	}
 }

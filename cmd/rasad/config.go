@@ -17,14 +17,18 @@ import (
 // config is every setting, read from the environment only. Each is
 // documented in the README's table; keep the two in step.
 type config struct {
-	BotToken     string
-	BotAPIURL    string
-	DatabaseURL  string
-	RedisURL     string
-	AdminIDs     []int64
-	Language     string
-	Calendar     domain.Calendar // TIME_ZONE's: every day boundary, handed to the bot and the store
-	SessionTTL   time.Duration
+	BotToken    string
+	BotAPIURL   string
+	DatabaseURL string
+	RedisURL    string
+	AdminIDs    []int64
+	Language    string
+	Calendar    domain.Calendar // TIME_ZONE's: every day boundary, handed to the bot and the store
+	SessionTTL  time.Duration
+	// ClaimLease is how long an update's claim and its chat's lock hold
+	// against a process that died: renewed while the update is handled, a
+	// dead process's updates wait this long for another.
+	ClaimLease   time.Duration
 	InviteTTL    time.Duration
 	OfferTTL     time.Duration
 	AllocateAt   string // "HH:MM" in TIME_ZONE for the daily allocation run; empty: operators run it
@@ -84,6 +88,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		Language:     r.oneOf("DEFAULT_LANGUAGE", "fa", bot.Languages),
 		Calendar:     r.calendar("TIME_ZONE", domain.DefaultZone),
 		SessionTTL:   r.duration("SESSION_TTL", 24*time.Hour),
+		ClaimLease:   r.duration("CLAIM_LEASE", 15*time.Second),
 		InviteTTL:    r.duration("INVITE_TTL", 7*24*time.Hour),
 		OfferTTL:     r.duration("OFFER_TTL", 48*time.Hour),
 		AllocateAt:   r.clock("ALLOCATE_AT"),

@@ -178,7 +178,7 @@ func TestBatchSecondUpdateOfAChatSeesTheFirst(t *testing.T) {
 		t.Fatalf("got %d updates, want the command and the code", len(polled))
 	}
 	ups := []transport.Update{polled[0].Update, polled[1].Update}
-	d := newDispatcher(b, h.rs, h.log, "batch-test")
+	d := newDispatcher(b, h.rs, h.log, "batch-test", h.cfg.ClaimLease)
 	if first := d.Batch(ctx, ups); first != -1 {
 		t.Fatalf("first unhandled = %d", first)
 	}

@@ -244,6 +244,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		SendChatBurst:   cfg.ChatBurst,
 		Metrics:         metricsOf(cfg),
 		Checkpoint:      killAt(cfg.KillAt, log),
+		SavingHold:      cfg.ClaimLease,
 	}, api, db, rs, log)
 	if err != nil {
 		return nil, err
@@ -286,7 +287,7 @@ func metricsOf(cfg config) bot.Metrics {
 }
 
 func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *transport.Dispatcher {
-	d := newDispatcher(b, rs, log, owner)
+	d := newDispatcher(b, rs, log, owner, cfg.ClaimLease)
 	d.Metrics = metricsOf(cfg)
 	if cfg.Retries != nil {
 		d.Retries = cfg.Retries
@@ -298,12 +299,12 @@ func dispatcherFor(cfg config, b *bot.Bot, rs *redis.Store, log *slog.Logger, ow
 // Redis away for a moment) before the user is told.
 var retries = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
 
-func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string) *transport.Dispatcher {
+func newDispatcher(b *bot.Bot, rs *redis.Store, log *slog.Logger, owner string, lease time.Duration) *transport.Dispatcher {
 	return &transport.Dispatcher{
 		Handler: b,
 		Log:     rs,
 		Owner:   owner,
-		Lease:   15 * time.Second, // renewed while handling; a crashed process's updates wait this long
+		Lease:   lease,
 		Keep:    24 * time.Hour,
 		Retries: retries,
 		Logger:  log,
