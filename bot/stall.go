@@ -45,6 +45,7 @@ func (b *Bot) stallFlow() *Flow {
 			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices},
 			market(1), market(2), market(3),
 		},
+		Begin:  b.stallBegin,
 		Submit: b.stallSubmit,
 		Saved: func(c *Ctx, key string) (bool, error) {
 			r, err := b.store.StallRequestBySubmission(c, key)
@@ -158,8 +159,24 @@ func (b *Bot) marketName(c *Ctx, id string) string {
 	return b.marketLabel(c, m)
 }
 
+// stallBegin shows the open request of this year the user's own account
+// made, before asking for their phone and national code.
+func (b *Bot) stallBegin(c *Ctx, _ *Session) error {
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, b.cal.ProgramYear(b.now()))
+	if err != nil {
+		return fmt.Errorf("list requests: %w", err)
+	}
+	for _, r := range reqs {
+		if r.State.Open() {
+			b.tellOpenRequest(c, r)
+			return ErrEndFlow
+		}
+	}
+	return nil
+}
+
 // checkOpenRequest shows a person's open request of this year instead of
-// taking a second one.
+// taking a second one: one made from another account.
 func (b *Bot) checkOpenRequest(c *Ctx, s *Session, value string) error {
 	r, err := b.store.OpenStallRequest(c, b.cal.ProgramYear(b.now()), domain.NationalID(value))
 	switch {
@@ -180,7 +197,7 @@ func (b *Bot) tellOpenRequest(c *Ctx, r domain.StallRequest) {
 		b.tell(c, c.Chat, c.T("stall.code_has_open"), transport.RemoveKeyboard{})
 		return
 	}
-	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), transport.RemoveKeyboard{})
+	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), b.requestKeyboard(c, r))
 }
 
 func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
@@ -279,17 +296,22 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 		return c.reply(c.T("stall.none"), nil)
 	}
 	for _, r := range reqs {
-		var markup transport.Markup
-		switch r.State {
-		case domain.StallOffered:
-			markup = b.offerKeyboard(c.Lang, r)
-		case domain.StallWaiting:
-			markup = transport.Inline(transport.Row(
-				transport.Button(c.T("btn.cancel_request"), b.sign.sign(cbStall, stallCancel, strconv.FormatInt(r.ID, 10)))))
-		}
-		if err := c.reply(b.describeRequest(c, r), markup); err != nil {
+		if err := c.reply(b.describeRequest(c, r), b.requestKeyboard(c, r)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// requestKeyboard is what a vendor can do with request r as it stands:
+// answer an offer, or withdraw from the line; nil when nothing.
+func (b *Bot) requestKeyboard(c *Ctx, r domain.StallRequest) transport.Markup {
+	switch r.State {
+	case domain.StallOffered:
+		return b.offerKeyboard(c.Lang, r)
+	case domain.StallWaiting:
+		return transport.Inline(transport.Row(
+			transport.Button(c.T("btn.cancel_request"), b.sign.sign(cbStall, stallCancel, strconv.FormatInt(r.ID, 10)))))
 	}
 	return nil
 }
