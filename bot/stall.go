@@ -19,14 +19,23 @@ import (
 // noMore is the value of "no more markets" at the second and third choice.
 const noMore = "-"
 
+// regionMarkets is the session's note of how many markets the chosen area
+// has: the market steps beyond it are not asked.
+const regionMarkets = "region_markets"
+
 func (b *Bot) stallFlow() *Flow {
 	market := func(rank int) Step {
 		st := Step{Field: "market" + strconv.Itoa(rank), Input: InputChoice, Columns: 1,
 			Choices: func(c *Ctx, s *Session) ([]Choice, error) { return b.marketChoices(c, s, rank) },
 			Show:    func(c *Ctx, v string) string { return b.marketName(c, v) }}
 		if rank > 1 {
+			// Not asked when "none" would be its only answer: no more
+			// was chosen, or the area has no market left to choose.
 			prev := "market" + strconv.Itoa(rank-1)
-			st.Skip = func(s *Session) bool { return s.Answers[prev] == noMore || rank > 2 && s.Answers["market1"] == noMore }
+			st.Skip = func(s *Session) bool {
+				n, _ := strconv.Atoi(s.Data[regionMarkets])
+				return s.Answers[prev] == noMore || rank > 2 && s.Answers["market1"] == noMore || rank > n
+			}
 		}
 		return st
 	}
@@ -42,7 +51,7 @@ func (b *Bot) stallFlow() *Flow {
 				Skip: func(s *Session) bool { return s.Answers["gender"] != string(domain.GenderFemale) }},
 			{Field: "category", Input: InputChoice, Columns: 2, Choices: enumStep(b.cat, "category", domain.ProductCategories)},
 			{Field: "vendorkind", Input: InputChoice, Columns: 1, Choices: enumStep(b.cat, "vendorkind", domain.VendorKinds)},
-			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices},
+			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices, Check: b.checkRegion},
 			market(1), market(2), market(3),
 		},
 		Begin:  b.stallBegin,
@@ -94,10 +103,26 @@ func (b *Bot) regionLabel(c *Ctx, region string) string {
 	return region
 }
 
-func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
+// requestableMarkets are the markets of region ("": of every region) a
+// vendor may ask for.
+func (b *Bot) requestableMarkets(c *Ctx, region string) ([]domain.Market, error) {
 	markets, err := b.store.Markets(c)
 	if err != nil {
 		return nil, fmt.Errorf("list markets: %w", err)
+	}
+	out := markets[:0]
+	for _, m := range markets {
+		if region == "" || regionOf(m) == region {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
+	markets, err := b.requestableMarkets(c, "")
+	if err != nil {
+		return nil, err
 	}
 	var out []Choice
 	for _, m := range markets {
@@ -109,12 +134,31 @@ func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
 	return out, nil
 }
 
+// checkRegion notes how many markets the chosen area has and, when the
+// area changes, forgets the markets chosen in the old one.
+func (b *Bot) checkRegion(c *Ctx, s *Session, region string) error {
+	markets, err := b.requestableMarkets(c, region)
+	if err != nil {
+		return err
+	}
+	if len(markets) == 0 {
+		return domain.NotFound("market.notfound")
+	}
+	if s.Answers["region"] != region {
+		for r := 1; r <= domain.MaxPreferences; r++ {
+			delete(s.Answers, "market"+strconv.Itoa(r))
+		}
+	}
+	s.Data[regionMarkets] = strconv.Itoa(len(markets))
+	return nil
+}
+
 // marketChoices are the markets of the chosen area not yet chosen, and from
 // the second choice on, "no more".
 func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
-	markets, err := b.store.Markets(c)
+	markets, err := b.requestableMarkets(c, s.Answers["region"])
 	if err != nil {
-		return nil, fmt.Errorf("list markets: %w", err)
+		return nil, err
 	}
 	var out []Choice
 	for _, m := range markets {
@@ -123,7 +167,7 @@ func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
 		for r := 1; r < rank; r++ {
 			chosen = chosen || s.Answers["market"+strconv.Itoa(r)] == id
 		}
-		if regionOf(m) == s.Answers["region"] && !chosen {
+		if !chosen {
 			out = append(out, Choice{Value: id, Label: b.marketLabel(c, m)})
 		}
 	}
