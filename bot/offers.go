@@ -233,6 +233,13 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	c.answerCallback("")
 	switch parts[1] {
 	case mkAllocate:
+		if !m.InSeason(b.now()) {
+			text, err := b.marketSummary(c, m)
+			if err != nil {
+				return err
+			}
+			return c.reply(c.T("market.out_of_season")+"\n\n"+text, nil)
+		}
 		offered := b.reallocate(c, m.ID, false)
 		text, err := b.marketSummary(c, m)
 		if err != nil {

@@ -104,15 +104,16 @@ func (b *Bot) regionLabel(c *Ctx, region string) string {
 }
 
 // requestableMarkets are the markets of region ("": of every region) a
-// vendor may ask for.
+// vendor may ask for: a park bazaar whose season is over is not offered.
 func (b *Bot) requestableMarkets(c *Ctx, region string) ([]domain.Market, error) {
 	markets, err := b.store.Markets(c)
 	if err != nil {
 		return nil, fmt.Errorf("list markets: %w", err)
 	}
+	now := b.now()
 	out := markets[:0]
 	for _, m := range markets {
-		if region == "" || regionOf(m) == region {
+		if (region == "" || regionOf(m) == region) && !m.SeasonOver(now) {
 			out = append(out, m)
 		}
 	}
@@ -177,9 +178,14 @@ func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
 	return out, nil
 }
 
-// marketLabel names a market with its days, so a vendor can choose by them.
+// marketLabel names a market with its days, and a park bazaar with its
+// season, so a vendor can choose by them.
 func (b *Bot) marketLabel(c *Ctx, m domain.Market) string {
-	return b.marketTitle(c, m) + " (" + b.weekdays(c, m) + ")"
+	when := b.weekdays(c, m)
+	if m.Kind == domain.MarketPark {
+		when += c.T("market.season", "start", c.date(m.SeasonStart), "end", c.date(m.SeasonEnd))
+	}
+	return b.marketTitle(c, m) + " (" + when + ")"
 }
 
 // marketTitle is a market's name in the reader's digits: names are stored

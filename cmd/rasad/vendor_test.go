@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rasad-gov/rasad/bot/fakeapi"
+	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 )
 
 // A vendor whose account already has an open request hears so at /stall,
@@ -57,4 +62,70 @@ func TestStallSkipsMarketChoiceWithOnlyNone(t *testing.T) {
 	}
 	p.tap(h.T("btn.confirm"))
 	p.expect(h.T("stall.submitted"))
+}
+
+// A park bazaar whose season is over is not offered for requests; one whose
+// season is still to come is, saying when it opens, and allocation offers
+// no stall there until it does.
+func TestStallParkBazaarSeason(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.withMarkets()
+	parks := must[[]domain.Market](t)(csvimport.Markets(strings.NewReader(
+		`code,name_fa,kind,county,district,weekdays,capacity,reserved_share,season_start,season_end
+p15-old,بازارچه بهاره بوستان منطقه ۱۵,park,tehran,15,thu;fri,10,0.2,1405/01/01,1405/01/15
+p15-new,بازارچه تابستانه بوستان منطقه ۱۵,park,tehran,15,thu;fri,10,0.2,1405/04/01,1405/04/10
+`), cal, time.Now()))
+	must[int](t)(func() (int, error) { n, _, err := h.db.UpsertMarkets(context.Background(), parks); return n, err }())
+
+	p := h.person(8221, "Vendor")
+	toRegionStep(h, p, validCode(t, 823), "male", false)
+	p.tap(h.T("region.district", "n", "۱۵"))
+	m1 := p.expect(h.T("stall.market1.prompt"))
+	summer := "بازارچه تابستانه بوستان منطقه ۱۵ (پنجشنبه، جمعه؛ از ۱ تیر ۱۴۰۵ تا ۱۰ تیر ۱۴۰۵)"
+	if _, ok := m1.Button(summer); !ok {
+		t.Errorf("the summer bazaar is not offered with its season: %v", m1.Buttons())
+	}
+	for _, b := range m1.Buttons() {
+		if strings.Contains(b, "بهاره") {
+			t.Errorf("a bazaar whose season is over is offered: %q", b)
+		}
+	}
+	p.tap(summer)
+	p.expect(h.T("stall.market2.prompt"))
+	p.tap(h.T("btn.no_more_markets"))
+	p.expect(h.T("stall.review"))
+	p.tap(h.T("btn.confirm"))
+	p.expect(h.T("stall.submitted"))
+
+	// Before the season, allocation offers nothing and says why.
+	admin := h.person(adminID, "Operator")
+	card := openMarket(h, admin, "بازارچه تابستانه")
+	admin.press(card.ID, h.T("btn.allocate"))
+	admin.expect(h.T("market.out_of_season"))
+	p.expectNothing(300 * time.Millisecond)
+
+	// On its first day, the stall is offered.
+	h.clock.Advance(15 * 24 * time.Hour) // 17 Khordad to 1 Tir
+	card = openMarket(h, admin, "بازارچه تابستانه")
+	admin.press(card.ID, h.T("btn.allocate"))
+	p.expect(h.T("stall.offer"))
+}
+
+// openMarket shows an operator the card of the market named name, from
+// /markets.
+func openMarket(h *harness, admin person, name string) fakeapi.Message {
+	h.t.Helper()
+	markets := must[[]domain.Market](h.t)(h.db.Markets(context.Background()))
+	admin.send("/markets")
+	var card fakeapi.Message
+	for range markets {
+		if m := admin.expect(""); strings.Contains(m.Text, name) {
+			card = m
+		}
+	}
+	if card.ID == 0 {
+		h.t.Fatalf("no card of %q in /markets", name)
+	}
+	return card
 }
