@@ -32,7 +32,7 @@ const (
 	cbRecord   = "rec"  // rec|<record action>|<record, or list offset>[|<field>]
 	cbRegister = "reg"  // reg: register another placement
 	cbAgency   = "ag"   // ag|agAdd, ag|agRename|<agency>
-	cbOffer    = "of"   // of|<offerAccept or offerDecline>|<stall request>
+	cbOffer    = "of"   // of|<offer action>|<stall request>
 	cbMarket   = "mk"   // mk|<market action>|<market>
 	cbStall    = "st"   // st|stallCancel|<stall request>
 )
@@ -69,6 +69,8 @@ const (
 
 	offerAccept  = "a" // also names the catalogue's "stall.answer.a"
 	offerDecline = "d" // and "stall.answer.d"
+	offerAsk     = "q" // ask to confirm a decline
+	offerKeep    = "k" // not declining after all: the offer again
 
 	mkAllocate = "al"
 	mkExport   = "ex"

@@ -17,13 +17,22 @@ import (
 // reserved share kept, since reserved stalls are numbered apart). Operators
 // run allocation per market and watch occupancy, lines and the reserved share.
 
-// onOffer handles "of|a|<request>" (accept) and "of|d|<request>" (decline).
+// onOffer handles "of|a|<request>" (accept), "of|q|<request>" (asks to
+// confirm a decline), "of|d|<request>" (decline) and "of|k|<request>" (not
+// declining: the offer again).
 func (b *Bot) onOffer(c *Ctx, parts []string) error {
-	if len(parts) != 3 || (parts[1] != offerAccept && parts[1] != offerDecline) {
+	if len(parts) != 3 {
 		return c.stale()
 	}
 	id, err := parseID(parts[2])
 	if err != nil {
+		return c.stale()
+	}
+	switch parts[1] {
+	case offerAccept, offerDecline:
+	case offerAsk, offerKeep:
+		return b.askDecline(c, id, parts[1] == offerAsk)
+	default:
 		return c.stale()
 	}
 	accept := parts[1] == offerAccept
@@ -47,9 +56,34 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 		b.tell(c, c.Chat, b.describeRequest(c, r), nil)
 		return nil
 	}
-	b.tell(c, c.Chat, c.T("stall.declined_told"), nil)
+	b.tell(c, c.Chat, c.T("stall.declined_told")+"\n"+c.T("stall.again"), nil)
 	b.reallocate(c, r.MarketID, true)
 	return nil
+}
+
+// askDecline asks a vendor to confirm declining the offer on their request
+// id, since a decline cannot be undone; or, ask false, shows the offer
+// again. Either replaces the pressed message's buttons.
+func (b *Bot) askDecline(c *Ctx, id int64, ask bool) error {
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, b.cal.ProgramYear(b.now()))
+	if err != nil {
+		return fmt.Errorf("list requests: %w", err)
+	}
+	i := slices.IndexFunc(reqs, func(r domain.StallRequest) bool { return r.ID == id && r.State == domain.StallOffered })
+	if i < 0 {
+		return c.stale() // answered meanwhile, lapsed, or not theirs
+	}
+	r := reqs[i]
+	c.answerCallback("")
+	b.closeKeyboard(c, c.callback, "")
+	if !ask {
+		return c.reply(c.T("stall.offer")+"\n\n"+b.describeRequest(c, r), b.offerKeyboard(c.Lang, r))
+	}
+	rid := strconv.FormatInt(r.ID, 10)
+	return c.reply(c.T("stall.decline_confirm", "stall", c.digits(strconv.Itoa(r.Stall))), transport.Inline(transport.Row(
+		transport.Button(c.T("btn.decline_confirm"), b.sign.sign(cbOffer, offerDecline, rid)),
+		transport.Button(c.T("btn.back"), b.sign.sign(cbOffer, offerKeep, rid)),
+	)))
 }
 
 // reallocate offers a market's free stalls to the next in line, tells those
@@ -137,7 +171,8 @@ func (b *Bot) ExpireOffers(ctx context.Context) error {
 	var markets []int64
 	for _, r := range expired {
 		if u, err := b.store.User(ctx, r.UserID); err == nil {
-			b.tell(ctx, u.ID, b.cat.T(b.langOf(u), "stall.offer_lapsed"), nil)
+			lang := b.langOf(u)
+			b.tell(ctx, u.ID, b.cat.T(lang, "stall.offer_lapsed")+"\n"+b.cat.T(lang, "stall.again"), nil)
 		}
 		if !slices.Contains(markets, r.MarketID) {
 			markets = append(markets, r.MarketID)

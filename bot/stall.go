@@ -324,7 +324,8 @@ func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
 		return c.T("stall.state."+string(r.State), "market", b.marketTitle(c, m), "stall", c.digits(strconv.Itoa(r.Stall)),
 			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(b.cal.In(r.Deadline).Format("15:04")))
 	default:
-		return c.T("stall.state."+string(r.State), "date", date)
+		// Closed: say how to ask again.
+		return c.T("stall.state."+string(r.State), "date", date) + "\n" + c.T("stall.again")
 	}
 }
 
@@ -370,7 +371,7 @@ func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) transport.Inline
 	id := strconv.FormatInt(r.ID, 10)
 	return transport.Inline(transport.Row(
 		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign(cbOffer, offerAccept, id)),
-		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign(cbOffer, offerDecline, id)),
+		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign(cbOffer, offerAsk, id)),
 	))
 }
 

@@ -173,6 +173,8 @@ func TestStallAllocationOffersAndCascade(t *testing.T) {
 
 	// man1 declines: the open stall passes to the next in line, man2.
 	man1.press(off2.ID, h.T("btn.decline"))
+	man1.expect(h.T("stall.decline_confirm", "stall", "۲"))
+	man1.tap(h.T("btn.decline_confirm"))
 	man1.expect(h.T("stall.declined_told"))
 	off3 := man2.expect(h.T("stall.offer"))
 	admin.expect(h.T("market.full", "market", "روز بازار نمونه ۱ منطقه ۱۵")) // filled again by the decline's run

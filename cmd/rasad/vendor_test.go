@@ -129,3 +129,38 @@ func openMarket(h *harness, admin person, name string) fakeapi.Message {
 	}
 	return card
 }
+
+// «نمی‌خواهم» asks once before declining, and going back shows the offer
+// again; after a decline the vendor hears, and /status says, how to ask
+// again.
+func TestStallDeclineAsksFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	markets := h.withMarkets()
+	p := h.person(8231, "Vendor")
+	requestStall(h, p, validCode(t, 824), "male", false)
+	admin := h.person(adminID, "Operator")
+	admin.press(openMarket(h, admin, "روز بازار نمونه ۱ منطقه ۱۵").ID, h.T("btn.allocate"))
+	offer := p.expect(h.T("stall.offer"))
+
+	p.press(offer.ID, h.T("btn.decline"))
+	p.expect(h.T("stall.decline_confirm", "stall", "۲"))
+	held := must[[]domain.StallRequest](t)(h.db.HeldStalls(context.Background(), markets["d15-01"].ID, 1405))
+	if len(held) != 1 || held[0].State != domain.StallOffered {
+		t.Fatalf("asking to confirm changed the offer: %+v", held)
+	}
+	p.tap(h.T("btn.back"))
+	p.expect(h.T("stall.offer"))
+	p.tap(h.T("btn.decline"))
+	p.expect(h.T("stall.decline_confirm", "stall", "۲"))
+	p.tap(h.T("btn.decline_confirm"))
+	told := p.expect(h.T("stall.declined_told"))
+	if !strings.Contains(told.Text, h.T("stall.again")) {
+		t.Errorf("decline without what to do next:\n%s", told.Text)
+	}
+	p.send("/status")
+	st := p.expect(h.T("stall.state.declined", "date", "۱۷ خرداد ۱۴۰۵"))
+	if !strings.Contains(st.Text, h.T("stall.again")) {
+		t.Errorf("status of a declined request without what to do next:\n%s", st.Text)
+	}
+}
