@@ -75,6 +75,8 @@ const (
 	mkAllocate = "al"
 	mkExport   = "ex"
 	mkEdit     = "ed"
+	mkList     = "ls" // the argument is the list's offset
+	mkOpen     = "op"
 
 	stallCancel = "x"
 )

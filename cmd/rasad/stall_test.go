@@ -151,16 +151,12 @@ func TestStallAllocationOffersAndCascade(t *testing.T) {
 		h.clock.Advance(time.Minute)
 	}
 
-	admin.send("/markets") // one message per market, in county and district order
-	summary := admin.expect("روز بازار نمونه ۱ منطقه ۱۵")
-	admin.expect("روز بازار نمونه ۲ منطقه ۱۵")
-	admin.expect("روز بازار نمونه اسلامشهر")
+	summary := openMarket(h, admin, "روز بازار نمونه ۱ منطقه ۱۵")
 	if !strings.Contains(summary.Text, "۰ از ۲") {
 		t.Errorf("summary before allocation:\n%s", summary.Text)
 	}
 	admin.press(summary.ID, h.T("btn.allocate"))
-	admin.expect(h.T("market.full", "market", "روز بازار نمونه ۱ منطقه ۱۵"))
-	admin.expect(h.T("market.allocated", "n", "۲"))
+	summary = admin.expect(h.T("market.allocated", "n", "۲") + "\n" + h.T("market.full", "market", "روز بازار نمونه ۱ منطقه ۱۵"))
 
 	// Stall 1 (reserved) to head1, stall 2 (open) to man1.
 	off1 := head1.expect(h.T("stall.offer"))
@@ -226,10 +222,7 @@ func TestOperatorEditsMarket(t *testing.T) {
 	h := newHarness(t, nil)
 	markets := h.withMarkets()
 	admin := h.person(adminID, "Operator")
-	admin.send("/markets")
-	first := admin.expect("روز بازار نمونه ۱ منطقه ۱۵")
-	admin.expect("روز بازار نمونه ۲")
-	admin.expect("اسلامشهر")
+	first := openMarket(h, admin, "روز بازار نمونه ۱ منطقه ۱۵")
 	admin.press(first.ID, h.T("btn.edit_market"))
 	admin.expect(h.T("market_edit.capacity.prompt"))
 	admin.send("ده")

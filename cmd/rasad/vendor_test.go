@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,21 +114,23 @@ p15-new,بازارچه تابستانه بوستان منطقه ۱۵,park,tehran
 }
 
 // openMarket shows an operator the card of the market named name, from
-// /markets.
+// the pages of /markets.
 func openMarket(h *harness, admin person, name string) fakeapi.Message {
 	h.t.Helper()
-	markets := must[[]domain.Market](h.t)(h.db.Markets(context.Background()))
 	admin.send("/markets")
-	var card fakeapi.Message
-	for range markets {
-		if m := admin.expect(""); strings.Contains(m.Text, name) {
-			card = m
+	for {
+		list := admin.expect(strings.Split(h.T("market.list"), "(")[0])
+		for _, label := range list.Buttons() {
+			if strings.Contains(label, name) {
+				admin.press(list.ID, label)
+				return admin.expect(name)
+			}
 		}
+		if _, ok := list.Button(h.T("btn.page_next")); !ok {
+			h.t.Fatalf("no market %q in /markets", name)
+		}
+		admin.press(list.ID, h.T("btn.page_next"))
 	}
-	if card.ID == 0 {
-		h.t.Fatalf("no card of %q in /markets", name)
-	}
-	return card
 }
 
 // «نمی‌خواهم» asks once before declining, and going back shows the offer
@@ -163,4 +166,49 @@ func TestStallDeclineAsksFirst(t *testing.T) {
 	if !strings.Contains(st.Text, h.T("stall.again")) {
 		t.Errorf("status of a declined request without what to do next:\n%s", st.Text)
 	}
+}
+
+// /markets is one message with a button per market, a page at a time; an
+// operator's allocation is answered with one message that says what was
+// offered, then what the market is left with, on the card with its buttons.
+func TestMarketsListedInPagesAndAllocationToldOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.withMarkets()
+	more := "code,name_fa,kind,county,district,weekdays,capacity,reserved_share,season_start,season_end\n"
+	for i := range 7 {
+		more += fmt.Sprintf("x%d,روز بازار افزوده %d,day,eslamshahr,,wed,10,0.2,,\n", i, i)
+	}
+	extra := must[[]domain.Market](t)(csvimport.Markets(strings.NewReader(more), cal, time.Now()))
+	must[int](t)(func() (int, error) { n, _, err := h.db.UpsertMarkets(context.Background(), extra); return n, err }())
+	p := h.person(8241, "Vendor")
+	requestStall(h, p, validCode(t, 825), "male", false)
+
+	admin := h.person(adminID, "Operator")
+	admin.send("/markets")
+	list := admin.expect(h.T("market.list", "from", "۱", "to", "۸", "total", "۱۰"))
+	if got := len(list.Buttons()); got != 9 { // 8 markets and the next page
+		t.Errorf("first page has %d buttons: %v", got, list.Buttons())
+	}
+	admin.expectNothing(200 * time.Millisecond)
+	admin.press(list.ID, h.T("btn.page_next"))
+	page2 := admin.expect(h.T("market.list", "from", "۹", "to", "۱۰", "total", "۱۰"))
+	if _, ok := page2.Button(h.T("btn.page_prev")); !ok || len(page2.Buttons()) != 3 {
+		t.Errorf("second page: %v", page2.Buttons())
+	}
+
+	card := openMarket(h, admin, "روز بازار نمونه ۲ منطقه ۱۵")
+	admin.press(card.ID, h.T("btn.allocate"))
+	p.expect(h.T("stall.offer"))
+	got := admin.expect(h.T("market.allocated", "n", "۱"))
+	notice := h.T("market.line_empty", "market", "روز بازار نمونه ۲ منطقه ۱۵", "free", "۷۹")
+	if i := strings.Index(got.Text, notice); i < strings.Index(got.Text, h.T("market.allocated", "n", "۱")) {
+		t.Errorf("allocation's reply lacks %q after what was offered:\n%s", notice, got.Text)
+	}
+	for _, label := range []string{"btn.allocate", "btn.export", "btn.edit_market", "btn.markets"} {
+		if _, ok := got.Button(h.T(label)); !ok {
+			t.Errorf("the updated card lacks %q: %v", h.T(label), got.Buttons())
+		}
+	}
+	admin.expectNothing(300 * time.Millisecond)
 }
