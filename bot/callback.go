@@ -28,7 +28,7 @@ const (
 	cbRole     = "role" // role|<roleLiaison or roleVendor>: a newcomer's choice
 	cbLanguage = "lang" // lang|<language>
 	cbLiaison  = "lr"   // lr|<lrApprove or lrReject>|<request>: an admin's decision
-	cbInvite   = "inv"  // inv|<agency>: an admin's invite link
+	cbInvite   = "inv"  // inv|<agency, or inviteCancel>: an admin's invite link
 	cbRecord   = "rec"  // rec|<record action>|<record, or list offset>[|<field>]
 	cbRegister = "reg"  // reg: register another placement
 	cbAgency   = "ag"   // ag|agAdd, ag|agRename|<agency>
@@ -63,6 +63,8 @@ const (
 
 	lrApprove = "a"
 	lrReject  = "r"
+
+	inviteCancel = "x" // no link after all
 
 	agAdd    = "add"
 	agRename = "ren"

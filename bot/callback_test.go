@@ -29,7 +29,7 @@ func TestCallbackWireValues(t *testing.T) {
 		}
 	}
 	for _, v := range []struct{ got, want string }{
-		{lrApprove, "a"}, {lrReject, "r"}, {offerAccept, "a"}, {offerDecline, "d"}, {offerAsk, "q"}, {offerKeep, "k"}, {stallCancel, "x"},
+		{lrApprove, "a"}, {lrReject, "r"}, {inviteCancel, "x"}, {offerAccept, "a"}, {offerDecline, "d"}, {offerAsk, "q"}, {offerKeep, "k"}, {stallCancel, "x"},
 	} {
 		if v.got != v.want {
 			t.Errorf("a callback action is %q, buttons already sent carry %q", v.got, v.want)

@@ -212,3 +212,19 @@ func TestMarketsListedInPagesAndAllocationToldOnce(t *testing.T) {
 	}
 	admin.expectNothing(300 * time.Millisecond)
 }
+
+// /invite's list of agencies can be cancelled, as every form's first step
+// can, and cancelling makes no link.
+func TestInviteCanBeCancelled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	admin := h.person(adminID, "Admin")
+	admin.send("/invite")
+	choose := admin.expect(h.T("admin.invite_choose"))
+	admin.press(choose.ID, h.T("btn.cancel"))
+	admin.expect(h.T("flow.cancelled"))
+	admin.expectNothing(200 * time.Millisecond)
+	if _, ok := must[fakeapi.Message](t)(admin.WaitEdit(choose.ID, wait)).Button(labourFa); ok {
+		t.Errorf("the cancelled list still offers its agencies")
+	}
+}
