@@ -28,11 +28,11 @@ const (
 	cbRole     = "role" // role|<roleLiaison or roleVendor>: a newcomer's choice
 	cbLanguage = "lang" // lang|<language>
 	cbLiaison  = "lr"   // lr|<lrApprove or lrReject>|<request>: an admin's decision
-	cbInvite   = "inv"  // inv|<agency>: an admin's invite link
+	cbInvite   = "inv"  // inv|<agency, or inviteCancel>: an admin's invite link
 	cbRecord   = "rec"  // rec|<record action>|<record, or list offset>[|<field>]
 	cbRegister = "reg"  // reg: register another placement
 	cbAgency   = "ag"   // ag|agAdd, ag|agRename|<agency>
-	cbOffer    = "of"   // of|<offerAccept or offerDecline>|<stall request>
+	cbOffer    = "of"   // of|<offer action>|<stall request>
 	cbMarket   = "mk"   // mk|<market action>|<market>
 	cbStall    = "st"   // st|stallCancel|<stall request>
 )
@@ -64,15 +64,21 @@ const (
 	lrApprove = "a"
 	lrReject  = "r"
 
+	inviteCancel = "x" // no link after all
+
 	agAdd    = "add"
 	agRename = "ren"
 
 	offerAccept  = "a" // also names the catalogue's "stall.answer.a"
 	offerDecline = "d" // and "stall.answer.d"
+	offerAsk     = "q" // ask to confirm a decline
+	offerKeep    = "k" // not declining after all: the offer again
 
 	mkAllocate = "al"
 	mkExport   = "ex"
 	mkEdit     = "ed"
+	mkList     = "ls" // the argument is the list's offset
+	mkOpen     = "op"
 
 	stallCancel = "x"
 )

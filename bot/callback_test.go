@@ -21,7 +21,7 @@ func TestCallbackWireValues(t *testing.T) {
 		recOpen: "open", recList: "list", recFix: "fix", recField: "field", recWithdraw: "wd",
 		roleLiaison: "liaison", roleVendor: "stall",
 		agAdd: "add", agRename: "ren",
-		mkAllocate: "al", mkExport: "ex", mkEdit: "ed",
+		mkAllocate: "al", mkExport: "ex", mkEdit: "ed", mkList: "ls", mkOpen: "op",
 	}
 	for got, want := range pinned {
 		if got != want {
@@ -29,7 +29,7 @@ func TestCallbackWireValues(t *testing.T) {
 		}
 	}
 	for _, v := range []struct{ got, want string }{
-		{lrApprove, "a"}, {lrReject, "r"}, {offerAccept, "a"}, {offerDecline, "d"}, {stallCancel, "x"},
+		{lrApprove, "a"}, {lrReject, "r"}, {inviteCancel, "x"}, {offerAccept, "a"}, {offerDecline, "d"}, {offerAsk, "q"}, {offerKeep, "k"}, {stallCancel, "x"},
 	} {
 		if v.got != v.want {
 			t.Errorf("a callback action is %q, buttons already sent carry %q", v.got, v.want)

@@ -130,7 +130,10 @@ func (b *Bot) startFlowAt(c *Ctx, name string, data, answers map[string]string, 
 		s.Answers[k] = v
 	}
 	if f.Begin != nil {
-		if err := f.Begin(c, s); err != nil {
+		switch err := f.Begin(c, s); {
+		case errors.Is(err, ErrEndFlow):
+			return nil
+		case err != nil:
 			return b.replyError(c, err)
 		}
 	}

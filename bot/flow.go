@@ -15,7 +15,8 @@ type Flow struct {
 	Name  string
 	Steps []Step
 	// Begin runs when the flow starts; it may refuse with a domain error
-	// (already signed up) or fill answers in (an invite's agency).
+	// (already signed up) or fill answers in (an invite's agency); having
+	// told the user why, it may end the flow with ErrEndFlow.
 	Begin func(c *Ctx, s *Session) error
 	// Submit saves the answers. A domain error ends the flow with its
 	// sentence; any other error keeps the answers for another try. It may
@@ -67,7 +68,8 @@ type Step struct {
 // autoColumns lays choice buttons out by the length of their labels.
 const autoColumns = -1
 
-// ErrEndFlow, returned by a Step's Check, ends the flow without saving.
+// ErrEndFlow, returned by a Step's Check or a Flow's Begin, ends the flow
+// without saving.
 var ErrEndFlow = errors.New("flow ended by a step")
 
 // Choice is one button of a choice step.

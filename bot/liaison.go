@@ -299,12 +299,19 @@ func (b *Bot) cmdInvite(c *Ctx, _ string) error {
 	for _, a := range agencies {
 		rows = append(rows, transport.Row(transport.Button(a.Label, b.sign.sign(cbInvite, a.Value))))
 	}
+	// Cancel, as under the first step of every form.
+	rows = append(rows, transport.Row(transport.Button(c.T("btn.cancel"), b.sign.sign(cbInvite, inviteCancel))))
 	return c.reply(c.T("admin.invite_choose"), transport.Inline(rows...))
 }
 
 func (b *Bot) onInviteAgency(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:invite")
+	}
+	if len(parts) == 2 && parts[1] == inviteCancel {
+		c.answerCallback("")
+		b.closeKeyboard(c, c.callback, "")
+		return c.reply(c.T("flow.cancelled"), nil)
 	}
 	id, err := parseID(parts[len(parts)-1])
 	if len(parts) != 2 || err != nil {

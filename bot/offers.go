@@ -17,13 +17,22 @@ import (
 // reserved share kept, since reserved stalls are numbered apart). Operators
 // run allocation per market and watch occupancy, lines and the reserved share.
 
-// onOffer handles "of|a|<request>" (accept) and "of|d|<request>" (decline).
+// onOffer handles "of|a|<request>" (accept), "of|q|<request>" (asks to
+// confirm a decline), "of|d|<request>" (decline) and "of|k|<request>" (not
+// declining: the offer again).
 func (b *Bot) onOffer(c *Ctx, parts []string) error {
-	if len(parts) != 3 || (parts[1] != offerAccept && parts[1] != offerDecline) {
+	if len(parts) != 3 {
 		return c.stale()
 	}
 	id, err := parseID(parts[2])
 	if err != nil {
+		return c.stale()
+	}
+	switch parts[1] {
+	case offerAccept, offerDecline:
+	case offerAsk, offerKeep:
+		return b.askDecline(c, id, parts[1] == offerAsk)
+	default:
 		return c.stale()
 	}
 	accept := parts[1] == offerAccept
@@ -47,31 +56,67 @@ func (b *Bot) onOffer(c *Ctx, parts []string) error {
 		b.tell(c, c.Chat, b.describeRequest(c, r), nil)
 		return nil
 	}
-	b.tell(c, c.Chat, c.T("stall.declined_told"), nil)
+	b.tell(c, c.Chat, c.T("stall.declined_told")+"\n"+c.T("stall.again"), nil)
 	b.reallocate(c, r.MarketID, true)
 	return nil
 }
 
-// reallocate offers a market's free stalls to the next in line, tells those
-// offered, and tells operators when this filled the market, or left free
-// stalls (freed: a stall was just given back) with nobody in line.
-func (b *Bot) reallocate(ctx context.Context, marketID int64, freed bool) []domain.StallRequest {
-	if marketID == 0 {
-		return nil
+// askDecline asks a vendor to confirm declining the offer on their request
+// id, since a decline cannot be undone; or, ask false, shows the offer
+// again. Either replaces the pressed message's buttons.
+func (b *Bot) askDecline(c *Ctx, id int64, ask bool) error {
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, b.cal.ProgramYear(b.now()))
+	if err != nil {
+		return fmt.Errorf("list requests: %w", err)
 	}
+	i := slices.IndexFunc(reqs, func(r domain.StallRequest) bool { return r.ID == id && r.State == domain.StallOffered })
+	if i < 0 {
+		return c.stale() // answered meanwhile, lapsed, or not theirs
+	}
+	r := reqs[i]
+	c.answerCallback("")
+	b.closeKeyboard(c, c.callback, "")
+	if !ask {
+		return c.reply(c.T("stall.offer")+"\n\n"+b.describeRequest(c, r), b.offerKeyboard(c.Lang, r))
+	}
+	rid := strconv.FormatInt(r.ID, 10)
+	return c.reply(c.T("stall.decline_confirm", "stall", c.digits(strconv.Itoa(r.Stall))), transport.Inline(transport.Row(
+		transport.Button(c.T("btn.decline_confirm"), b.sign.sign(cbOffer, offerDecline, rid)),
+		transport.Button(c.T("btn.back"), b.sign.sign(cbOffer, offerKeep, rid)),
+	)))
+}
+
+// offerStalls offers market marketID's free stalls to the next in line
+// and tells those offered.
+func (b *Bot) offerStalls(ctx context.Context, marketID int64) ([]domain.StallRequest, error) {
 	now := b.now()
 	offered, err := b.store.AllocateMarket(ctx, marketID, b.cal.ProgramYear(now), now, now.Add(b.cfg.OfferTTL), domain.Allocate)
 	if err != nil {
-		b.log.Error("allocate market", "market", marketID, "err", err)
-		return nil
+		return nil, fmt.Errorf("allocate market %d: %w", marketID, err)
 	}
 	for _, r := range offered {
 		b.tellOffer(ctx, r)
 	}
+	return offered, nil
+}
+
+// reallocate offers a market's free stalls to the next in line, tells those
+// offered, and tells operators when this filled the market, or left free
+// stalls (freed: a stall was just given back) with nobody in line. It runs
+// on its own (a decline, a lapse, the daily run): an operator's own
+// allocation is told by allocateReport instead.
+func (b *Bot) reallocate(ctx context.Context, marketID int64, freed bool) {
+	if marketID == 0 {
+		return
+	}
+	offered, err := b.offerStalls(ctx, marketID)
+	if err != nil {
+		b.log.Error("allocate market", "market", marketID, "err", err)
+		return
+	}
 	if len(offered) > 0 || freed {
 		b.checkMarket(ctx, marketID)
 	}
-	return offered
 }
 
 // tellOffer writes an offer to its vendor, in their language.
@@ -87,6 +132,42 @@ func (b *Bot) tellOffer(ctx context.Context, r domain.StallRequest) {
 	b.tell(ctx, u.ID, text, b.offerKeyboard(lang, r))
 }
 
+// marketState is a market with the stalls offered or allocated there this
+// year and its line.
+type marketState struct {
+	m             domain.Market
+	held, waiting []domain.StallRequest
+}
+
+func (b *Bot) loadMarketState(ctx context.Context, m domain.Market) (marketState, error) {
+	year := b.cal.ProgramYear(b.now())
+	held, err := b.store.HeldStalls(ctx, m.ID, year)
+	if err != nil {
+		return marketState{}, fmt.Errorf("held stalls: %w", err)
+	}
+	waiting, err := b.store.WaitingFor(ctx, m.ID, year)
+	if err != nil {
+		return marketState{}, fmt.Errorf("waiting requests: %w", err)
+	}
+	return marketState{m: m, held: held, waiting: waiting}, nil
+}
+
+// notice is what operators should hear of the market in lang: that it is
+// full, or has free stalls and nobody waiting; "" otherwise.
+func (b *Bot) notice(lang string, st marketState) string {
+	key := ""
+	switch {
+	case len(st.held) >= st.m.Capacity:
+		key = "market.full"
+	case len(st.waiting) == 0:
+		key = "market.line_empty"
+	default:
+		return ""
+	}
+	free := digitsIn(lang, strconv.Itoa(st.m.Capacity-len(st.held)))
+	return b.cat.T(lang, key, "market", digitsIn(lang, st.m.Name(lang)), "free", free)
+}
+
 // checkMarket tells operators a market is full, or has free stalls and
 // nobody waiting.
 func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
@@ -95,23 +176,12 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 		b.log.Error("load market", "market", marketID, "err", err)
 		return
 	}
-	held, err := b.store.HeldStalls(ctx, marketID, b.cal.ProgramYear(b.now()))
+	st, err := b.loadMarketState(ctx, m)
 	if err != nil {
-		b.log.Error("held stalls", "market", marketID, "err", err)
+		b.log.Error("market state", "market", marketID, "err", err)
 		return
 	}
-	waiting, err := b.store.WaitingFor(ctx, marketID, b.cal.ProgramYear(b.now()))
-	if err != nil {
-		b.log.Error("waiting requests", "market", marketID, "err", err)
-		return
-	}
-	key := ""
-	switch {
-	case len(held) >= m.Capacity:
-		key = "market.full"
-	case len(waiting) == 0:
-		key = "market.line_empty"
-	default:
+	if b.notice(b.cfg.DefaultLanguage, st) == "" {
 		return
 	}
 	admins, err := b.store.UsersWithRole(ctx, domain.RoleAdmin)
@@ -120,9 +190,7 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 		return
 	}
 	for _, a := range admins {
-		lang := b.langOf(a)
-		free := digitsIn(lang, strconv.Itoa(m.Capacity-len(held)))
-		b.tell(ctx, a.ID, b.cat.T(lang, key, "market", digitsIn(lang, m.Name(lang)), "free", free), nil)
+		b.tell(ctx, a.ID, b.notice(b.langOf(a), st), nil)
 	}
 }
 
@@ -137,7 +205,8 @@ func (b *Bot) ExpireOffers(ctx context.Context) error {
 	var markets []int64
 	for _, r := range expired {
 		if u, err := b.store.User(ctx, r.UserID); err == nil {
-			b.tell(ctx, u.ID, b.cat.T(b.langOf(u), "stall.offer_lapsed"), nil)
+			lang := b.langOf(u)
+			b.tell(ctx, u.ID, b.cat.T(lang, "stall.offer_lapsed")+"\n"+b.cat.T(lang, "stall.again"), nil)
 		}
 		if !slices.Contains(markets, r.MarketID) {
 			markets = append(markets, r.MarketID)
@@ -161,8 +230,14 @@ func (b *Bot) AllocateAll(ctx context.Context) error {
 	return nil
 }
 
-// cmdMarkets shows operators each market's occupancy, line and reserved share.
-func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
+// marketsPage is how many markets one message of /markets lists.
+const marketsPage = 8
+
+// cmdMarkets lists the markets, a page at a time, each a button to its
+// card.
+func (b *Bot) cmdMarkets(c *Ctx, _ string) error { return b.listMarkets(c, 0) }
+
+func (b *Bot) listMarkets(c *Ctx, offset int) error {
 	markets, err := b.store.Markets(c)
 	if err != nil {
 		return err
@@ -170,35 +245,38 @@ func (b *Bot) cmdMarkets(c *Ctx, _ string) error {
 	if len(markets) == 0 {
 		return c.reply(c.T("market.none"), nil)
 	}
-	for _, m := range markets {
-		text, err := b.marketSummary(c, m)
-		if err != nil {
-			return err
-		}
-		id := strconv.FormatInt(m.ID, 10)
-		kb := transport.Inline(transport.Row(
-			transport.Button(c.T("btn.allocate"), b.sign.sign(cbMarket, mkAllocate, id)),
-			transport.Button(c.T("btn.export"), b.sign.sign(cbMarket, mkExport, id)),
-			transport.Button(c.T("btn.edit_market"), b.sign.sign(cbMarket, mkEdit, id)),
-		))
-		if err := c.reply(text, kb); err != nil {
-			return err
-		}
+	if offset >= len(markets) { // markets closed since the page was shown
+		offset = (len(markets) - 1) / marketsPage * marketsPage
 	}
-	return nil
+	page := markets[offset:min(offset+marketsPage, len(markets))]
+	n := func(i int) string { return c.digits(strconv.Itoa(i)) }
+	text := c.T("market.list", "from", n(offset+1), "to", n(offset+len(page)), "total", n(len(markets)))
+	var rows [][]transport.InlineButton
+	for _, m := range page {
+		rows = append(rows, transport.Row(transport.Button(b.marketTitle(c, m), b.sign.sign(cbMarket, mkOpen, strconv.FormatInt(m.ID, 10)))))
+	}
+	var nav []transport.InlineButton
+	if offset > 0 {
+		nav = append(nav, transport.Button(c.T("btn.page_prev"), b.sign.sign(cbMarket, mkList, strconv.Itoa(max(offset-marketsPage, 0)))))
+	}
+	if offset+len(page) < len(markets) {
+		nav = append(nav, transport.Button(c.T("btn.page_next"), b.sign.sign(cbMarket, mkList, strconv.Itoa(offset+marketsPage))))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	return c.reply(text, transport.Inline(rows...))
 }
 
-func (b *Bot) marketSummary(c *Ctx, m domain.Market) (string, error) {
-	held, err := b.store.HeldStalls(c, m.ID, b.cal.ProgramYear(b.now()))
+// replyCard sends market m's card: its occupancy, line and reserved share
+// with what an operator can do there, under lead when it is not empty.
+func (b *Bot) replyCard(c *Ctx, m domain.Market, lead string) error {
+	st, err := b.loadMarketState(c, m)
 	if err != nil {
-		return "", err
-	}
-	waiting, err := b.store.WaitingFor(c, m.ID, b.cal.ProgramYear(b.now()))
-	if err != nil {
-		return "", err
+		return err
 	}
 	offered, reservedHeld := 0, 0
-	for _, r := range held {
+	for _, r := range st.held {
 		if r.State == domain.StallOffered {
 			offered++
 		}
@@ -207,17 +285,61 @@ func (b *Bot) marketSummary(c *Ctx, m domain.Market) (string, error) {
 		}
 	}
 	n := func(i int) string { return c.digits(strconv.Itoa(i)) }
-	return c.T("market.summary", "market", b.marketLabel(c, m), "held", n(len(held)), "capacity", n(m.Capacity),
-		"offered", n(offered), "reserved_held", n(reservedHeld), "reserved", n(m.Reserved()), "waiting", n(len(waiting))), nil
+	text := c.T("market.summary", "market", b.marketLabel(c, m), "held", n(len(st.held)), "capacity", n(m.Capacity),
+		"offered", n(offered), "reserved_held", n(reservedHeld), "reserved", n(m.Reserved()), "waiting", n(len(st.waiting)))
+	if lead != "" {
+		text = lead + "\n\n" + text
+	}
+	id := strconv.FormatInt(m.ID, 10)
+	return c.reply(text, transport.Inline(
+		transport.Row(
+			transport.Button(c.T("btn.allocate"), b.sign.sign(cbMarket, mkAllocate, id)),
+			transport.Button(c.T("btn.export"), b.sign.sign(cbMarket, mkExport, id)),
+			transport.Button(c.T("btn.edit_market"), b.sign.sign(cbMarket, mkEdit, id)),
+		),
+		transport.Row(transport.Button(c.T("btn.markets"), b.sign.sign(cbMarket, mkList, "0"))),
+	))
 }
 
-// onMarket handles "mk|al|<id>" (allocate) and "mk|ex|<id>" (export).
+// allocateReport offers market m's free stalls for the operator who asked
+// and says in one piece what came of it: how many were offered and, after
+// that, whether the market is full or has free stalls nobody waits for.
+func (b *Bot) allocateReport(c *Ctx, m domain.Market) (report string, offered int, err error) {
+	if !m.InSeason(b.now()) {
+		return c.T("market.out_of_season"), 0, nil
+	}
+	rs, err := b.offerStalls(c, m.ID)
+	if err != nil {
+		return "", 0, err
+	}
+	report = c.T("market.allocated", "n", c.digits(strconv.Itoa(len(rs))))
+	st, err := b.loadMarketState(c, m)
+	if err != nil {
+		return "", 0, err
+	}
+	if notice := b.notice(c.Lang, st); notice != "" {
+		report += "\n" + notice
+	}
+	return report, len(rs), nil
+}
+
+// onMarket handles "mk|ls|<offset>" (a page of the list), "mk|op|<id>"
+// (a market's card), "mk|al|<id>" (allocate), "mk|ex|<id>" (export) and
+// "mk|ed|<id>" (change capacity and share).
 func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	if !c.User.Has(domain.RoleAdmin) {
 		return b.refuse(c, "button:market")
 	}
 	if len(parts) != 3 {
 		return c.stale()
+	}
+	if parts[1] == mkList {
+		offset, err := strconv.Atoi(parts[2])
+		if err != nil || offset < 0 {
+			return c.stale()
+		}
+		c.answerCallback("")
+		return b.listMarkets(c, offset)
 	}
 	id, err := parseID(parts[2])
 	if err != nil {
@@ -232,13 +354,16 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 	}
 	c.answerCallback("")
 	switch parts[1] {
+	case mkOpen:
+		return b.replyCard(c, m, "")
 	case mkAllocate:
-		offered := b.reallocate(c, m.ID, false)
-		text, err := b.marketSummary(c, m)
+		report, _, err := b.allocateReport(c, m)
 		if err != nil {
 			return err
 		}
-		return c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
+		// The card comes again, updated: the old one's buttons go.
+		b.closeKeyboard(c, c.callback, "")
+		return b.replyCard(c, m, report)
 	case mkExport:
 		return b.exportMarket(c, m)
 	case mkEdit:
@@ -343,13 +468,18 @@ func (b *Bot) marketEditFlow() *Flow {
 			if err := b.store.UpdateMarket(c, m); err != nil {
 				return err
 			}
-			text, err := b.marketSummary(c, m)
+			// Saved: from here on nothing fails the submit. More stalls
+			// may have come free: offer them, and say so in one message.
+			lead := c.T("market.updated")
+			report, offered, err := b.allocateReport(c, m)
 			if err != nil {
-				return err
+				b.log.Error("allocate after market edit", "market", m.ID, "err", err)
+			} else if offered > 0 {
+				lead += "\n" + report
 			}
-			b.tell(c, c.Chat, c.T("market.updated")+"\n\n"+text, nil)
-			// More stalls may have come free: offer them.
-			b.reallocate(c, m.ID, false)
+			if err := b.replyCard(c, m, lead); err != nil {
+				b.log.Error("market card after edit", "market", m.ID, "err", err)
+			}
 			return nil
 		},
 	}

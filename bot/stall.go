@@ -19,14 +19,23 @@ import (
 // noMore is the value of "no more markets" at the second and third choice.
 const noMore = "-"
 
+// regionMarkets is the session's note of how many markets the chosen area
+// has: the market steps beyond it are not asked.
+const regionMarkets = "region_markets"
+
 func (b *Bot) stallFlow() *Flow {
 	market := func(rank int) Step {
 		st := Step{Field: "market" + strconv.Itoa(rank), Input: InputChoice, Columns: 1,
 			Choices: func(c *Ctx, s *Session) ([]Choice, error) { return b.marketChoices(c, s, rank) },
 			Show:    func(c *Ctx, v string) string { return b.marketName(c, v) }}
 		if rank > 1 {
+			// Not asked when "none" would be its only answer: no more
+			// was chosen, or the area has no market left to choose.
 			prev := "market" + strconv.Itoa(rank-1)
-			st.Skip = func(s *Session) bool { return s.Answers[prev] == noMore || rank > 2 && s.Answers["market1"] == noMore }
+			st.Skip = func(s *Session) bool {
+				n, _ := strconv.Atoi(s.Data[regionMarkets])
+				return s.Answers[prev] == noMore || rank > 2 && s.Answers["market1"] == noMore || rank > n
+			}
 		}
 		return st
 	}
@@ -42,9 +51,10 @@ func (b *Bot) stallFlow() *Flow {
 				Skip: func(s *Session) bool { return s.Answers["gender"] != string(domain.GenderFemale) }},
 			{Field: "category", Input: InputChoice, Columns: 2, Choices: enumStep(b.cat, "category", domain.ProductCategories)},
 			{Field: "vendorkind", Input: InputChoice, Columns: 1, Choices: enumStep(b.cat, "vendorkind", domain.VendorKinds)},
-			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices},
+			{Field: "region", Input: InputChoice, Columns: 2, Choices: b.regionChoices, Check: b.checkRegion},
 			market(1), market(2), market(3),
 		},
+		Begin:  b.stallBegin,
 		Submit: b.stallSubmit,
 		Saved: func(c *Ctx, key string) (bool, error) {
 			r, err := b.store.StallRequestBySubmission(c, key)
@@ -93,10 +103,27 @@ func (b *Bot) regionLabel(c *Ctx, region string) string {
 	return region
 }
 
-func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
+// requestableMarkets are the markets of region ("": of every region) a
+// vendor may ask for: a park bazaar whose season is over is not offered.
+func (b *Bot) requestableMarkets(c *Ctx, region string) ([]domain.Market, error) {
 	markets, err := b.store.Markets(c)
 	if err != nil {
 		return nil, fmt.Errorf("list markets: %w", err)
+	}
+	now := b.now()
+	out := markets[:0]
+	for _, m := range markets {
+		if (region == "" || regionOf(m) == region) && !m.SeasonOver(now) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
+	markets, err := b.requestableMarkets(c, "")
+	if err != nil {
+		return nil, err
 	}
 	var out []Choice
 	for _, m := range markets {
@@ -108,12 +135,31 @@ func (b *Bot) regionChoices(c *Ctx, _ *Session) ([]Choice, error) {
 	return out, nil
 }
 
+// checkRegion notes how many markets the chosen area has and, when the
+// area changes, forgets the markets chosen in the old one.
+func (b *Bot) checkRegion(c *Ctx, s *Session, region string) error {
+	markets, err := b.requestableMarkets(c, region)
+	if err != nil {
+		return err
+	}
+	if len(markets) == 0 {
+		return domain.NotFound("market.notfound")
+	}
+	if s.Answers["region"] != region {
+		for r := 1; r <= domain.MaxPreferences; r++ {
+			delete(s.Answers, "market"+strconv.Itoa(r))
+		}
+	}
+	s.Data[regionMarkets] = strconv.Itoa(len(markets))
+	return nil
+}
+
 // marketChoices are the markets of the chosen area not yet chosen, and from
 // the second choice on, "no more".
 func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
-	markets, err := b.store.Markets(c)
+	markets, err := b.requestableMarkets(c, s.Answers["region"])
 	if err != nil {
-		return nil, fmt.Errorf("list markets: %w", err)
+		return nil, err
 	}
 	var out []Choice
 	for _, m := range markets {
@@ -122,7 +168,7 @@ func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
 		for r := 1; r < rank; r++ {
 			chosen = chosen || s.Answers["market"+strconv.Itoa(r)] == id
 		}
-		if regionOf(m) == s.Answers["region"] && !chosen {
+		if !chosen {
 			out = append(out, Choice{Value: id, Label: b.marketLabel(c, m)})
 		}
 	}
@@ -132,9 +178,14 @@ func (b *Bot) marketChoices(c *Ctx, s *Session, rank int) ([]Choice, error) {
 	return out, nil
 }
 
-// marketLabel names a market with its days, so a vendor can choose by them.
+// marketLabel names a market with its days, and a park bazaar with its
+// season, so a vendor can choose by them.
 func (b *Bot) marketLabel(c *Ctx, m domain.Market) string {
-	return b.marketTitle(c, m) + " (" + b.weekdays(c, m) + ")"
+	when := b.weekdays(c, m)
+	if m.Kind == domain.MarketPark {
+		when += c.T("market.season", "start", c.date(m.SeasonStart), "end", c.date(m.SeasonEnd))
+	}
+	return b.marketTitle(c, m) + " (" + when + ")"
 }
 
 // marketTitle is a market's name in the reader's digits: names are stored
@@ -158,8 +209,24 @@ func (b *Bot) marketName(c *Ctx, id string) string {
 	return b.marketLabel(c, m)
 }
 
+// stallBegin shows the open request of this year the user's own account
+// made, before asking for their phone and national code.
+func (b *Bot) stallBegin(c *Ctx, _ *Session) error {
+	reqs, err := b.store.UserStallRequests(c, c.User.ID, b.cal.ProgramYear(b.now()))
+	if err != nil {
+		return fmt.Errorf("list requests: %w", err)
+	}
+	for _, r := range reqs {
+		if r.State.Open() {
+			b.tellOpenRequest(c, r)
+			return ErrEndFlow
+		}
+	}
+	return nil
+}
+
 // checkOpenRequest shows a person's open request of this year instead of
-// taking a second one.
+// taking a second one: one made from another account.
 func (b *Bot) checkOpenRequest(c *Ctx, s *Session, value string) error {
 	r, err := b.store.OpenStallRequest(c, b.cal.ProgramYear(b.now()), domain.NationalID(value))
 	switch {
@@ -180,7 +247,7 @@ func (b *Bot) tellOpenRequest(c *Ctx, r domain.StallRequest) {
 		b.tell(c, c.Chat, c.T("stall.code_has_open"), transport.RemoveKeyboard{})
 		return
 	}
-	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), transport.RemoveKeyboard{})
+	b.tell(c, c.Chat, c.T("stall.already_open")+"\n\n"+b.describeRequest(c, r), b.requestKeyboard(c, r))
 }
 
 func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
@@ -257,7 +324,8 @@ func (b *Bot) describeRequest(c *Ctx, r domain.StallRequest) string {
 		return c.T("stall.state."+string(r.State), "market", b.marketTitle(c, m), "stall", c.digits(strconv.Itoa(r.Stall)),
 			"days", b.weekdays(c, m), "deadline", c.date(r.Deadline)+" "+c.digits(b.cal.In(r.Deadline).Format("15:04")))
 	default:
-		return c.T("stall.state."+string(r.State), "date", date)
+		// Closed: say how to ask again.
+		return c.T("stall.state."+string(r.State), "date", date) + "\n" + c.T("stall.again")
 	}
 }
 
@@ -279,17 +347,22 @@ func (b *Bot) cmdStatus(c *Ctx, _ string) error {
 		return c.reply(c.T("stall.none"), nil)
 	}
 	for _, r := range reqs {
-		var markup transport.Markup
-		switch r.State {
-		case domain.StallOffered:
-			markup = b.offerKeyboard(c.Lang, r)
-		case domain.StallWaiting:
-			markup = transport.Inline(transport.Row(
-				transport.Button(c.T("btn.cancel_request"), b.sign.sign(cbStall, stallCancel, strconv.FormatInt(r.ID, 10)))))
-		}
-		if err := c.reply(b.describeRequest(c, r), markup); err != nil {
+		if err := c.reply(b.describeRequest(c, r), b.requestKeyboard(c, r)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// requestKeyboard is what a vendor can do with request r as it stands:
+// answer an offer, or withdraw from the line; nil when nothing.
+func (b *Bot) requestKeyboard(c *Ctx, r domain.StallRequest) transport.Markup {
+	switch r.State {
+	case domain.StallOffered:
+		return b.offerKeyboard(c.Lang, r)
+	case domain.StallWaiting:
+		return transport.Inline(transport.Row(
+			transport.Button(c.T("btn.cancel_request"), b.sign.sign(cbStall, stallCancel, strconv.FormatInt(r.ID, 10)))))
 	}
 	return nil
 }
@@ -298,7 +371,7 @@ func (b *Bot) offerKeyboard(lang string, r domain.StallRequest) transport.Inline
 	id := strconv.FormatInt(r.ID, 10)
 	return transport.Inline(transport.Row(
 		transport.Button(b.cat.T(lang, "btn.accept"), b.sign.sign(cbOffer, offerAccept, id)),
-		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign(cbOffer, offerDecline, id)),
+		transport.Button(b.cat.T(lang, "btn.decline"), b.sign.sign(cbOffer, offerAsk, id)),
 	))
 }
 

@@ -67,6 +67,18 @@ func (m Market) Reserved() int {
 	return int(min(max(math.Round(v), 0), float64(m.Capacity)))
 }
 
+// InSeason reports whether m gives out stalls at t: a park bazaar from the
+// first day of its season to the last, any other market always.
+func (m Market) InSeason(t time.Time) bool {
+	return m.Kind != MarketPark || !t.Before(m.SeasonStart) && !m.SeasonOver(t)
+}
+
+// SeasonOver reports whether m is a park bazaar whose season has ended by
+// t: until an import sets its next season, nobody can ask for a stall there.
+func (m Market) SeasonOver(t time.Time) bool {
+	return m.Kind == MarketPark && !t.Before(m.SeasonEnd.AddDate(0, 0, 1))
+}
+
 // IsReserved reports whether stall number n is a reserved one.
 func (m Market) IsReserved(n int) bool { return n >= 1 && n <= m.Reserved() }
 

@@ -60,6 +60,34 @@ func TestMarketIsReserved(t *testing.T) {
 	}
 }
 
+// A park bazaar takes stalls from the first moment of its first day to the
+// last moment of its last day; other markets always.
+func TestMarketSeason(t *testing.T) {
+	cal := DefaultCalendar()
+	park := Market{Kind: MarketPark, SeasonStart: cal.Date(2026, 9, 16), SeasonEnd: cal.Date(2026, 10, 2)}
+	tests := []struct {
+		name         string
+		m            Market
+		at           time.Time
+		inSeason     bool
+		seasonIsOver bool
+	}{
+		{"park before its season", park, cal.Date(2026, 9, 16).Add(-time.Second), false, false},
+		{"park on its first day", park, cal.Date(2026, 9, 16), true, false},
+		{"park on its last evening", park, cal.Date(2026, 10, 3).Add(-time.Second), true, false},
+		{"park the day after", park, cal.Date(2026, 10, 3), false, true},
+		{"day market", Market{Kind: MarketDay}, cal.Date(2026, 10, 3), true, false},
+	}
+	for _, tt := range tests {
+		if got := tt.m.InSeason(tt.at); got != tt.inSeason {
+			t.Errorf("%s: InSeason = %v", tt.name, got)
+		}
+		if got := tt.m.SeasonOver(tt.at); got != tt.seasonIsOver {
+			t.Errorf("%s: SeasonOver = %v", tt.name, got)
+		}
+	}
+}
+
 func TestMarketName(t *testing.T) {
 	m := Market{NameFa: "روز بازار", NameEn: "Day market"}
 	if m.Name("en") != "Day market" || m.Name("fa") != "روز بازار" || (Market{NameFa: "بازار"}).Name("en") != "بازار" {

@@ -37,6 +37,23 @@ func (h *harness) withMarkets() map[string]domain.Market {
 // d15-02 as second choice.
 func requestStall(h *harness, p person, code domain.NationalID, gender string, femaleHead bool) {
 	h.t.Helper()
+	toRegionStep(h, p, code, gender, femaleHead)
+	p.tap(h.T("region.district", "n", "۱۵"))
+	m1 := p.expect(h.T("stall.market1.prompt"))
+	if len(m1.Buttons()) != 4 { // two markets of district 15, back and cancel
+		h.t.Errorf("market buttons %v: want district 15's two", m1.Buttons())
+	}
+	p.tap("روز بازار نمونه ۱ منطقه ۱۵ (شنبه، سه‌شنبه)")
+	p.expect(h.T("stall.market2.prompt"))
+	p.tap("روز بازار نمونه ۲ منطقه ۱۵ (دوشنبه، پنجشنبه)")
+	p.expect(h.T("stall.review")) // district 15 has no third market to ask for
+	p.tap(h.T("btn.confirm"))
+	p.expect(h.T("stall.submitted"))
+}
+
+// toRegionStep takes a vendor through /stall up to the area step.
+func toRegionStep(h *harness, p person, code domain.NationalID, gender string, femaleHead bool) {
+	h.t.Helper()
 	p.send("/stall")
 	p.expect(h.T("stall.phone.prompt"))
 	must[int](h.t)(p.ShareContact("+98 912 000 "+fmt.Sprint(1000+p.ID()%9000), p.ID()))
@@ -60,19 +77,6 @@ func requestStall(h *harness, p person, code domain.NationalID, gender string, f
 	p.expect(h.T("stall.vendorkind.prompt"))
 	p.tap(h.T("vendorkind.home"))
 	p.expect(h.T("stall.region.prompt"))
-	p.tap(h.T("region.district", "n", "۱۵"))
-	m1 := p.expect(h.T("stall.market1.prompt"))
-	if len(m1.Buttons()) != 4 { // two markets of district 15, back and cancel
-		h.t.Errorf("market buttons %v: want district 15's two", m1.Buttons())
-	}
-	p.tap("روز بازار نمونه ۱ منطقه ۱۵ (شنبه، سه‌شنبه)")
-	p.expect(h.T("stall.market2.prompt"))
-	p.tap("روز بازار نمونه ۲ منطقه ۱۵ (دوشنبه، پنجشنبه)")
-	p.expect(h.T("stall.market3.prompt"))
-	p.tap(h.T("btn.no_more_markets"))
-	p.expect(h.T("stall.review"))
-	p.tap(h.T("btn.confirm"))
-	p.expect(h.T("stall.submitted"))
 }
 
 func TestStallRequestWholeFlow(t *testing.T) {
@@ -104,11 +108,6 @@ func TestStallRequestWholeFlow(t *testing.T) {
 
 	// A second request, from anyone with this code, is not taken.
 	p.send("/stall")
-	p.expect(h.T("stall.phone.prompt"))
-	must[int](t)(p.ShareContact("09120001111", p.ID()))
-	p.expect(h.T("contact.received"))
-	p.expect(h.T("stall.nationalid.prompt"))
-	p.send(string(code))
 	p.expect(h.T("stall.already_open"))
 	other := h.person(8002, "Other")
 	other.send("/stall")
@@ -152,16 +151,12 @@ func TestStallAllocationOffersAndCascade(t *testing.T) {
 		h.clock.Advance(time.Minute)
 	}
 
-	admin.send("/markets") // one message per market, in county and district order
-	summary := admin.expect("روز بازار نمونه ۱ منطقه ۱۵")
-	admin.expect("روز بازار نمونه ۲ منطقه ۱۵")
-	admin.expect("روز بازار نمونه اسلامشهر")
+	summary := openMarket(h, admin, "روز بازار نمونه ۱ منطقه ۱۵")
 	if !strings.Contains(summary.Text, "۰ از ۲") {
 		t.Errorf("summary before allocation:\n%s", summary.Text)
 	}
 	admin.press(summary.ID, h.T("btn.allocate"))
-	admin.expect(h.T("market.full", "market", "روز بازار نمونه ۱ منطقه ۱۵"))
-	admin.expect(h.T("market.allocated", "n", "۲"))
+	summary = admin.expect(h.T("market.allocated", "n", "۲") + "\n" + h.T("market.full", "market", "روز بازار نمونه ۱ منطقه ۱۵"))
 
 	// Stall 1 (reserved) to head1, stall 2 (open) to man1.
 	off1 := head1.expect(h.T("stall.offer"))
@@ -174,6 +169,8 @@ func TestStallAllocationOffersAndCascade(t *testing.T) {
 
 	// man1 declines: the open stall passes to the next in line, man2.
 	man1.press(off2.ID, h.T("btn.decline"))
+	man1.expect(h.T("stall.decline_confirm", "stall", "۲"))
+	man1.tap(h.T("btn.decline_confirm"))
 	man1.expect(h.T("stall.declined_told"))
 	off3 := man2.expect(h.T("stall.offer"))
 	admin.expect(h.T("market.full", "market", "روز بازار نمونه ۱ منطقه ۱۵")) // filled again by the decline's run
@@ -225,10 +222,7 @@ func TestOperatorEditsMarket(t *testing.T) {
 	h := newHarness(t, nil)
 	markets := h.withMarkets()
 	admin := h.person(adminID, "Operator")
-	admin.send("/markets")
-	first := admin.expect("روز بازار نمونه ۱ منطقه ۱۵")
-	admin.expect("روز بازار نمونه ۲")
-	admin.expect("اسلامشهر")
+	first := openMarket(h, admin, "روز بازار نمونه ۱ منطقه ۱۵")
 	admin.press(first.ID, h.T("btn.edit_market"))
 	admin.expect(h.T("market_edit.capacity.prompt"))
 	admin.send("ده")

@@ -300,7 +300,8 @@ func (db *DB) HeldStalls(ctx context.Context, marketID int64, year int) ([]domai
 // replicas allocating the same market at once take turns, and the second
 // sees the first's offers; the waiting requests are locked too, so a
 // request naming two markets allocated at once is offered one stall, and
-// is not cancelled meanwhile. An inactive market offers nothing. An
+// is not cancelled meanwhile. An inactive market, or one out of season at
+// now, offers nothing. An
 // assignment that is not a free stall of this market for one of waiting's
 // requests is a bug in allocate: the call fails and nothing is offered.
 //
@@ -319,7 +320,7 @@ func (db *DB) AllocateMarket(ctx context.Context, marketID int64, year int, now,
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.NotFound("market.notfound")
 		}
-		if err != nil || !m.Active {
+		if err != nil || !m.Active || !m.InSeason(now) {
 			return err
 		}
 		rows, err := tx.Query(ctx, `
