@@ -102,7 +102,7 @@ func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain
 		b.log.Error("draw summary chart", "err", err)
 		return nil
 	}
-	photo := transport.SendPhoto{Chat: chat, File: transport.FileBytes{Name: "rasad-" + s.Day.Format(time.DateOnly) + ".png", Bytes: png}}
+	photo := transport.SendPhoto{Chat: chat, File: transport.FileBytes{Name: b.datedName(s.Day, ".png"), Bytes: png}}
 	photo.Caption = b.cat.T(lang, "summary.chart_caption", "date", b.cal.FormatJalaliLang(s.Day, lang))
 	if err := b.send.Send(ctx, chat, photo); err != nil {
 		b.log.Error("send summary chart", "chat", chat, "err", err)

@@ -110,6 +110,11 @@ type ExportTotal struct {
 	Target   int
 }
 
+// Name is the agency's name in lang.
+func (t ExportTotal) Name(lang string) string {
+	return Agency{NameFa: t.AgencyFa, NameEn: t.AgencyEn}.Name(lang)
+}
+
 // SummaryFailure is a daily summary that could not be delivered.
 type SummaryFailure struct {
 	TelegramID int64

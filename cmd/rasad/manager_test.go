@@ -1,0 +1,127 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/rasad-gov/rasad/domain"
+)
+
+// What a manager meets on a phone once a day: the summary, its chart and
+// the export, each as that reader needs it.
+
+// setTarget commits agency to jobs in the services sector this year.
+func (h *harness) setTarget(agency string, jobs int) {
+	h.t.Helper()
+	t := domain.Target{Year: cal.ProgramYear(h.clock.Now()), AgencyID: h.agencyID(agency), Sector: domain.SectorServices, Jobs: jobs}
+	must[struct{}](h.t)(struct{}{}, h.db.SetTarget(context.Background(), t))
+}
+
+// requestExport takes manager m through /export of this year's
+// placements of agency (its button label) and presses download; it
+// returns the review's buttons.
+func requestExport(h *harness, m person, agency string) []string {
+	h.t.Helper()
+	m.send("/export")
+	m.expect(h.T("export.from.prompt"))
+	m.tap(h.T("btn.year_start"))
+	m.expect(h.T("export.to.prompt"))
+	m.tap(h.T("btn.today"))
+	m.expect(h.T("export.agency.prompt"))
+	m.tap(agency)
+	m.expect(h.T("export.sector.prompt"))
+	m.tap(h.T("value.all_sectors"))
+	review := m.expect(h.T("export.review"))
+	var labels []string
+	for _, row := range review.InlineKeyboard {
+		for _, b := range row {
+			labels = append(labels, b.Text)
+		}
+	}
+	m.tap(h.T("btn.download"))
+	return labels
+}
+
+// exportAll exports every placement of the year and returns the file. The
+// button that downloads says so.
+func exportAll(h *harness, m person) []byte {
+	h.t.Helper()
+	labels := requestExport(h, m, h.T("value.all_agencies"))
+	if slices.Contains(labels, h.T("btn.confirm")) {
+		h.t.Errorf("the export's review offers %q, a download needs its own words", h.T("btn.confirm"))
+	}
+	doc, err := m.Next(wait)
+	if err != nil || doc.Document == nil {
+		h.t.Fatalf("export: %+v, %v", doc, err)
+	}
+	if doc.Document.Name != "rasad-1405-03-17.xlsx" {
+		h.t.Errorf("export named %q, want the Solar Hijri date rasad-1405-03-17.xlsx", doc.Document.Name)
+	}
+	return doc.Document.Data
+}
+
+// The totals of the export: a grand total, agency names that fit their
+// column, percents with a decimal (1 of 1,622 is 0.1, not 0), and a chart
+// with one bar per agency, its sectors summed.
+func TestExportTotalsReadable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	m := h.manager(9401, "Manager")
+	h.setTarget("labour", 1622)
+	h.seedPlacements("labour", 0, 1)
+	h.seedPlacements("industry", 100, 4)
+	data := exportAll(h, m)
+
+	f := must[*excelize.File](t)(excelize.OpenReader(bytes.NewReader(data)))
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) != 3 || sheets[1] != h.T("export.totals") || sheets[2] != h.T("export.by_agency") {
+		t.Fatalf("sheets %q", sheets)
+	}
+	for _, sheet := range sheets[1:] {
+		rows := must[[][]string](t)(f.GetRows(sheet))
+		last := rows[len(rows)-1]
+		if last[0] != h.T("export.grand_total") || last[len(last)-3] != "5" || last[len(last)-2] != "1,622" || last[len(last)-1] != "0.3" {
+			t.Errorf("sheet %q ends with %q, want the grand total 5 of 1,622 (0.3%%)", sheet, last)
+		}
+		labour := slices.IndexFunc(rows, func(r []string) bool { return r[0] == labourFa })
+		if labour < 0 || rows[labour][len(rows[labour])-1] != "0.1" {
+			t.Errorf("sheet %q: labour's row %q, want 0.1 percent", sheet, rows[max(labour, 0)])
+		}
+		width := must[float64](t)(f.GetColWidth(sheet, "A"))
+		if width < float64(len([]rune(labourFa))) {
+			t.Errorf("sheet %q: agency column %.0f wide, cuts %q", sheet, width, labourFa)
+		}
+	}
+	// The chart is on the agencies' sheet: two agencies, two bars; the
+	// grand total is not one of them.
+	charts := chartXML(t, data)
+	if len(charts) != 1 {
+		t.Fatalf("%d charts", len(charts))
+	}
+	if want := h.T("export.by_agency") + "&#39;!$A$2:$A$3</f>"; !strings.Contains(charts[0], want) {
+		t.Errorf("chart categories are not the two agencies (%s):\n%.300s", want, charts[0])
+	}
+}
+
+// chartXML is the XML of each chart in an xlsx file.
+func chartXML(t *testing.T, data []byte) []string {
+	t.Helper()
+	zr := must[*zip.Reader](t)(zip.NewReader(bytes.NewReader(data), int64(len(data))))
+	var out []string
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/charts/chart") {
+			rc := must[io.ReadCloser](t)(f.Open())
+			out = append(out, string(must[[]byte](t)(io.ReadAll(rc))))
+			rc.Close()
+		}
+	}
+	return out
+}
