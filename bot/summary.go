@@ -42,7 +42,13 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 	line := func(s string) { sb.WriteString(s + "\n") }
 
 	line(T("summary.title", "date", b.cal.FormatJalaliLang(s.Day, lang)))
-	line(T("summary.placements", "today", n(s.Today), "year", n(s.YearTotal), "program_year", digitsIn(lang, strconv.Itoa(s.Year))))
+	// Today can exceed the year when jobs started last year are registered
+	// now; the line then says so.
+	placements := "summary.placements"
+	if s.TodayEarlier > 0 {
+		placements = "summary.placements_earlier"
+	}
+	line(T(placements, "today", n(s.Today), "earlier", n(s.TodayEarlier), "year", n(s.YearTotal), "program_year", digitsIn(lang, strconv.Itoa(s.Year))))
 	var sectors []string
 	for _, sec := range domain.Sectors {
 		sectors = append(sectors, T("sector."+string(sec))+" "+n(s.BySector[sec]))

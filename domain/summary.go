@@ -43,12 +43,15 @@ func (a AgencyProgress) Percent() float64 {
 
 // Summary is the daily report, for one day in the Calendar's zone.
 type Summary struct {
-	Day       time.Time // midnight, in the Calendar's zone
-	Year      int       // program year of Day
-	Today     int       // placements registered on Day
-	YearTotal int       // placements of the program year registered up to the end of Day
-	BySector  map[Sector]int
-	Agencies  []AgencyProgress // ranked
+	Day   time.Time // midnight, in the Calendar's zone
+	Year  int       // program year of Day
+	Today int       // placements registered on Day
+	// TodayEarlier counts those of Today whose job started in an earlier
+	// program year: they count in that year, not in Year.
+	TodayEarlier int
+	YearTotal    int // placements of the program year registered up to the end of Day
+	BySector     map[Sector]int
+	Agencies     []AgencyProgress // ranked
 	// Idle lists agencies with no placement registered in the 7 days up to Day.
 	Idle []AgencyProgress
 

@@ -125,3 +125,26 @@ func chartXML(t *testing.T, data []byte) []string {
 	}
 	return out
 }
+
+// A job started last year and registered today counts in last year: the
+// day's figure is then larger than the year's, and the same line says why.
+func TestSummaryNamesWhatEachFigureCounts(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	m := h.manager(9402, "Manager")
+	h.seedPlacements("labour", 0, 1)
+	now := h.clock.Now()
+	late := samplePlacement(validCode(h.t, 50), h.agencyID("labour"), now)
+	late.StartDate = cal.Midnight(domain.JalaliDate{Year: 1404, Month: 12, Day: 20})
+	late.ProgramYear = 1404
+	must[domain.Placement](t)(h.db.CreatePlacement(context.Background(), late, now))
+	h.seedPlacements("industry", 100, 1)
+
+	m.send("/summary")
+	text := m.expect(h.T("summary.title", "date", "۱۷ خرداد ۱۴۰۵")).Text
+	want := h.T("summary.placements_earlier", "today", "۳", "earlier", "۱", "year", "۲", "program_year", "۱۴۰۵")
+	if !strings.Contains(text, want) {
+		t.Errorf("summary lacks %q:\n%s", want, text)
+	}
+	m.Next(wait) // the chart
+}
