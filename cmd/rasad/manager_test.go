@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/domain/csvimport"
 )
 
 // What a manager meets on a phone once a day: the summary, its chart and
@@ -147,4 +148,58 @@ func TestSummaryNamesWhatEachFigureCounts(t *testing.T) {
 		t.Errorf("summary lacks %q:\n%s", want, text)
 	}
 	m.Next(wait) // the chart
+}
+
+// addAgencies adds the agencies of csv rows (code,name_fa,name_en).
+func (h *harness) addAgencies(csv string) {
+	h.t.Helper()
+	agencies := must[[]domain.Agency](h.t)(csvimport.Agencies(strings.NewReader("code,name_fa,name_en\n" + csv)))
+	if _, _, err := h.db.UpsertAgencies(context.Background(), agencies); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// One placement against 3,858 is 0.1%, not 0%. Only agencies with
+// placements are ranked, ties by name; the rest are counted on one line.
+// The idle agencies are counted, a few named, all listed by /idle.
+func TestSummaryPercentRanksAndIdle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	m := h.manager(9403, "Manager")
+	h.addAgencies(`aaa,وزارت ورزش و جوانان,Sports
+zzz,اداره کل میراث فرهنگی,Heritage
+idle1,بنیاد مسکن انقلاب اسلامی استان تهران,Housing
+idle2,کمیته امداد امام خمینی (ره) استان تهران,Relief
+idle3,سازمان بهزیستی استان تهران,Welfare
+idle4,شرکت شهرک‌های صنعتی استان تهران,Estates
+`)
+	h.setTarget("labour", 3858)
+	h.seedPlacements("labour", 0, 1)
+	h.seedPlacements("aaa", 10, 1)
+	h.seedPlacements("zzz", 20, 1)
+
+	m.send("/summary")
+	text := m.expect(h.T("summary.title", "date", "۱۷ خرداد ۱۴۰۵")).Text
+	m.Next(wait) // the chart
+	for _, want := range []string{
+		h.T("summary.agency", "rank", "۱", "name", labourFa, "count", "۱", "target", "۳٬۸۵۸", "percent", "۰٫۱٪"),
+		h.T("summary.agency_no_target", "rank", "۲", "name", "اداره کل میراث فرهنگی", "count", "۱"),
+		h.T("summary.agency_no_target", "rank", "۳", "name", "وزارت ورزش و جوانان", "count", "۱"),
+		h.T("summary.unranked", "n", "۶", "program_year", "۱۴۰۵"),
+		h.T("summary.and_more", "n", "۳"),
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "۴. ") {
+		t.Errorf("agencies without placements are ranked:\n%s", text)
+	}
+	m.send("/idle")
+	list := m.expect(h.T("summary.idle_title", "n", "۶")).Text
+	for _, name := range []string{"بنیاد مسکن انقلاب اسلامی استان تهران", "شرکت شهرک‌های صنعتی استان تهران", "سازمان جهاد کشاورزی استان تهران"} {
+		if !strings.Contains(list, name) {
+			t.Errorf("/idle lacks %q:\n%s", name, list)
+		}
+	}
 }
