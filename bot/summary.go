@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -302,27 +301,51 @@ func (b *Bot) tellIfGivenUp(ctx context.Context, day time.Time, m domain.User, c
 	}
 }
 
-// maxChartBars keeps the chart readable on a phone: the top of the ranking
-// and its bottom, where a manager's attention goes.
-const maxChartBars = 40
+// chartEnds is how many agencies the chart shows at each end of the
+// ranking, where a manager's attention goes; the middle is one bar.
+// Nine bars keep a chart shown 300 px wide on a phone readable.
+const chartEnds = 4
 
-// summaryChart draws each agency's progress against its yearly target.
+// chartWidth is the chart's width in pixels: about twice what a phone
+// shows of it, so it stays sharp.
+const chartWidth = 600
+
+// summaryChart draws each agency's progress against its yearly target:
+// the leading and trailing agencies, the rest as one group.
 func (b *Bot) summaryChart(lang string, s domain.Summary) ([]byte, error) {
-	agencies := s.Agencies
-	if len(agencies) > maxChartBars {
-		agencies = append(slices.Clone(agencies[:maxChartBars/2]), agencies[len(agencies)-maxChartBars/2:]...)
-	}
-	bars := make([]chart.Bar, 0, len(agencies))
-	for _, a := range agencies {
-		note := domain.FormatNumber(int64(a.Count), lang)
-		if a.Target > 0 {
+	n := func(v int) string { return domain.FormatNumber(int64(v), lang) }
+	bar := func(label string, count, target int) chart.Bar {
+		a := domain.AgencyProgress{Count: count, Target: target}
+		note := n(count)
+		if target > 0 {
 			note = formatPercent(lang, a.Percent()) + " (" + note + ")"
 		}
-		bars = append(bars, chart.Bar{Label: digitsIn(lang, a.Name(lang)), Value: a.Percent(), Note: note})
+		return chart.Bar{Label: digitsIn(lang, label), Value: a.Percent(), Note: note}
+	}
+	var bars []chart.Bar
+	add := func(as []domain.AgencyProgress) {
+		for _, a := range as {
+			bars = append(bars, bar(a.Name(lang), a.Count, a.Target))
+		}
+	}
+	if len(s.Agencies) <= 2*chartEnds+1 {
+		add(s.Agencies)
+	} else {
+		middle := s.Agencies[chartEnds : len(s.Agencies)-chartEnds]
+		var count, target int
+		for _, a := range middle {
+			count += a.Count
+			target += a.Target
+		}
+		add(s.Agencies[:chartEnds])
+		bars = append(bars, bar(b.cat.T(lang, "summary.chart_group", "n", n(len(middle))), count, target))
+		add(s.Agencies[len(s.Agencies)-chartEnds:])
 	}
 	return chart.Render(bars, chart.Options{
 		Title:  b.cat.T(lang, "summary.chart_title", "date", b.cal.FormatJalaliLang(s.Day, lang)),
 		Target: 100,
+		Width:  chartWidth,
+		Phone:  true,
 	})
 }
 

@@ -4,8 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/png"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -202,4 +208,86 @@ idle4,شرکت شهرک‌های صنعتی استان تهران,Estates
 			t.Errorf("/idle lacks %q:\n%s", name, list)
 		}
 	}
+}
+
+// On a 390-px-wide phone a photo in a chat bubble is shown at most about
+// 300 px wide and, in the playground, 320 px tall; the chat's text there
+// is 14 px.
+const (
+	phoneBubbleWidth  = 300
+	phoneBubbleHeight = 320
+	chatTextPx        = 14
+)
+
+// The chart of twenty agencies with long names, as a phone shows it: its
+// text as tall as the chat's, nine bars (the leading four, the trailing
+// four, the rest as one), no name cut inside a word.
+func TestSummaryChartReadableOnPhone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	m := h.manager(9404, "Manager")
+	var csv strings.Builder
+	for i := range 17 {
+		fmt.Fprintf(&csv, "extra%d,سازمان توسعه و نوسازی شماره %s استان تهران,Agency %d\n", i, domain.PersianDigits(strconv.Itoa(i+1)), i+1)
+	}
+	h.addAgencies(csv.String())
+	for i := range 10 {
+		h.setTarget("extra"+strconv.Itoa(i), 50)
+		h.seedPlacements("extra"+strconv.Itoa(i), 100*i, i+1)
+	}
+	m.send("/summary")
+	m.expect(h.T("summary.title", "date", "۱۷ خرداد ۱۴۰۵"))
+	photo, err := m.Next(wait)
+	if err != nil || photo.Photo == nil {
+		t.Fatalf("chart: %+v, %v", photo, err)
+	}
+	img := must[image.Image](t)(png.Decode(bytes.NewReader(photo.Photo.Data)))
+	w, ht := img.Bounds().Dx(), img.Bounds().Dy()
+	if err := os.WriteFile(filepath.Join(os.TempDir(), "rasad-chart-phone.png"), photo.Photo.Data, 0o644); err == nil {
+		t.Logf("chart %dx%d: %s", w, ht, filepath.Join(os.TempDir(), "rasad-chart-phone.png"))
+	}
+	shown := min(float64(phoneBubbleWidth)/float64(w), float64(phoneBubbleHeight)/float64(ht), 1)
+	lines := textLines(img)
+	if len(lines) < 10 {
+		t.Fatalf("%d lines of text in the chart", len(lines))
+	}
+	// Persian letters' ink, from the top of ا to the bottom of ی, spans
+	// about the font's size: a line of 14 px text inks about 14 px.
+	if got := float64(median(lines)) * shown; got < chatTextPx {
+		t.Errorf("chart %dx%d shown at %.0f%%: its text is %.1f px tall, the chat's %d px", w, ht, 100*shown, got, chatTextPx)
+	}
+	// The title, nine labels: one a line, each with its bar under it.
+	if len(lines) != 1+9 {
+		t.Errorf("%d lines of text, want the title and 9 labels (4 leading, the group, 4 trailing)", len(lines))
+	}
+}
+
+// textLines are the heights of the bands of rows holding dark grey ink
+// (the chart's text; bars are coloured, grid and ticks lighter), in order.
+func textLines(img image.Image) []int {
+	b := img.Bounds()
+	var lines []int
+	run := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		ink := false
+		for x := b.Min.X; x < b.Max.X && !ink; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			ink = r < 0x5000 && g < 0x5000 && bl < 0x5000 && max(r, g, bl)-min(r, g, bl) < 0x1000
+		}
+		if ink {
+			run++
+			continue
+		}
+		if run > 2 {
+			lines = append(lines, run)
+		}
+		run = 0
+	}
+	return lines
+}
+
+func median(v []int) int {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
