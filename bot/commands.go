@@ -29,6 +29,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "records", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRecords},
 		{Name: "template", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdTemplate},
 		{Name: "summary", Roles: []domain.Role{domain.RoleManager, domain.RoleAdmin}, Run: b.cmdSummary},
+		{Name: "idle", Roles: []domain.Role{domain.RoleManager, domain.RoleAdmin}, Run: b.cmdIdle},
 		{Name: "export", Roles: []domain.Role{domain.RoleManager, domain.RoleAdmin}, Run: b.cmdExport},
 		{Name: "mute", Roles: []domain.Role{domain.RoleManager}, Run: b.cmdMute},
 		{Name: "unmute", Roles: []domain.Role{domain.RoleManager}, Run: b.cmdUnmute},

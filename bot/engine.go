@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -639,7 +640,7 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Mark
 		rows = append(rows, edits[i:min(i+2, len(edits))])
 	}
 	rows = append(rows,
-		[]transport.InlineButton{btn(c.T("btn.confirm"), flowConfirm, f.Name)},
+		[]transport.InlineButton{btn(c.T(cmp.Or(f.Confirm, "btn.confirm")), flowConfirm, f.Name)},
 		[]transport.InlineButton{btn(c.T("btn.back"), flowBack, ""), btn(c.T("btn.cancel"), flowCancel, "")},
 	)
 	return sb.String(), transport.Inline(rows...), nil

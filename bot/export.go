@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rasad-gov/rasad/bot/transport"
@@ -43,8 +44,9 @@ func (b *Bot) exportFlow() *Flow {
 				return append([]Choice{{Value: allValues, Label: c.T("value.all_sectors")}}, enumChoices(b.cat, "sector", domain.Sectors, c.Lang)...), nil
 			}},
 		},
-		Begin:  requireRole(domain.RoleManager, domain.RoleAdmin),
-		Submit: b.exportSubmit,
+		Begin:   requireRole(domain.RoleManager, domain.RoleAdmin),
+		Submit:  b.exportSubmit,
+		Confirm: "btn.download",
 	}
 }
 
@@ -82,7 +84,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	if err != nil {
 		return err
 	}
-	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + b.cal.In(b.now()).Format(time.DateOnly) + ".xlsx", Bytes: buf.Bytes()}}
+	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: b.datedName(b.now(), ".xlsx"), Bytes: buf.Bytes()}}
 	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
 	if err := c.send(doc); err != nil {
 		return err
@@ -102,11 +104,25 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 	}
 	cols = append(cols, xlsx.Column{Header: T("export.agency")}, xlsx.Column{Header: T("export.registered")},
 		xlsx.Column{Header: T("record.verification")})
-	totalCols := []xlsx.Column{{Header: T("export.agency")}, {Header: T("placement.sector.label")},
-		{Header: T("export.count"), Format: "#,##0"}, {Header: T("export.target"), Format: "#,##0"}, {Header: T("export.percent"), Format: "0"}}
+	// The totals are read first: their columns are as wide as their names.
+	totals, err := b.store.ExportTotals(ctx, f)
+	if err != nil {
+		return 0, fmt.Errorf("export totals: %w", err)
+	}
+	byAgency := sumAgencies(totals)
+	names := []string{T("export.agency"), T("export.grand_total")}
+	for _, t := range byAgency {
+		names = append(names, t.Name(lang))
+	}
+	agencyCol := xlsx.Column{Header: T("export.agency"), Width: xlsx.FitWidth(names...)}
+	figures := []xlsx.Column{{Header: T("export.count"), Format: "#,##0"}, {Header: T("export.target"), Format: "#,##0"},
+		{Header: T("export.percent"), Format: "0.0"}}
+	totalCols := append([]xlsx.Column{agencyCol, {Header: T("placement.sector.label")}}, figures...)
+	agencyCols := append([]xlsx.Column{agencyCol}, figures...)
 	rtl := lang == "fa"
 	xw, err := xlsx.NewWriter(w, xlsx.Sheet{Name: T("export.placements"), RTL: rtl, Columns: cols},
-		xlsx.Sheet{Name: T("export.totals"), RTL: rtl, Columns: totalCols})
+		xlsx.Sheet{Name: T("export.totals"), RTL: rtl, Columns: totalCols},
+		xlsx.Sheet{Name: T("export.by_agency"), RTL: rtl, Columns: agencyCols})
 	if err != nil {
 		return 0, err
 	}
@@ -135,29 +151,71 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 	if err != nil {
 		return 0, fmt.Errorf("export placements: %w", err)
 	}
-	totals, err := b.store.ExportTotals(ctx, f)
-	if err != nil {
-		return 0, fmt.Errorf("export totals: %w", err)
-	}
-	for _, t := range totals {
-		name := t.AgencyFa
-		if lang == "en" && t.AgencyEn != "" {
-			name = t.AgencyEn
-		}
+	figureCells := func(t domain.ExportTotal) []xlsx.Cell {
 		var pct any
 		if t.Target > 0 {
-			pct = 100 * t.Count / t.Target
+			pct = 100 * float64(t.Count) / float64(t.Target)
 		}
-		if err := xw.AddRow(1, xlsx.Cell{Value: name}, xlsx.Cell{Value: label("sector", string(t.Sector))},
-			xlsx.Cell{Value: t.Count}, xlsx.Cell{Value: t.Target}, xlsx.Cell{Value: pct}); err != nil {
+		return []xlsx.Cell{{Value: t.Count}, {Value: t.Target}, {Value: pct}}
+	}
+	for _, t := range totals {
+		if err := xw.AddRow(1, append([]xlsx.Cell{{Value: t.Name(lang)}, {Value: label("sector", string(t.Sector))}}, figureCells(t)...)...); err != nil {
 			return 0, err
 		}
 	}
-	if err := xw.AddBarChart(1, xlsx.BarChart{Title: T("export.chart_title"), Category: 0, Values: []int{2, 3}}); err != nil {
+	for _, t := range byAgency {
+		if err := xw.AddRow(2, append([]xlsx.Cell{{Value: t.Name(lang)}}, figureCells(t)...)...); err != nil {
+			return 0, err
+		}
+	}
+	grand := grandTotal(byAgency)
+	if len(totals) > 0 {
+		if err := xw.AddRow(1, append([]xlsx.Cell{{Value: T("export.grand_total")}, {}}, figureCells(grand)...)...); err != nil {
+			return 0, err
+		}
+		if err := xw.AddRow(2, append([]xlsx.Cell{{Value: T("export.grand_total")}}, figureCells(grand)...)...); err != nil {
+			return 0, err
+		}
+	}
+	// One bar per agency, its percent of commitment: counts beside targets
+	// a thousand times larger would not show.
+	if err := xw.AddBarChart(2, xlsx.BarChart{Title: T("export.chart_title"), Category: 0, Values: []int{3}, Rows: len(byAgency)}); err != nil {
 		return 0, err
 	}
 	if err := xw.Close(); err != nil {
 		return 0, err
 	}
 	return rows, nil
+}
+
+// sumAgencies adds each agency's sectors up, in the order of totals (by
+// agency name); Sector is left empty.
+func sumAgencies(totals []domain.ExportTotal) []domain.ExportTotal {
+	var out []domain.ExportTotal
+	for _, t := range totals {
+		if n := len(out); n > 0 && out[n-1].AgencyID == t.AgencyID {
+			out[n-1].Count += t.Count
+			out[n-1].Target += t.Target
+			continue
+		}
+		t.Sector = ""
+		out = append(out, t)
+	}
+	return out
+}
+
+// grandTotal adds every agency up.
+func grandTotal(agencies []domain.ExportTotal) domain.ExportTotal {
+	var all domain.ExportTotal
+	for _, t := range agencies {
+		all.Count += t.Count
+		all.Target += t.Target
+	}
+	return all
+}
+
+// datedName names a file the bot sends by its day in the Solar Hijri
+// calendar, as its users date things: rasad-1405-09-13.xlsx.
+func (b *Bot) datedName(t time.Time, ext string) string {
+	return "rasad-" + strings.ReplaceAll(b.cal.FormatJalaliNumeric(t), "/", "-") + ext
 }

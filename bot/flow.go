@@ -28,6 +28,10 @@ type Flow struct {
 	// finds it, tells the chat as Submit would have: a confirm arriving
 	// after its session ended (the reply was lost with the process).
 	Saved func(c *Ctx, key string) (told bool, err error)
+	// Confirm is the catalogue key of the review's confirm button, for a
+	// flow whose submit is not "confirm and save" (a download); default
+	// btn.confirm.
+	Confirm string
 }
 
 // Input is what a step expects.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,15 +33,24 @@ func (b *Bot) formatSummary(lang string, s domain.Summary) string {
 	}
 }
 
+// idleShown is how many idle agencies the summary names; /idle lists all.
+const idleShown = 3
+
 func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 	T := func(key string, args ...string) string { return b.cat.T(lang, key, args...) }
 	n := func(v int) string { return domain.FormatNumber(int64(v), lang) }
-	pct := func(v float64) string { return digitsIn(lang, strconv.FormatFloat(v, 'f', 0, 64)) + "٪" }
+	year := digitsIn(lang, strconv.Itoa(s.Year))
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
 
 	line(T("summary.title", "date", b.cal.FormatJalaliLang(s.Day, lang)))
-	line(T("summary.placements", "today", n(s.Today), "year", n(s.YearTotal), "program_year", digitsIn(lang, strconv.Itoa(s.Year))))
+	// Today can exceed the year when jobs started last year are registered
+	// now; the line then says so.
+	placements := "summary.placements"
+	if s.TodayEarlier > 0 {
+		placements = "summary.placements_earlier"
+	}
+	line(T(placements, "today", n(s.Today), "earlier", n(s.TodayEarlier), "year", n(s.YearTotal), "program_year", year))
 	var sectors []string
 	for _, sec := range domain.Sectors {
 		sectors = append(sectors, T("sector."+string(sec))+" "+n(s.BySector[sec]))
@@ -55,31 +63,34 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 			return T("summary.agency_no_target", "rank", n(a.Rank), "name", digitsIn(lang, a.Name(lang)), "count", n(a.Count))
 		}
 		return T("summary.agency", "rank", n(a.Rank), "name", digitsIn(lang, a.Name(lang)), "count", n(a.Count),
-			"target", n(a.Target), "percent", pct(a.Percent()))
+			"target", n(a.Target), "percent", formatPercent(lang, a.Percent()))
 	}
-	if keep >= len(s.Agencies) {
-		for _, a := range s.Agencies {
+	ranked := s.Agencies[:rankedCount(s.Agencies)]
+	if keep >= len(ranked) {
+		for _, a := range ranked {
 			line(agencyLine(a))
 		}
 	} else {
 		top, bottom := (keep+1)/2, keep/2
-		for _, a := range s.Agencies[:top] {
+		for _, a := range ranked[:top] {
 			line(agencyLine(a))
 		}
-		line(T("summary.left_out", "n", n(len(s.Agencies)-keep)))
-		for _, a := range s.Agencies[len(s.Agencies)-bottom:] {
+		line(T("summary.left_out", "n", n(len(ranked)-keep)))
+		for _, a := range ranked[len(ranked)-bottom:] {
 			line(agencyLine(a))
 		}
+	}
+	if unranked := len(s.Agencies) - len(ranked); unranked > 0 {
+		line(T("summary.unranked", "n", n(unranked), "program_year", year))
 	}
 	line("")
 	if len(s.Idle) > 0 {
 		var names []string
-		for i, a := range s.Idle {
-			if i == 10 {
-				names = append(names, T("summary.and_more", "n", n(len(s.Idle)-10)))
-				break
-			}
+		for _, a := range s.Idle[:min(idleShown, len(s.Idle))] {
 			names = append(names, digitsIn(lang, a.Name(lang)))
+		}
+		if more := len(s.Idle) - idleShown; more > 0 {
+			names = append(names, T("summary.and_more", "n", n(more)))
 		}
 		line(T("summary.idle", "n", n(len(s.Idle)), "names", strings.Join(names, "، ")))
 	} else {
@@ -87,8 +98,53 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 	}
 	line(T("summary.duplicates", "n", n(s.DuplicatesToday)))
 	line(T("summary.stalls", "new", n(s.StallsNewToday), "waiting", n(s.StallsWaiting), "allocated", n(s.StallsAllocated),
-		"share", pct(100*s.FemaleHeadShare())))
+		"share", formatPercent(lang, 100*s.FemaleHeadShare())))
 	return strings.TrimSpace(sb.String())
+}
+
+// rankedCount is how many agencies lead the ranked list: those with a
+// placement (RankAgencies puts the unranked last).
+func rankedCount(as []domain.AgencyProgress) int {
+	for i, a := range as {
+		if a.Rank == 0 {
+			return i
+		}
+	}
+	return len(as)
+}
+
+// formatPercent writes a percent for lang: one decimal below 10%, where a
+// whole number would show 1 of 3,858 as 0%; a share above nothing shows
+// at least 0.1%, since a reader takes 0.0% for none.
+func formatPercent(lang string, v float64) string {
+	prec := 0
+	if v > 0 && v < 10 {
+		prec = 1
+		v = max(v, 0.1)
+	}
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if lang == "fa" {
+		s = strings.ReplaceAll(s, ".", "٫")
+	}
+	return digitsIn(lang, s) + "٪"
+}
+
+// cmdIdle lists every agency with no placement in the seven days up to
+// today; the summary names only a few.
+func (b *Bot) cmdIdle(c *Ctx, _ string) error {
+	s, err := b.store.Summary(c, b.cal.StartOfDay(b.now()))
+	if err != nil {
+		return fmt.Errorf("compute summary: %w", err)
+	}
+	if len(s.Idle) == 0 {
+		return c.reply(c.T("summary.no_idle"), nil)
+	}
+	var sb strings.Builder
+	sb.WriteString(c.T("summary.idle_title", "n", domain.FormatNumber(int64(len(s.Idle)), c.Lang)))
+	for i, a := range s.Idle {
+		fmt.Fprintf(&sb, "\n%s. %s", c.digits(strconv.Itoa(i+1)), c.digits(a.Name(c.Lang)))
+	}
+	return c.reply(sb.String(), nil)
 }
 
 // sendSummary sends a summary and its chart to one chat in lang. The text
@@ -102,7 +158,7 @@ func (b *Bot) sendSummary(ctx context.Context, chat int64, lang string, s domain
 		b.log.Error("draw summary chart", "err", err)
 		return nil
 	}
-	photo := transport.SendPhoto{Chat: chat, File: transport.FileBytes{Name: "rasad-" + s.Day.Format(time.DateOnly) + ".png", Bytes: png}}
+	photo := transport.SendPhoto{Chat: chat, File: transport.FileBytes{Name: b.datedName(s.Day, ".png"), Bytes: png}}
 	photo.Caption = b.cat.T(lang, "summary.chart_caption", "date", b.cal.FormatJalaliLang(s.Day, lang))
 	if err := b.send.Send(ctx, chat, photo); err != nil {
 		b.log.Error("send summary chart", "chat", chat, "err", err)
@@ -245,27 +301,51 @@ func (b *Bot) tellIfGivenUp(ctx context.Context, day time.Time, m domain.User, c
 	}
 }
 
-// maxChartBars keeps the chart readable on a phone: the top of the ranking
-// and its bottom, where a manager's attention goes.
-const maxChartBars = 40
+// chartEnds is how many agencies the chart shows at each end of the
+// ranking, where a manager's attention goes; the middle is one bar.
+// Nine bars keep a chart shown 300 px wide on a phone readable.
+const chartEnds = 4
 
-// summaryChart draws each agency's progress against its yearly target.
+// chartWidth is the chart's width in pixels: about twice what a phone
+// shows of it, so it stays sharp.
+const chartWidth = 600
+
+// summaryChart draws each agency's progress against its yearly target:
+// the leading and trailing agencies, the rest as one group.
 func (b *Bot) summaryChart(lang string, s domain.Summary) ([]byte, error) {
-	agencies := s.Agencies
-	if len(agencies) > maxChartBars {
-		agencies = append(slices.Clone(agencies[:maxChartBars/2]), agencies[len(agencies)-maxChartBars/2:]...)
-	}
-	bars := make([]chart.Bar, 0, len(agencies))
-	for _, a := range agencies {
-		note := domain.FormatNumber(int64(a.Count), lang)
-		if a.Target > 0 {
-			note = digitsIn(lang, strconv.FormatFloat(a.Percent(), 'f', 0, 64)) + "٪ (" + note + ")"
+	n := func(v int) string { return domain.FormatNumber(int64(v), lang) }
+	bar := func(label string, count, target int) chart.Bar {
+		a := domain.AgencyProgress{Count: count, Target: target}
+		note := n(count)
+		if target > 0 {
+			note = formatPercent(lang, a.Percent()) + " (" + note + ")"
 		}
-		bars = append(bars, chart.Bar{Label: digitsIn(lang, a.Name(lang)), Value: a.Percent(), Note: note})
+		return chart.Bar{Label: digitsIn(lang, label), Value: a.Percent(), Note: note}
+	}
+	var bars []chart.Bar
+	add := func(as []domain.AgencyProgress) {
+		for _, a := range as {
+			bars = append(bars, bar(a.Name(lang), a.Count, a.Target))
+		}
+	}
+	if len(s.Agencies) <= 2*chartEnds+1 {
+		add(s.Agencies)
+	} else {
+		middle := s.Agencies[chartEnds : len(s.Agencies)-chartEnds]
+		var count, target int
+		for _, a := range middle {
+			count += a.Count
+			target += a.Target
+		}
+		add(s.Agencies[:chartEnds])
+		bars = append(bars, bar(b.cat.T(lang, "summary.chart_group", "n", n(len(middle))), count, target))
+		add(s.Agencies[len(s.Agencies)-chartEnds:])
 	}
 	return chart.Render(bars, chart.Options{
 		Title:  b.cat.T(lang, "summary.chart_title", "date", b.cal.FormatJalaliLang(s.Day, lang)),
 		Target: 100,
+		Width:  chartWidth,
+		Phone:  true,
 	})
 }
 

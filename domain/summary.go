@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // The manager's day: what was registered today and this program year, how
@@ -25,7 +28,7 @@ type AgencyProgress struct {
 	NameEn   string
 	Count    int // placements this program year
 	Target   int // jobs committed this program year, all sectors
-	Rank     int // 1 = furthest ahead of its target; agencies without a target come last
+	Rank     int // 1 = furthest ahead of its target; agencies without a target come last; 0: no placement, not ranked
 }
 
 // Name is the agency's name in lang.
@@ -43,12 +46,15 @@ func (a AgencyProgress) Percent() float64 {
 
 // Summary is the daily report, for one day in the Calendar's zone.
 type Summary struct {
-	Day       time.Time // midnight, in the Calendar's zone
-	Year      int       // program year of Day
-	Today     int       // placements registered on Day
-	YearTotal int       // placements of the program year registered up to the end of Day
-	BySector  map[Sector]int
-	Agencies  []AgencyProgress // ranked
+	Day   time.Time // midnight, in the Calendar's zone
+	Year  int       // program year of Day
+	Today int       // placements registered on Day
+	// TodayEarlier counts those of Today whose job started in an earlier
+	// program year: they count in that year, not in Year.
+	TodayEarlier int
+	YearTotal    int // placements of the program year registered up to the end of Day
+	BySector     map[Sector]int
+	Agencies     []AgencyProgress // ranked
 	// Idle lists agencies with no placement registered in the 7 days up to Day.
 	Idle []AgencyProgress
 
@@ -70,24 +76,35 @@ func (s Summary) FemaleHeadShare() float64 {
 }
 
 // RankAgencies orders agencies by percent of target, highest first, then by
-// count and name, and numbers them. Agencies without a target follow, by
-// count; they are ranked too, after all the others.
+// count, then by Persian name, and numbers them from 1. Agencies without a
+// target follow, by count, then name. Agencies with no placement are not
+// ranked (Rank 0) and come last, by name: twenty agencies tied at zero
+// have no order a reader could learn anything from.
 func RankAgencies(as []AgencyProgress) {
-	slices.SortStableFunc(as, func(a, b AgencyProgress) int {
-		if (a.Target > 0) != (b.Target > 0) {
-			if a.Target > 0 {
-				return -1
-			}
+	byName := collate.New(language.Persian)
+	group := func(a AgencyProgress) int {
+		switch {
+		case a.Count == 0:
+			return 2
+		case a.Target <= 0:
 			return 1
 		}
+		return 0
+	}
+	slices.SortStableFunc(as, func(a, b AgencyProgress) int {
 		return cmp.Or(
+			cmp.Compare(group(a), group(b)),
 			cmp.Compare(b.Percent(), a.Percent()),
 			cmp.Compare(b.Count, a.Count),
+			byName.CompareString(a.NameFa, b.NameFa),
 			cmp.Compare(a.Code, b.Code),
 		)
 	})
 	for i := range as {
-		as[i].Rank = i + 1
+		as[i].Rank = 0
+		if as[i].Count > 0 {
+			as[i].Rank = i + 1
+		}
 	}
 }
 
@@ -108,6 +125,11 @@ type ExportTotal struct {
 	Sector   Sector
 	Count    int
 	Target   int
+}
+
+// Name is the agency's name in lang.
+func (t ExportTotal) Name(lang string) string {
+	return Agency{NameFa: t.AgencyFa, NameEn: t.AgencyEn}.Name(lang)
 }
 
 // SummaryFailure is a daily summary that could not be delivered.

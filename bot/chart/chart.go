@@ -52,6 +52,11 @@ type Options struct {
 	// below half the target red, below the target amber, otherwise green.
 	// Without a target the thresholds are 50 and 100.
 	Target float64
+	// Phone lays the chart out for a chat bubble on a phone, where the
+	// image is shown about 300 px wide: each label on a line of its own
+	// above its bar, across the whole width, and text sized to the width
+	// (a label is 1/18 of it) so it reads as large as the chat's own text.
+	Phone bool
 }
 
 // MaxBars is the largest number of bars Render accepts; the image grows by
@@ -135,6 +140,7 @@ type layout struct {
 	titleSize, labelSize              int
 	noteSize, tickSize                int
 	rowH, barH, noteGap, labelGap     int
+	barMid, labelBase                 int // from a row's top: the bar's centre, the label's baseline
 	plotTop, plotBottom               int
 	plotLeft, zeroX                   int // bars span [x(v), zeroX]
 	labelLeft, labelRight             int
@@ -168,14 +174,32 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 	g.titleSize, g.labelSize, g.noteSize, g.tickSize = g.px(20), g.px(15), g.px(13), g.px(12)
 	g.rowH, g.barH = g.px(30), g.px(18)
 	g.noteGap, g.labelGap = g.px(6), g.px(12)
+	noteMax := g.w / 5
+	if opt.Phone {
+		// A row is the label with its note on one line and a thin bar
+		// under it, so nine rows stay within a phone's bubble.
+		g.titleSize, g.labelSize, g.noteSize, g.tickSize = g.w/20, g.w/18, g.w/19, g.w/22
+		g.barH = g.w / 60
+		lineH := g.labelSize * 5 / 4
+		g.rowH = lineH + g.barH + g.w/100
+		g.barMid, g.labelBase = lineH+g.barH/2, g.labelSize*9/10
+		noteMax = g.w / 3
+	} else {
+		// Persian glyphs sit mostly above the baseline with descenders
+		// below; a baseline 0.35 em under the row centre looks centred.
+		g.barMid, g.labelBase = g.rowH/2, g.rowH/2+int(0.35*float64(g.labelSize))
+	}
 
 	y := g.pad
 	var title textLine
 	if t := strings.TrimSpace(opt.Title); t != "" {
 		g.hasTitle = true
 		title = tr.layoutFit(t, g.titleSize, g.w-2*g.pad)
-		g.titleBaseline = y + g.px(20)
-		y += g.px(34)
+		g.titleBaseline = y + g.titleSize
+		y += g.titleSize * 17 / 10
+		if opt.Phone {
+			y -= g.titleSize / 5
+		}
 	}
 
 	if len(bars) == 0 {
@@ -190,29 +214,38 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 	}
 
 	// Vertical geometry.
-	g.targetLabelBaseline = y + g.px(14)
-	g.plotTop = y + g.px(22)
+	g.targetLabelBaseline = y + g.tickSize*7/6
+	g.plotTop = y + g.tickSize*11/6
 	g.plotBottom = g.plotTop + len(bars)*g.rowH
-	g.tickBaseline = g.plotBottom + g.px(20)
-	g.h = g.tickBaseline + g.px(8) + g.pad
+	g.tickBaseline = g.plotBottom + g.tickSize*5/3
+	g.h = g.tickBaseline + g.tickSize*2/3 + g.pad
+	if opt.Phone { // the notes give the figures; no scale under the rows
+		g.h = g.plotBottom + g.pad
+	}
 
 	// Horizontal geometry, right to left: label column, bars, note room.
 	g.labelRight = g.w - g.pad
 	labelW := int(math.Round(0.3 * float64(g.w)))
 	g.labelLeft = g.labelRight - labelW
 	g.zeroX = g.labelLeft - g.labelGap
+	if opt.Phone { // labels above the bars: both take the whole width
+		g.labelLeft, g.zeroX = g.pad, g.labelRight
+	}
 
 	notes := make([]textLine, len(bars))
 	noteW := 0
 	for i, b := range bars {
 		if b.Note != "" {
-			notes[i] = tr.layoutFit(b.Note, g.noteSize, g.w/5)
+			notes[i] = tr.layoutFit(b.Note, g.noteSize, noteMax)
 			noteW = max(noteW, notes[i].widthPx())
 		}
 	}
 	// Leave room left of the longest bar for its note, and for half of the
-	// last tick label.
+	// last tick label; on a phone the notes are on the labels' line.
 	g.plotLeft = g.pad + max(noteW+g.noteGap, g.px(16))
+	if opt.Phone {
+		g.plotLeft = g.pad + g.tickSize
+	}
 	if g.zeroX-g.plotLeft < g.px(60) {
 		return nil, errors.New("chart: width too small for the notes")
 	}
@@ -230,7 +263,7 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 	}
 
 	// Grid and tick labels.
-	for i := 0; ; i++ {
+	for i := 0; !opt.Phone; i++ {
 		v := float64(i) * g.step
 		if v > g.maxV*(1+1e-9) {
 			break
@@ -240,7 +273,9 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 		if i == 0 {
 			c = colAxis
 		}
-		fill(img, image.Rect(x, g.plotTop, x+1, g.plotBottom), c)
+		if !opt.Phone || i == 0 { // on a phone grid lines would cross the labels
+			fill(img, image.Rect(x, g.plotTop, x+1, g.plotBottom), c)
+		}
 		fill(img, image.Rect(x, g.plotBottom, x+1, g.plotBottom+g.px(4)), colAxis)
 		lbl := tr.layout(persianNumber(v), g.tickSize)
 		lx := clamp(x-lbl.widthPx()/2, 0, g.w-lbl.widthPx())
@@ -255,7 +290,7 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 	}
 	barLeft := make([]int, len(bars))
 	for i, b := range bars {
-		cy := g.plotTop + i*g.rowH + g.rowH/2
+		cy := g.plotTop + i*g.rowH + g.barMid
 		left := int(math.Round(g.x(b.Value)))
 		if b.Value > 0 && left > g.zeroX-2 {
 			left = g.zeroX - 2 // keep tiny non-zero values visible
@@ -271,6 +306,9 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 		x := int(math.Round(g.x(opt.Target)))
 		dash, gap := g.px(6), g.px(4)
 		for yy := g.plotTop - g.px(4); yy < g.plotBottom; yy += dash + gap {
+			if opt.Phone && (yy-g.plotTop)%g.rowH < g.barMid-g.barH { // not across the text
+				continue
+			}
 			fill(img, image.Rect(x-1, yy, x+1, min(yy+dash, g.plotBottom)), colTarget)
 		}
 		lbl := tr.layout(targetText+" "+persianNumber(opt.Target), g.tickSize)
@@ -280,12 +318,17 @@ func renderImage(bars []Bar, opt Options) (*image.RGBA, error) {
 
 	// Labels and notes last, so nothing crosses them.
 	for i, b := range bars {
-		cy := g.plotTop + i*g.rowH + g.rowH/2
-		// Persian glyphs sit mostly above the baseline with descenders
-		// below; a baseline 0.35 em under the row centre looks centred.
-		lbl := tr.layoutFit(b.Label, g.labelSize, g.labelRight-g.labelLeft)
-		tr.draw(img, lbl, float64(g.labelRight-lbl.widthPx()), float64(cy+int(0.35*float64(g.labelSize))), colLabel)
-		if n := notes[i]; len(n.runs) > 0 {
+		top := g.plotTop + i*g.rowH
+		cy := top + g.barMid
+		room := g.labelRight - g.labelLeft
+		if opt.Phone && len(notes[i].runs) > 0 {
+			room -= notes[i].widthPx() + 2*g.noteGap
+		}
+		lbl := tr.layoutFit(b.Label, g.labelSize, room)
+		tr.draw(img, lbl, float64(g.labelRight-lbl.widthPx()), float64(top+g.labelBase), colLabel)
+		if n := notes[i]; opt.Phone && len(n.runs) > 0 {
+			tr.draw(img, n, float64(g.pad), float64(top+g.labelBase), colNote)
+		} else if len(n.runs) > 0 {
 			nx := max(barLeft[i]-g.noteGap-n.widthPx(), 0)
 			bg := colBackground
 			if i%2 == 1 {

@@ -203,18 +203,36 @@ func (r *textRenderer) layoutFit(text string, size, maxWidth int) textLine {
 	}
 	// Binary search the longest prefix that fits. Width is monotonic in the
 	// prefix length up to kerning noise, which is fine for a label.
-	best := r.layout(ellipsis, size)
-	lo, hi := 0, len(cuts)-1
-	for lo <= hi {
-		mid := (lo + hi) / 2
-		if l := try(cuts[mid]); l.width <= limit {
-			best = l
-			lo = mid + 1
-		} else {
-			hi = mid - 1
+	longest := func(cuts []int) (textLine, bool) {
+		var best textLine
+		found := false
+		lo, hi := 0, len(cuts)-1
+		for lo <= hi {
+			mid := (lo + hi) / 2
+			if l := try(cuts[mid]); l.width <= limit {
+				best, found = l, true
+				lo = mid + 1
+			} else {
+				hi = mid - 1
+			}
+		}
+		return best, found
+	}
+	// Whole words first («سازمان صنعت، معدن…», not «…استان تهر…»); a
+	// first word too long for the room is cut where it must be.
+	var words []int
+	for _, n := range cuts {
+		if unicode.IsSpace(runes[n]) {
+			words = append(words, n)
 		}
 	}
-	return best
+	if l, ok := longest(words); ok {
+		return l
+	}
+	if l, ok := longest(cuts); ok {
+		return l
+	}
+	return r.layout(ellipsis, size)
 }
 
 // draw rasterizes the line with its left edge at x and its baseline at y

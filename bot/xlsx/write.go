@@ -345,6 +345,9 @@ type BarChart struct {
 	Category int    // column index of the labels
 	Values   []int  // column indexes of the series, named by their headers
 	At       string // top-left cell, e.g. "H2"
+	// Rows is how many data rows, from the first, are charted; 0 means all
+	// (a total row below them stays out of the chart).
+	Rows int
 }
 
 // AddBarChart puts a chart of sheet's rows on it when the workbook closes.
@@ -357,7 +360,11 @@ func (xw *Writer) AddBarChart(sheet int, c BarChart) error {
 }
 
 func (xw *Writer) addChart(s *sheetWriter, c BarChart) error {
-	if s.row < 2 {
+	last := s.row
+	if c.Rows > 0 {
+		last = min(last, 1+c.Rows)
+	}
+	if last < 2 {
 		return nil // no data rows: nothing to chart
 	}
 	ref := func(col, from, to int) (string, error) {
@@ -372,12 +379,14 @@ func (xw *Writer) addChart(s *sheetWriter, c BarChart) error {
 		return "'" + strings.ReplaceAll(s.name, "'", "''") + "'!" + a + ":" + b, nil
 	}
 	chart := &excelize.Chart{
-		Type:      excelize.Bar,
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: c.Title}}},
-		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 720, Height: uint(max(320, 22*s.row))},
+		Type:   excelize.Bar,
+		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: c.Title}}},
+		Legend: excelize.ChartLegend{Position: "bottom"},
+		// A bar's label needs about 28 px to be read, and long Persian
+		// names need the width.
+		Dimension: excelize.ChartDimension{Width: 960, Height: uint(max(320, 80+28*(last-1)))},
 	}
-	cats, err := ref(c.Category, 2, s.row)
+	cats, err := ref(c.Category, 2, last)
 	if err != nil {
 		return err
 	}
@@ -386,7 +395,7 @@ func (xw *Writer) addChart(s *sheetWriter, c BarChart) error {
 		if err != nil {
 			return err
 		}
-		vals, err := ref(v, 2, s.row)
+		vals, err := ref(v, 2, last)
 		if err != nil {
 			return err
 		}

@@ -126,7 +126,14 @@ func NormalizeHeader(s string) string {
 }
 
 // headerWidth guesses a column width that shows the whole header.
-func headerWidth(header string) float64 {
-	n := float64(len([]rune(header)) + 4)
-	return min(max(n, 12), 50)
+func headerWidth(header string) float64 { return FitWidth(header) }
+
+// FitWidth guesses a column width that shows the longest of texts (a
+// header and the cells below it) whole, within 12 to 60 characters.
+func FitWidth(texts ...string) float64 {
+	longest := 0
+	for _, t := range texts {
+		longest = max(longest, len([]rune(t)))
+	}
+	return min(max(float64(longest+4), 12), 60)
 }

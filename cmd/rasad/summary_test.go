@@ -167,17 +167,7 @@ func TestManagerMutesAndExports(t *testing.T) {
 
 	h.seedPlacements("labour", 0, 7)
 	h.seedPlacements("industry", 100, 4)
-	m.send("/export")
-	m.expect(h.T("export.from.prompt"))
-	m.tap(h.T("btn.year_start"))
-	m.expect(h.T("export.to.prompt"))
-	m.tap(h.T("btn.today"))
-	m.expect(h.T("export.agency.prompt"))
-	m.tap(labourFa)
-	m.expect(h.T("export.sector.prompt"))
-	m.tap(h.T("value.all_sectors"))
-	m.expect(h.T("export.review"))
-	m.tap(h.T("btn.confirm"))
+	requestExport(h, m, labourFa)
 	doc, err := m.Next(wait)
 	if err != nil || doc.Document == nil {
 		t.Fatalf("export: %+v, %v", doc, err)

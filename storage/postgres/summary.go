@@ -63,6 +63,8 @@ const summaryQuery = `
 		SELECT
 			(SELECT count(*) FROM placements
 			 WHERE created_at >= $1 AND created_at < $2 AND withdrawn_at IS NULL) AS today,
+			(SELECT count(*) FROM placements
+			 WHERE created_at >= $1 AND created_at < $2 AND withdrawn_at IS NULL AND program_year < $3) AS today_earlier,
 			(SELECT COALESCE(sum(n) FILTER (WHERE sector = 'services'), 0) FROM year_counts) AS services,
 			(SELECT COALESCE(sum(n) FILTER (WHERE sector = 'industry'), 0) FROM year_counts) AS industry,
 			(SELECT COALESCE(sum(n) FILTER (WHERE sector = 'agriculture'), 0) FROM year_counts) AS agriculture,
@@ -83,7 +85,7 @@ const summaryQuery = `
 		LEFT JOIN recent r ON r.agency_id = a.id
 		WHERE a.active
 	)
-	SELECT t.today, t.services::bigint, t.industry::bigint, t.agriculture::bigint, t.duplicates,
+	SELECT t.today, t.today_earlier, t.services::bigint, t.industry::bigint, t.agriculture::bigint, t.duplicates,
 	       t.stalls_new, t.stalls_waiting, t.stalls_held, t.held_female_head,
 	       p.id, p.code, p.name_fa, p.name_en, p.n::bigint, p.target::bigint, p.idle
 	FROM totals t
@@ -93,7 +95,8 @@ const summaryQuery = `
 // (midnight in db's calendar; any instant is taken to its day, StartOfDay).
 //
 // Year is the program year of the day. Today counts the active placements
-// registered on the day; YearTotal and BySector (all three sectors, zero
+// registered on the day, TodayEarlier those of them whose job started in
+// an earlier program year; YearTotal and BySector (all three sectors, zero
 // included) those of the program year registered up to the end of the day.
 // Agencies lists every active agency with its count of the same and the sum
 // of its targets for the year, ranked by domain.RankAgencies; Idle are
@@ -130,7 +133,7 @@ func (db *DB) Summary(ctx context.Context, day time.Time) (domain.Summary, error
 			count, target                   *int
 			isIdle                          *bool
 		)
-		err := rows.Scan(&s.Today, &services, &industry, &agriculture, &s.DuplicatesToday,
+		err := rows.Scan(&s.Today, &s.TodayEarlier, &services, &industry, &agriculture, &s.DuplicatesToday,
 			&s.StallsNewToday, &s.StallsWaiting, &s.StallsAllocated, &s.AllocatedFemaleHead,
 			&id, &code, &nameFa, &nameEn, &count, &target, &isIdle)
 		if err != nil {
