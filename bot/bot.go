@@ -131,6 +131,9 @@ type Ctx struct {
 // T is the catalogue text of key in the user's language.
 func (c *Ctx) T(key string, args ...string) string { return c.b.cat.T(c.Lang, key, args...) }
 
+// N is the text of key counting n things, in the plural form n takes.
+func (c *Ctx) N(key string, n int, args ...string) string { return c.b.cat.N(c.Lang, key, n, args...) }
+
 // digits shows ASCII digits in the user's script.
 func (c *Ctx) digits(s string) string {
 	if c.Lang == "fa" {

@@ -83,7 +83,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 		return err
 	}
 	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: "rasad-" + b.cal.In(b.now()).Format(time.DateOnly) + ".xlsx", Bytes: buf.Bytes()}}
-	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
+	doc.Caption = c.N("export.done", rows, "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
 	if err := c.send(doc); err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func (b *Bot) checkMarket(ctx context.Context, marketID int64) {
 	for _, a := range admins {
 		lang := b.langOf(a)
 		free := digitsIn(lang, strconv.Itoa(m.Capacity-len(held)))
-		b.tell(ctx, a.ID, b.cat.T(lang, key, "market", digitsIn(lang, m.Name(lang)), "free", free), nil)
+		b.tell(ctx, a.ID, b.cat.N(lang, key, m.Capacity-len(held), "market", digitsIn(lang, m.Name(lang)), "free", free), nil)
 	}
 }
 
@@ -238,7 +238,7 @@ func (b *Bot) onMarket(c *Ctx, parts []string) error {
 		if err != nil {
 			return err
 		}
-		return c.reply(c.T("market.allocated", "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
+		return c.reply(c.N("market.allocated", len(offered), "n", c.digits(strconv.Itoa(len(offered))))+"\n\n"+text, nil)
 	case mkExport:
 		return b.exportMarket(c, m)
 	case mkEdit:

@@ -66,7 +66,7 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 		for _, a := range s.Agencies[:top] {
 			line(agencyLine(a))
 		}
-		line(T("summary.left_out", "n", n(len(s.Agencies)-keep)))
+		line(b.cat.N(lang, "summary.left_out", len(s.Agencies)-keep, "n", n(len(s.Agencies)-keep)))
 		for _, a := range s.Agencies[len(s.Agencies)-bottom:] {
 			line(agencyLine(a))
 		}
