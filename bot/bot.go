@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -424,7 +425,11 @@ func (b *Bot) errorSentence(c *Ctx, err error) (string, error) {
 // own ("err.nationalid.checksum"), or else its kind's.
 func (b *Bot) sentence(lang string, err error) string {
 	if code := domain.CodeOf(err); code != "" && b.cat.Has("err."+code) {
-		return b.cat.T(lang, "err."+code)
+		args := slices.Clone(domain.ArgsOf(err))
+		for i := 1; i < len(args); i += 2 {
+			args[i] = digitsIn(lang, args[i])
+		}
+		return b.cat.T(lang, "err."+code, args...)
 	}
 	b.log.Warn("no sentence for error code", "code", domain.CodeOf(err))
 	return b.kindSentence(lang, err)

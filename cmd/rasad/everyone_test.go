@@ -34,3 +34,26 @@ func TestEnglishCountsOneInTheSingular(t *testing.T) {
 	p.tap(h.en("btn.confirm"))
 	p.expect("Record no. 1 corrected (1 item).")
 }
+
+// A birth year typed in the Gregorian calendar is recognised as such and
+// answered with the Solar Hijri years to type instead.
+func TestGregorianBirthYearGetsItsSolarHijriYears(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	p := h.liaison(4102, "Liaison", "labour")
+	p.send("/register")
+	p.expect(h.T("placement.nationalid.prompt"))
+	p.send(string(validCode(t, 2)))
+	p.expect(h.T("placement.name.prompt"))
+	p.send("علی رضایی")
+	p.expect(h.T("placement.gender.prompt"))
+	p.tap(h.T("gender.male"))
+	p.expect(h.T("placement.birthyear.prompt"))
+	p.send("1990")
+	m := p.expect(h.T("err.birthyear.gregorian", "year", "۱۹۹۰", "before", "۱۳۶۸", "after", "۱۳۶۹"))
+	if !strings.Contains(m.Text, h.T("placement.birthyear.prompt")) {
+		t.Errorf("the step is not asked again:\n%s", m.Text)
+	}
+	p.send("۱۳۶۹")
+	p.expect(h.T("placement.mobile.prompt"))
+}
