@@ -57,3 +57,37 @@ func TestGregorianBirthYearGetsItsSolarHijriYears(t *testing.T) {
 	p.send("۱۳۶۹")
 	p.expect(h.T("placement.mobile.prompt"))
 }
+
+// The playground at phone width: a user's chip reads "name role" as two
+// words, and a message longer than Telegram takes is refused in Persian,
+// kept in the box, without the server's English detail.
+func TestPlaygroundChipsAndOverlongMessage(t *testing.T) {
+	b, _ := openPlayground(t, 390, 844)
+	chip := b.poll("the admin's chip", `() => { const c = document.querySelector('#people .chip[data-user="1001"]'); return c && c.textContent; }`)
+	if want := "سارا احمدی کارشناس سامانه"; chip != want {
+		t.Errorf("chip reads %q, want %q", chip, want)
+	}
+	v := b.poll("the over-long message refused", `(uid) => {
+		const col = document.querySelector('section.chat[data-user="' + uid + '"]');
+		if (!col.dataset.longSent) {
+			col.dataset.longSent = '1';
+			col.querySelector('textarea.compose').value = 'ا'.repeat(4097);
+			col.querySelector('button.send').click();
+			return null;
+		}
+		const t = col.querySelector('.toast');
+		if (!t || t.hidden) return null;
+		return [t.textContent, typeof errorTexts.too_long === 'string' ? errorTexts.too_long : '', col.querySelector('textarea.compose').value.length];
+	}`, 1003)
+	got, ok := v.([]any)
+	if !ok || len(got) != 3 {
+		t.Fatalf("unexpected poll result %#v", v)
+	}
+	if text, sentence := got[0].(string), got[1].(string); sentence == "" || text != sentence {
+		t.Errorf("toast %q, want the page's own sentence %q", text, sentence)
+	}
+	if kept := got[2].(float64); kept != 4097 {
+		t.Errorf("the box keeps %v characters, want the 4097 typed", kept)
+	}
+	b.checkConsole()
+}
