@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -337,6 +338,26 @@ func (b *Bot) newCtx(ctx context.Context, from *transport.User, chat int64) (*Ct
 	return c, nil
 }
 
+// typedCommand is a command at the start of a text Telegram did not mark
+// as one: copied from a right-to-left message, with its invisible
+// direction mark (isolateCommands) before the slash.
+var typedCommand = regexp.MustCompile(`^/([A-Za-z0-9_]{1,64})(@[A-Za-z0-9_]{3,64})?(?: (.*))?$`)
+
+// commandIn is the command m starts with, and what follows it.
+func commandIn(m *transport.Message) (name, args string, ok bool) {
+	if m.IsCommand() {
+		return m.Command(), m.CommandArguments(), true
+	}
+	if !strings.Contains(m.Text, "/") {
+		return "", "", false
+	}
+	sub := typedCommand.FindStringSubmatch(domain.Normalize(m.Text))
+	if sub == nil {
+		return "", "", false
+	}
+	return sub[1], sub[3], true
+}
+
 // refuseGroup answers politely in groups and channels: the bot holds
 // personal data and works in private chats only.
 func (b *Bot) refuseGroup(c *Ctx, u transport.Update) error {
@@ -351,8 +372,8 @@ func (b *Bot) refuseGroup(c *Ctx, u transport.Update) error {
 }
 
 func (b *Bot) onMessage(c *Ctx, m *transport.Message) error {
-	if m.IsCommand() {
-		return b.runCommand(c, m.Command(), m.CommandArguments())
+	if name, args, ok := commandIn(m); ok {
+		return b.runCommand(c, name, args)
 	}
 	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
 		// A filled sheet sent mid-form: the form is not lost, and the

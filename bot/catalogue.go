@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,30 @@ var catalogueFS embed.FS
 
 // Languages the bot speaks; the first is the default.
 var Languages = []string{"fa", "en"}
+
+// rightToLeft are the Languages written right to left.
+var rightToLeft = map[string]bool{"fa": true}
+
+// commandInText is a command named in a sentence ("/register"), after a
+// line's start or anything but a word or a path.
+var commandInText = regexp.MustCompile(`(^|[^\p{L}\p{N}_/])(/[a-z][a-z0-9_]*)`)
+
+// isolateCommands puts a left-to-right mark before each command in a text
+// written right to left: between Persian words the slash, a neutral, would
+// take the sentence's direction and show as "register/". A line that
+// starts with a command gets a right-to-left mark first, or its first
+// letter, a Latin one, would set the whole line left to right. The marks
+// are invisible, and typed commands are read without them (commandIn).
+func isolateCommands(s string) string {
+	return commandInText.ReplaceAllStringFunc(s, func(m string) string {
+		slash := strings.IndexByte(m, '/')
+		before := m[:slash]
+		if before == "" || before == "\n" {
+			before += "\u200f"
+		}
+		return before + "\u200e" + m[slash:]
+	})
+}
 
 // Catalogue looks texts up by language and key.
 type Catalogue struct {
@@ -46,20 +71,25 @@ func LoadCatalogue(def string, log *slog.Logger) (*Catalogue, error) {
 			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
 		}
 		texts, plurals := map[string]string{}, map[string]map[string]string{}
+		written := func(s string) string { return s }
+		if rightToLeft[lang] {
+			written = isolateCommands
+		}
 		for key, v := range entries {
 			var text string
 			if err := json.Unmarshal(v, &text); err == nil {
-				texts[key] = text
+				texts[key] = written(text)
 				continue
 			}
 			forms := map[string]string{}
 			if err := json.Unmarshal(v, &forms); err != nil {
 				return nil, fmt.Errorf("catalogue %s: %q is neither a text nor plural forms: %w", lang, key, err)
 			}
-			for form := range forms {
+			for form, s := range forms {
 				if !slices.Contains(pluralForms, form) {
 					return nil, fmt.Errorf("catalogue %s: %q has plural form %q; the forms are %v", lang, key, form, pluralForms)
 				}
+				forms[form] = written(s)
 			}
 			if forms["other"] == "" {
 				return nil, fmt.Errorf("catalogue %s: %q has no plural form \"other\"", lang, key)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -90,4 +92,30 @@ func TestPlaygroundChipsAndOverlongMessage(t *testing.T) {
 		t.Errorf("the box keeps %v characters, want the 4097 typed", kept)
 	}
 	b.checkConsole()
+}
+
+// Commands named in Persian sentences keep their slash in front when shown
+// right to left, and a command copied from such a sentence, marks and all,
+// still works.
+func TestCommandsInPersianSentencesStayReadable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	p := h.person(4103, "Newcomer")
+	bare := regexp.MustCompile(`(^|[^\x{200e}])/[a-z]`)
+	lineStart := regexp.MustCompile(`(?m)^\x{200e}/`)
+	p.send("سلام")
+	unknown := p.expect(h.T("help.unknown"))
+	p.send("/help")
+	help := p.expect(h.T("help.common"))
+	for _, m := range []fakeapi.Message{unknown, help} {
+		if !strings.Contains(m.Text, "/help") && !strings.Contains(m.Text, "/stall") {
+			t.Fatalf("no command in %q", m.Text)
+		}
+		if bare.MatchString(m.Text) || lineStart.MatchString(m.Text) {
+			t.Errorf("a command is not kept left to right in %q", m.Text)
+		}
+	}
+	// Copied from the bot's sentence: Telegram marks no command entity.
+	p.send("\u200e/help")
+	p.expect(h.T("help.common"))
 }
