@@ -251,9 +251,9 @@ func checkNationalID(id NationalID) error {
 	case parsed == id:
 		return nil
 	case strings.Trim(string(id), "0123456789") != "":
-		return Invalid("nationalid.chars")
+		return nationalIDError("chars")
 	default:
-		return Invalid("nationalid.length")
+		return nationalIDError("length")
 	}
 }
 
