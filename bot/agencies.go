@@ -17,7 +17,7 @@ func (b *Bot) cmdAgencies(c *Ctx, _ string) error {
 		return err
 	}
 	var sb strings.Builder
-	sb.WriteString(c.T("agencies.title", "count", c.digits(strconv.Itoa(len(agencies)))))
+	sb.WriteString(c.N("agencies.title", len(agencies), "count", c.digits(strconv.Itoa(len(agencies)))))
 	var rows [][]transport.InlineButton
 	for _, a := range agencies {
 		sb.WriteString("\n▪️ " + a.Name(c.Lang) + " (" + a.Code + ")")

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +138,9 @@ type Ctx struct {
 
 // T is the catalogue text of key in the user's language.
 func (c *Ctx) T(key string, args ...string) string { return c.b.cat.T(c.Lang, key, args...) }
+
+// N is the text of key counting n things, in the plural form n takes.
+func (c *Ctx) N(key string, n int, args ...string) string { return c.b.cat.N(c.Lang, key, n, args...) }
 
 // digits shows ASCII digits in the user's script.
 func (c *Ctx) digits(s string) string {
@@ -354,6 +359,26 @@ func (b *Bot) newCtx(ctx context.Context, from *transport.User, chat int64) (*Ct
 	return c, nil
 }
 
+// typedCommand is a command at the start of a text Telegram did not mark
+// as one: copied from a right-to-left message, with its invisible
+// direction mark (isolateCommands) before the slash.
+var typedCommand = regexp.MustCompile(`^/([A-Za-z0-9_]{1,64})(@[A-Za-z0-9_]{3,64})?(?: (.*))?$`)
+
+// commandIn is the command m starts with, and what follows it.
+func commandIn(m *transport.Message) (name, args string, ok bool) {
+	if m.IsCommand() {
+		return m.Command(), m.CommandArguments(), true
+	}
+	if !strings.Contains(m.Text, "/") {
+		return "", "", false
+	}
+	sub := typedCommand.FindStringSubmatch(domain.Normalize(m.Text))
+	if sub == nil {
+		return "", "", false
+	}
+	return sub[1], sub[3], true
+}
+
 // refuseGroup answers politely in groups and channels: the bot holds
 // personal data and works in private chats only.
 func (b *Bot) refuseGroup(c *Ctx, u transport.Update) error {
@@ -368,8 +393,8 @@ func (b *Bot) refuseGroup(c *Ctx, u transport.Update) error {
 }
 
 func (b *Bot) onMessage(c *Ctx, m *transport.Message) error {
-	if m.IsCommand() {
-		return b.runCommand(c, m.Command(), m.CommandArguments())
+	if name, args, ok := commandIn(m); ok {
+		return b.runCommand(c, name, args)
 	}
 	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
 		// A filled sheet sent mid-form: the form is not lost, and the
@@ -442,7 +467,11 @@ func (b *Bot) errorSentence(c *Ctx, err error) (string, error) {
 // own ("err.nationalid.checksum"), or else its kind's.
 func (b *Bot) sentence(lang string, err error) string {
 	if code := domain.CodeOf(err); code != "" && b.cat.Has("err."+code) {
-		return b.cat.T(lang, "err."+code)
+		args := slices.Clone(domain.ArgsOf(err))
+		for i := 1; i < len(args); i += 2 {
+			args[i] = digitsIn(lang, args[i])
+		}
+		return b.cat.T(lang, "err."+code, args...)
 	}
 	b.log.Warn("no sentence for error code", "code", domain.CodeOf(err))
 	return b.kindSentence(lang, err)

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
 
 // The message catalogue: every text a user sees, per language, in
 // catalogue/<lang>.json. Placeholders are {name}. Code names keys only.
+// A text that counts something may be given per plural form instead, as
+// {"one": "…", "other": "…"}; N picks the form for the count.
 
 //go:embed catalogue/*.json
 var catalogueFS embed.FS
@@ -19,9 +23,34 @@ var catalogueFS embed.FS
 // Languages the bot speaks; the first is the default.
 var Languages = []string{"fa", "en"}
 
+// rightToLeft are the Languages written right to left.
+var rightToLeft = map[string]bool{"fa": true}
+
+// commandInText is a command named in a sentence ("/register"), after a
+// line's start or anything but a word or a path.
+var commandInText = regexp.MustCompile(`(^|[^\p{L}\p{N}_/])(/[a-z][a-z0-9_]*)`)
+
+// isolateCommands puts a left-to-right mark before each command in a text
+// written right to left: between Persian words the slash, a neutral, would
+// take the sentence's direction and show as "register/". A line that
+// starts with a command gets a right-to-left mark first, or its first
+// letter, a Latin one, would set the whole line left to right. The marks
+// are invisible, and typed commands are read without them (commandIn).
+func isolateCommands(s string) string {
+	return commandInText.ReplaceAllStringFunc(s, func(m string) string {
+		slash := strings.IndexByte(m, '/')
+		before := m[:slash]
+		if before == "" || before == "\n" {
+			before += "\u200f"
+		}
+		return before + "\u200e" + m[slash:]
+	})
+}
+
 // Catalogue looks texts up by language and key.
 type Catalogue struct {
-	texts   map[string]map[string]string
+	texts   map[string]map[string]string            // a counted text's "other" form
+	plurals map[string]map[string]map[string]string // lang, key, form
 	def     string
 	log     *slog.Logger
 	mu      sync.Mutex
@@ -30,17 +59,44 @@ type Catalogue struct {
 
 // LoadCatalogue reads the embedded catalogue. def is the fallback language.
 func LoadCatalogue(def string, log *slog.Logger) (*Catalogue, error) {
-	c := &Catalogue{texts: map[string]map[string]string{}, def: def, log: log, missing: map[string]bool{}}
+	c := &Catalogue{texts: map[string]map[string]string{}, plurals: map[string]map[string]map[string]string{},
+		def: def, log: log, missing: map[string]bool{}}
 	for _, lang := range Languages {
 		raw, err := catalogueFS.ReadFile(path.Join("catalogue", lang+".json"))
 		if err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
+		entries := map[string]json.RawMessage{}
+		if err := json.Unmarshal(raw, &entries); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
 		}
-		c.texts[lang] = m
+		texts, plurals := map[string]string{}, map[string]map[string]string{}
+		written := func(s string) string { return s }
+		if rightToLeft[lang] {
+			written = isolateCommands
+		}
+		for key, v := range entries {
+			var text string
+			if err := json.Unmarshal(v, &text); err == nil {
+				texts[key] = written(text)
+				continue
+			}
+			forms := map[string]string{}
+			if err := json.Unmarshal(v, &forms); err != nil {
+				return nil, fmt.Errorf("catalogue %s: %q is neither a text nor plural forms: %w", lang, key, err)
+			}
+			for form, s := range forms {
+				if !slices.Contains(pluralForms, form) {
+					return nil, fmt.Errorf("catalogue %s: %q has plural form %q; the forms are %v", lang, key, form, pluralForms)
+				}
+				forms[form] = written(s)
+			}
+			if forms["other"] == "" {
+				return nil, fmt.Errorf("catalogue %s: %q has no plural form \"other\"", lang, key)
+			}
+			texts[key], plurals[key] = forms["other"], forms
+		}
+		c.texts[lang], c.plurals[lang] = texts, plurals
 	}
 	if _, ok := c.texts[def]; !ok {
 		return nil, fmt.Errorf("catalogue has no language %q", def)
@@ -72,6 +128,34 @@ func (c *Catalogue) T(lang, key string, args ...string) string {
 		return s
 	}
 	return fill(s, args)
+}
+
+// pluralForms are the plural forms a counted text may give.
+var pluralForms = []string{"one", "other"}
+
+// N is T for a text counting n things: the form of n's plural category in
+// lang (a text without forms is used for every n). The count itself goes
+// in args like any value, in the reader's digits.
+func (c *Catalogue) N(lang, key string, n int, args ...string) string {
+	if _, ok := c.texts[lang][key]; !ok {
+		lang = c.def
+	}
+	if forms, ok := c.plurals[lang][key]; ok {
+		if s, ok := forms[pluralCategory(lang, n)]; ok {
+			return fill(s, args)
+		}
+	}
+	return c.T(lang, key, args...)
+}
+
+// pluralCategory is n's plural form in lang (Unicode CLDR's rules for
+// whole numbers): Persian says "one" of 0 and 1, English of 1 alone.
+func pluralCategory(lang string, n int) string {
+	switch {
+	case n == 1, lang == "fa" && n == 0:
+		return "one"
+	}
+	return "other"
 }
 
 // fill puts args ("name", value, ...) in place of their {name} in s, in one

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -118,6 +120,36 @@ func TestFill(t *testing.T) {
 	} {
 		if got := fill(tc.s, tc.args); got != tc.want {
 			t.Errorf("fill(%q, %q) = %q, want %q", tc.s, tc.args, got, tc.want)
+		}
+	}
+}
+
+// A counted text takes the plural form of its count, per language.
+func TestCataloguePluralForms(t *testing.T) {
+	c, err := LoadCatalogue("fa", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 1, "(1 item)"}, {"en", 0, "(0 items)"}, {"en", 2, "(2 items)"}, {"fa", 2, "(۲ مورد)"},
+	} {
+		count := digitsIn(tc.lang, strconv.Itoa(tc.n))
+		if got := c.N(tc.lang, "record.corrected", tc.n, "id", "7", "count", count); !strings.Contains(got, tc.want) {
+			t.Errorf("N(%s, %d) = %q, want it to contain %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	// Every form says what its text's other forms say.
+	for lang, plurals := range c.plurals {
+		for key, forms := range plurals {
+			for form, s := range forms {
+				if a, b := placeholders(s), placeholders(c.texts[c.def][key]); !slices.Equal(a, b) {
+					t.Errorf("%s %q form %q has %v, fa has %v", lang, key, form, a, b)
+				}
+			}
 		}
 	}
 }

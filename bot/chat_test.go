@@ -64,7 +64,16 @@ func newChat(t *testing.T) *chat {
 }
 
 // T is the catalogue's text in the chat's language.
-func (c *chat) T(key string, args ...string) string { return c.bot.cat.T("fa", key, args...) }
+func (c *chat) T(key string, args ...string) string {
+	return withoutExample(c.bot.cat.T("fa", key, args...))
+}
+
+// withoutExample is a text up to the example the code fills in: a prompt
+// is known by its words, its example checked where it is typed.
+func withoutExample(s string) string {
+	words, _, _ := strings.Cut(s, "{example}")
+	return words
+}
 
 // deliver hands u to the bot as the runtime does, with the chat's state
 // read ahead, and waits for the answers and edits sent beside it.
@@ -175,7 +184,7 @@ func (c *chat) asking() string {
 		return "review"
 	}
 	for _, f := range domain.PlacementFields {
-		if strings.HasSuffix(text, c.T("placement."+f.Key+".prompt")) {
+		if _, prompt, _ := strings.Cut(text, "\n\n"); strings.HasPrefix(prompt, c.T("placement."+f.Key+".prompt")) || strings.HasPrefix(text, c.T("placement."+f.Key+".prompt")) {
 			return f.Key
 		}
 	}

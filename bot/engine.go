@@ -560,7 +560,11 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 
 func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	st := f.Steps[s.Step]
-	text := c.T(f.Name + "." + st.Field + ".prompt")
+	var example []string
+	if st.Example != nil {
+		example = []string{"example", st.Example(c)}
+	}
+	text := c.T(f.Name+"."+st.Field+".prompt", example...)
 	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
 	nav := []transport.InlineButton{}
 	if f.prev(s, s.Step) >= 0 {

@@ -21,21 +21,24 @@ import (
 const allValues = "all"
 
 func (b *Bot) exportFlow() *Flow {
-	date := func(field string, shortcuts ...Shortcut) Step {
-		return Step{Field: field, Input: InputText, Shortcuts: shortcuts,
+	// Each date's example is the day its shortcut types.
+	date := func(field string, example func(c *Ctx) string, shortcut Shortcut) Step {
+		return Step{Field: field, Input: InputText, Shortcuts: []Shortcut{shortcut}, Example: example,
 			Parse: func(_ *Ctx, s string) (string, error) {
 				d, err := b.cal.ParseJalaliDate(s, b.now())
 				return b.cal.FormatDateValue(d), err
 			},
 			Show: func(c *Ctx, v string) string { return c.date(b.cal.ParseDateValue(v)) }}
 	}
+	yearStart := func(c *Ctx) string {
+		return c.digits(b.cal.FormatJalaliNumeric(b.cal.YearStart(b.cal.ProgramYear(b.now()))))
+	}
+	today := func(c *Ctx) string { return c.digits(b.cal.FormatJalaliNumeric(b.now())) }
 	return &Flow{
 		Name: "export",
 		Steps: []Step{
-			date("from", Shortcut{Label: "btn.year_start", Text: func(c *Ctx) string {
-				return b.cal.FormatJalaliNumeric(b.cal.YearStart(b.cal.ProgramYear(b.now())))
-			}}),
-			date("to", Shortcut{Label: "btn.today", Text: func(*Ctx) string { return "today" }}),
+			date("from", yearStart, Shortcut{Label: "btn.year_start", Text: yearStart}),
+			date("to", today, Shortcut{Label: "btn.today", Text: func(*Ctx) string { return "today" }}),
 			{Field: "agency", Input: InputChoice, Columns: 1, Choices: func(c *Ctx, s *Session) ([]Choice, error) {
 				agencies, err := b.agencyChoices(c, s)
 				return append([]Choice{{Value: allValues, Label: c.T("value.all_agencies")}}, agencies...), err
@@ -85,7 +88,7 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 		return err
 	}
 	doc := transport.SendDocument{Chat: c.Chat, File: transport.FileBytes{Name: b.datedName(b.now(), ".xlsx"), Bytes: buf.Bytes()}}
-	doc.Caption = c.T("export.done", "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
+	doc.Caption = c.N("export.done", rows, "n", domain.FormatNumber(int64(rows), c.Lang), "from", c.date(f.From), "to", c.date(f.To.AddDate(0, 0, -1)))
 	if err := c.send(doc); err != nil {
 		return err
 	}

@@ -57,6 +57,10 @@ type Step struct {
 	// a domain error (the step is asked again) or, having told the user
 	// why, end the flow with ErrEndFlow (a national code already placed).
 	Check func(c *Ctx, s *Session, value string) error
+	// Example, when set, gives the prompt's {example}: a valid answer in
+	// the user's digits, made by the code that checks it, so it stays
+	// valid ("0012345679", this year's dates).
+	Example func(c *Ctx) string
 	// Shortcuts are buttons under a text step that answer it, like "today".
 	Shortcuts []Shortcut
 	// Skip leaves the step out given the answers so far.

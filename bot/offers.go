@@ -164,8 +164,8 @@ func (b *Bot) notice(lang string, st marketState) string {
 	default:
 		return ""
 	}
-	free := digitsIn(lang, strconv.Itoa(st.m.Capacity-len(st.held)))
-	return b.cat.T(lang, key, "market", digitsIn(lang, st.m.Name(lang)), "free", free)
+	free := st.m.Capacity - len(st.held)
+	return b.cat.N(lang, key, free, "market", digitsIn(lang, st.m.Name(lang)), "free", digitsIn(lang, strconv.Itoa(free)))
 }
 
 // checkMarket tells operators a market is full, or has free stalls and
@@ -312,7 +312,7 @@ func (b *Bot) allocateReport(c *Ctx, m domain.Market) (report string, offered in
 	if err != nil {
 		return "", 0, err
 	}
-	report = c.T("market.allocated", "n", c.digits(strconv.Itoa(len(rs))))
+	report = c.N("market.allocated", len(rs), "n", c.digits(strconv.Itoa(len(rs))))
 	st, err := b.loadMarketState(c, m)
 	if err != nil {
 		return "", 0, err

@@ -208,7 +208,7 @@ func (b *Bot) saveCorrection(c *Ctx, s *Session, id int64, now time.Time) error 
 }
 
 func (b *Bot) tellCorrected(c *Ctx, id int64, changes int) {
-	b.tell(c, c.Chat, c.T("record.corrected", "id", c.digits(strconv.FormatInt(id, 10)), "count", c.digits(strconv.Itoa(changes))), b.nextKeyboard(c, id))
+	b.tell(c, c.Chat, c.N("record.corrected", changes, "id", c.digits(strconv.FormatInt(id, 10)), "count", c.digits(strconv.Itoa(changes))), b.nextKeyboard(c, id))
 }
 
 func (b *Bot) cmdRegister(c *Ctx, _ string) error { return b.startFlow(c, "placement", nil) }

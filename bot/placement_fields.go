@@ -28,6 +28,9 @@ func (b *Bot) fieldStep(f domain.PlacementField) Step {
 	if f.Skip != nil {
 		st.Skip = func(s *Session) bool { return f.Skip(s.Answers) }
 	}
+	if f.Example != nil && f.Choices == nil {
+		st.Example = func(c *Ctx) string { return b.typedExample(f, c.Lang) }
+	}
 	if f.Optional && f.Choices == nil {
 		st.Shortcuts = []Shortcut{{Label: "btn.skip", Text: func(*Ctx) string { return "" }}}
 	}
@@ -53,6 +56,21 @@ func (b *Bot) fieldStep(f domain.PlacementField) Step {
 		}
 	}
 	return st
+}
+
+// typedExample is f's example value as a user types it in lang: a sum
+// grouped in threes, a day in Solar Hijri digits (1405/03/17).
+func (b *Bot) typedExample(f domain.PlacementField, lang string) string {
+	now := b.now()
+	v := f.Example(b.cal, now)
+	switch f.Type {
+	case domain.FieldMoney:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return domain.FormatNumber(n, lang)
+	case domain.FieldDate:
+		v = b.cal.FormatJalaliNumeric(b.cal.ParseDateValue(v))
+	}
+	return digitsIn(lang, v)
 }
 
 // fieldChoices are f's choices with their labels in lang.

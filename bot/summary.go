@@ -75,13 +75,13 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 		for _, a := range ranked[:top] {
 			line(agencyLine(a))
 		}
-		line(T("summary.left_out", "n", n(len(ranked)-keep)))
+		line(b.cat.N(lang, "summary.left_out", len(ranked)-keep, "n", n(len(ranked)-keep)))
 		for _, a := range ranked[len(ranked)-bottom:] {
 			line(agencyLine(a))
 		}
 	}
 	if unranked := len(s.Agencies) - len(ranked); unranked > 0 {
-		line(T("summary.unranked", "n", n(unranked), "program_year", year))
+		line(b.cat.N(lang, "summary.unranked", unranked, "n", n(unranked), "program_year", year))
 	}
 	line("")
 	if len(s.Idle) > 0 {

@@ -40,6 +40,9 @@ func (k Kind) String() string {
 type Error struct {
 	Kind Kind
 	Code string
+	// Args are name, value pairs the code's sentence names ({year}), a
+	// number in ASCII digits: what the user typed and how to type it.
+	Args []string
 	Err  error // optional cause
 }
 
@@ -89,6 +92,15 @@ func CodeOf(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// ArgsOf reports the Args of the first *Error in err's chain.
+func ArgsOf(err error) []string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Args
+	}
+	return nil
 }
 
 // IsKind reports whether err's chain holds an *Error of kind k.

@@ -26,11 +26,11 @@ func ParseNationalID(s string) (NationalID, error) {
 			n++
 		case r == ' ', r == zwnj, isDash(r):
 		default:
-			return "", Invalid("nationalid.chars")
+			return "", nationalIDError("chars")
 		}
 	}
 	if n < 8 || n > 10 {
-		return "", Invalid("nationalid.length")
+		return "", nationalIDError("length")
 	}
 	id := strings.Repeat("0", 10-n) + string(d[:n])
 	if repeated(id) {
@@ -42,17 +42,22 @@ func ParseNationalID(s string) (NationalID, error) {
 	return NationalID(id), nil
 }
 
+// nationalIDError refuses a code; its sentence shows a valid one to copy.
+func nationalIDError(code string) error {
+	return &Error{Kind: KindInvalid, Code: "nationalid." + code, Args: []string{"example", string(ExampleNationalID)}}
+}
+
 // CompleteNationalID appends the check digit to the first nine digits of a
 // code, for tests and load generators that need valid codes.
 func CompleteNationalID(first9 string) (NationalID, error) {
 	s := ASCIIDigits(first9)
 	for _, r := range s {
 		if !isASCIIDigit(r) {
-			return "", Invalid("nationalid.chars")
+			return "", nationalIDError("chars")
 		}
 	}
 	if len(s) != 9 {
-		return "", Invalid("nationalid.length")
+		return "", nationalIDError("length")
 	}
 	id := s + string(checkDigit(s))
 	if repeated(id) {

@@ -251,9 +251,9 @@ func checkNationalID(id NationalID) error {
 	case parsed == id:
 		return nil
 	case strings.Trim(string(id), "0123456789") != "":
-		return Invalid("nationalid.chars")
+		return nationalIDError("chars")
 	default:
-		return Invalid("nationalid.length")
+		return nationalIDError("length")
 	}
 }
 
@@ -268,17 +268,34 @@ func oneOf[T ~string](v T, all []T, field string) error {
 }
 
 // ParseBirthYear reads a Solar Hijri birth year ("1370", "۱۳۷۰") and checks
-// the person is 15 to 70 in programYear, the year registered in.
+// the person is 15 to 70 in programYear, the year registered in. A
+// Gregorian year of birth ("1990") is refused with the two Solar Hijri
+// years it overlaps, to type instead.
 func ParseBirthYear(s string, programYear int) (int, error) {
 	t := Normalize(s)
 	if len(t) != 4 || strings.Trim(t, "0123456789") != "" {
 		return 0, Invalid("birthyear.format")
 	}
 	y, _ := strconv.Atoi(t)
+	if err := gregorianBirthYear(y, programYear); err != nil {
+		return 0, err
+	}
 	if err := checkBirthYearRange(y, programYear); err != nil {
 		return 0, err
 	}
 	return y, nil
+}
+
+// gregorianBirthYear refuses y if it is the Gregorian year of a birth
+// before programYear: Solar Hijri years are some 621 smaller, so no
+// Solar Hijri year of birth looks like one.
+func gregorianBirthYear(y, programYear int) error {
+	before, after := JalaliOf(y, time.January, 1).Year, JalaliOf(y, time.December, 31).Year
+	if after == 0 || after > programYear || after < programYear-MaxAge-MinAge {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Code: "birthyear.gregorian",
+		Args: []string{"year", strconv.Itoa(y), "before", strconv.Itoa(before), "after", strconv.Itoa(after)}}
 }
 
 func checkBirthYear(y, programYear int) error {

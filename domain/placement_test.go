@@ -351,8 +351,10 @@ func TestParseBirthYear(t *testing.T) {
 		{"1335", 1335, ""}, // 70 in 1405
 		{"1334", 0, "birthyear.range"},
 		{"1405", 0, "birthyear.range"},
-		{"1990", 0, "birthyear.range"}, // Gregorian
-		{"0000", 0, "birthyear.range"}, // typed, so not missing
+		{"1990", 0, "birthyear.gregorian"},
+		{"2026", 0, "birthyear.gregorian"}, // a baby, but told the Solar Hijri year first
+		{"2030", 0, "birthyear.range"},     // no birth year, in either calendar
+		{"0000", 0, "birthyear.range"},     // typed, so not missing
 		{"9999", 0, "birthyear.range"},
 		{"137", 0, "birthyear.format"},
 		{"70", 0, "birthyear.format"},
@@ -695,4 +697,12 @@ func validPlacementForCheckedAt(now time.Time) Placement {
 	return Placement{NationalID: code, FullName: "علی رضایی", Gender: GenderMale, BirthYear: 1370,
 		Sector: SectorServices, Activity: "خیاطی", Employer: "کارگاه", Kind: KindNewJob, Support: SupportTraining,
 		Funding: FundingNone, County: "rey", Area: AreaUrban, StartDate: cal.StartOfDay(now), Insurance: InsuranceUnknown}
+}
+
+// A Gregorian year is answered with the two Solar Hijri years it spans.
+func TestParseBirthYearGregorianNamesSolarHijri(t *testing.T) {
+	_, err := ParseBirthYear("۱۹۹۰", cal.ProgramYear(placementNow))
+	if got, want := ArgsOf(err), []string{"year", "1990", "before", "1368", "after", "1369"}; !slices.Equal(got, want) {
+		t.Errorf("ParseBirthYear(1990) args = %q, want %q", got, want)
+	}
 }

@@ -3,9 +3,10 @@ package fakeapi
 import "unicode/utf8"
 
 // Text limits, counted in UTF-16 code units, as
-// Telegram does (an emoji outside the BMP counts twice).
+// Telegram does (an emoji outside the BMP counts twice). MaxTextLen is
+// also what a client lets a user send.
 const (
-	maxTextLen    = 4096
+	MaxTextLen    = 4096
 	maxCaptionLen = 1024
 )
 

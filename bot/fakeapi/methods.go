@@ -143,7 +143,7 @@ func checkText(text, parseMode string, caption bool) (string, *apiError) {
 	if strings.TrimSpace(plain) == "" {
 		return "", badRequest("message text is empty")
 	}
-	if utf16Len(plain) > maxTextLen {
+	if utf16Len(plain) > MaxTextLen {
 		return "", badRequest("message is too long")
 	}
 	return plain, nil

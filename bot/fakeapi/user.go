@@ -140,6 +140,9 @@ func (u *User) setBlocked(b bool) {
 	u.s.chats[u.id].blocked = b
 }
 
+// ErrTextTooLong refuses a message Telegram's clients would not send.
+var ErrTextTooLong = fmt.Errorf("fakeapi: text longer than %d UTF-16 units", MaxTextLen)
+
 // commandRE matches what Telegram marks as a bot_command entity.
 var commandRE = regexp.MustCompile(`^/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]{3,64})?`)
 
@@ -152,8 +155,8 @@ func (u *User) SendTextIn(chatID int64, text string) (int, error) {
 	if strings.TrimSpace(text) == "" {
 		return 0, errors.New("fakeapi: empty text")
 	}
-	if utf16Len(text) > maxTextLen {
-		return 0, errors.New("fakeapi: text longer than 4096 UTF-16 units")
+	if utf16Len(text) > MaxTextLen {
+		return 0, ErrTextTooLong
 	}
 	return u.s.userSend(u.id, chatID, "text", func(m *tgMessage, rec *msgRecord) {
 		m.Text = text

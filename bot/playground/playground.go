@@ -301,6 +301,7 @@ func (p *Playground) listUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"users":    views,
 		"can_seed": p.opts.Seed != nil,
+		"max_text": fakeapi.MaxTextLen, // the page refuses longer, as Telegram's clients do
 		"bot":      map[string]string{"name": bot.FirstName, "username": bot.UserName},
 	})
 }
@@ -383,6 +384,10 @@ func (p *Playground) sendText(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := su.SendText(req.Text)
+	if errors.Is(err, fakeapi.ErrTextTooLong) {
+		writeError(w, http.StatusBadRequest, "too_long", err)
+		return
+	}
 	if err != nil {
 		p.writeSendError(w, err)
 		return

@@ -368,6 +368,11 @@ func TestPlaygroundChat(t *testing.T) {
 	if code := f.do("POST", "/api/users/2001/text", map[string]string{"text": "  "}, &e); code != 400 || e.Error != "refused" {
 		t.Errorf("empty text: %d %+v", code, e)
 	}
+	// Longer than Telegram takes: a code the page has its own sentence for.
+	long := strings.Repeat("ا", fakeapi.MaxTextLen+1)
+	if code := f.do("POST", "/api/users/2001/text", map[string]string{"text": long}, &e); code != 400 || e.Error != "too_long" {
+		t.Errorf("over-long text: %d %+v", code, e)
+	}
 }
 
 func TestPlaygroundFiles(t *testing.T) {

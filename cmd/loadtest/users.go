@@ -39,7 +39,9 @@ func loadTexts() (texts, error) {
 	t := func(key string) string { return cat.T("fa", key) }
 	tx := texts{cat: cat}
 	for _, f := range domain.PlacementFields {
-		tx.prompts = append(tx.prompts, t("placement."+f.Key+".prompt"))
+		// A prompt is known by its words; its example is filled in by the bot.
+		words, _, _ := strings.Cut(t("placement."+f.Key+".prompt"), "{example}")
+		tx.prompts = append(tx.prompts, words)
 	}
 	tx.review = t("placement.review")
 	tx.saved = strings.Split(t("placement.saved"), "{")[0] // before the record's id and name

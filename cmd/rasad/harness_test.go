@@ -182,7 +182,15 @@ func (h *harness) stopAll() {
 }
 
 // T is a catalogue text in Persian, as users see it by default.
-func (h *harness) T(key string, args ...string) string { return h.cat.T("fa", key, args...) }
+func (h *harness) T(key string, args ...string) string { return h.in("fa", key, args...) }
+
+// in is a catalogue text in lang. A prompt's example, filled in by the
+// code, is left out: the prompt is known by its words (TestEveryExample…
+// types the examples).
+func (h *harness) in(lang, key string, args ...string) string {
+	words, _, _ := strings.Cut(h.cat.T(lang, key, args...), "{example}")
+	return words
+}
 
 // person is a simulated user with assertions that fail the test.
 type person struct {

@@ -105,39 +105,8 @@ func TestPlaygroundSeedTwice(t *testing.T) {
 // registers a placement, and the manager asks for the summary with its
 // chart. It ends with a screenshot of the page.
 func TestPlaygroundBrowser(t *testing.T) {
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing; CI must install it (.ci/run: apt-get install chromium)", chromium)
-		}
-		t.Skipf("%s is not installed (apt-get install chromium): skipping the browser test", chromium)
-	}
 	start := time.Now()
-	db, rs := postgrestest.New(t), redistest.New(t)
-	cfg, err := loadConfig(env("DATABASE_URL", "postgres://unused", "REDIS_URL", "redis://unused"), needDatabase|needRedis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PlaygroundAddr = "127.0.0.1:0"
-	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
-	cfg.PollTimeout = 2 * time.Second
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cat, err := bot.LoadCatalogue("fa", log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	T := func(key string, args ...string) string { return cat.T("fa", key, args...) }
-
-	stdout, lines := watchLines(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runPlayground(ctx, cfg, log, db, rs, stdout) }()
-	t.Cleanup(func() { stopWithin(t, cancel, done) })
-	page := waitPage(t, lines, done)
-
-	b := newBrowser(t, chromium)
-	b.do("open the page", chromedp.EmulateViewport(1440, 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`section.chat[data-user="1001"]`)))
-	b.do("seed", chromedp.Click(chromedp.CSS(`#seed`)), chromedp.WaitVisible(chromedp.CSS(`section.chat[data-user="1003"] .phone`)))
+	b, T := openPlayground(t, 1440, 900) // a laptop screen
 	ready := time.Now()
 
 	admin, manager, liaison := b.user(1001), b.user(1002), b.user(1003)
@@ -248,6 +217,47 @@ func TestPlaygroundBrowser(t *testing.T) {
 		registered.Sub(signedUp).Round(time.Millisecond), filesDone.Sub(registered).Round(time.Millisecond),
 		time.Since(filesDone).Round(time.Millisecond))
 	b.checkConsole()
+}
+
+// openPlayground runs the playground as `rasad playground` does, opens its
+// page in headless Chromium at width × height and loads the sample data. T
+// is a catalogue text in Persian.
+func openPlayground(t *testing.T, width, height int64) (*browser, func(key string, args ...string) string) {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing; CI must install it (.ci/run: apt-get install chromium)", chromium)
+		}
+		t.Skipf("%s is not installed (apt-get install chromium): skipping the browser test", chromium)
+	}
+	db, rs := postgrestest.New(t), redistest.New(t)
+	cfg, err := loadConfig(env("DATABASE_URL", "postgres://unused", "REDIS_URL", "redis://unused"), needDatabase|needRedis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PlaygroundAddr = "127.0.0.1:0"
+	cfg.HTTPAddr, cfg.MetricsAddr = freeAddr(t), freeAddr(t)
+	cfg.PollTimeout = 2 * time.Second
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cat, err := bot.LoadCatalogue("fa", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := func(key string, args ...string) string { return cat.T("fa", key, args...) }
+
+	stdout, lines := watchLines(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runPlayground(ctx, cfg, log, db, rs, stdout) }()
+	t.Cleanup(func() { stopWithin(t, cancel, done) })
+	page := waitPage(t, lines, done)
+
+	b := newBrowser(t, chromium)
+	b.do("open the page", chromedp.EmulateViewport(width, height), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`section.chat[data-user="1001"]`)))
+	b.do("seed", chromedp.Click(chromedp.CSS(`#seed`)), chromedp.WaitVisible(chromedp.CSS(`section.chat[data-user="1003"] .phone`)))
+	return b, T
 }
 
 // browser is a headless Chromium on the page.

@@ -25,6 +25,7 @@ const errorTexts = {
   unsupported: 'این کار در زمین بازی شبیه‌سازی نشده است.',
   too_large: 'پرونده بزرگ‌تر از حد مجاز است.',
   refused: 'فرستاده نشد.',
+  too_long: 'این پیام از بیشترین اندازه یک پیام بلندتر است و فرستاده نشد. آن را کوتاه‌تر کنید یا در چند پیام بفرستید.',
   closed: 'سرور زمین بازی بسته شده است.',
   seed_failed: 'بارگذاری داده نمونه ناموفق بود.',
   seed_unavailable: 'داده نمونه در دسترس نیست.',
@@ -51,6 +52,7 @@ const avatarColors = ['#e17076', '#7bc862', '#65aadd', '#a695e7', '#ee7aae', '#6
 
 const state = {
   users: [], // as /api/users lists them
+  maxText: 0, // the longest message, in UTF-16 units (a string's length)
   chats: new Map(), // user id -> {rev, data, loading, again}
   cols: new Map(), // user id -> column parts
   hidden: new Set(loadHidden()),
@@ -147,6 +149,7 @@ function loadUsers() {
       try {
         const data = await api('GET', 'api/users');
         state.users = data.users;
+        state.maxText = data.max_text;
         document.getElementById('bot-name').textContent = `@${data.bot.username}`;
         document.getElementById('seed').hidden = !data.can_seed;
         renderPeople();
@@ -176,6 +179,7 @@ function renderPeople() {
           onclick: () => toggleUser(u.id),
         },
         u.name,
+        ' ', // the name and the role are two words, read and copied apart
         el('small', {}, rolesLabel(u)),
       ),
     ),
@@ -442,6 +446,11 @@ function renderCommands(col) {
 async function sendText(col, text) {
   // Telegram clients trim what is sent, and send nothing for blanks.
   text = text.trim();
+  if (state.maxText && text.length > state.maxText) {
+    // Telegram's clients do not send it either; what was typed stays.
+    toast(col, errorTexts.too_long, 'error');
+    return;
+  }
   col.input.value = '';
   if (!text) return;
   try {
@@ -503,8 +512,11 @@ function hideToast(col) {
   col.toast.hidden = true;
 }
 
+// toastError says what went wrong in the page's language; the server's
+// detail (English, for developers) only when the page has no sentence.
 function toastError(col, e) {
-  toast(col, errorTexts[e.code] || errorTexts.network, 'error', e.detail);
+  const text = errorTexts[e.code];
+  toast(col, text || errorTexts.network, 'error', text ? '' : e.detail);
 }
 
 let pageToastCol = null;
