@@ -21,12 +21,11 @@ import (
 
 // crashModes are the ways a process takes updates, each with the settings
 // a process of that mode needs.
-// A short lease: the next process takes a dead one's updates after it.
 var crashModes = map[string]func(t *testing.T) []string{
-	"polling": func(*testing.T) []string { return []string{"CLAIM_LEASE=2s"} },
+	"polling": func(*testing.T) []string { return nil },
 	"webhook": func(t *testing.T) []string {
 		addr := freeAddr(t)
-		return []string{"CLAIM_LEASE=2s", "MODE=webhook", "HTTP_ADDR=" + addr, "WEBHOOK_URL=http://" + addr,
+		return []string{"MODE=webhook", "HTTP_ADDR=" + addr, "WEBHOOK_URL=http://" + addr,
 			"WEBHOOK_SECRET=a-webhook-secret-of-some-length"}
 	},
 }

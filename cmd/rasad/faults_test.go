@@ -251,6 +251,7 @@ func startProcess(t *testing.T, h *harness, dbURL string, env ...string) *proces
 		"HTTP_ADDR=" + freeAddr(t),
 		"METRICS_ADDR=" + freeAddr(t),
 		"LOG_LEVEL=warn",
+		"CLAIM_LEASE=2s", // a dead process's updates are taken up soon
 	}
 	cmd.Env = append(cmd.Env, env...) // later settings win
 	out := &strings.Builder{}
