@@ -61,9 +61,10 @@ type config struct {
 	Now     func() time.Time // the clock; tests move it, production leaves it nil
 	Retries []time.Duration  // waits between a failing update's attempts; nil: the production schedule
 	metrics *promMetrics     // set by the wiring; nil: not counted
-	// webhookWait is how long a webhook request waits for its update to be
-	// handled before it is answered anyway; 0: two seconds.
-	webhookWait time.Duration
+	// WebhookWait (WEBHOOK_WAIT) is how long a webhook request waits for
+	// its update to be handled before it is answered anyway. An update
+	// answered early and then cut by a crash is not sent again.
+	WebhookWait time.Duration
 }
 
 // need says which settings a subcommand cannot run without.
@@ -89,6 +90,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		Calendar:     r.calendar("TIME_ZONE", domain.DefaultZone),
 		SessionTTL:   r.duration("SESSION_TTL", 24*time.Hour),
 		ClaimLease:   r.duration("CLAIM_LEASE", 15*time.Second),
+		WebhookWait:  r.duration("WEBHOOK_WAIT", 2*time.Second),
 		InviteTTL:    r.duration("INVITE_TTL", 7*24*time.Hour),
 		OfferTTL:     r.duration("OFFER_TTL", 48*time.Hour),
 		AllocateAt:   r.clock("ALLOCATE_AT"),

@@ -173,7 +173,7 @@ func TestWebhookSlowHandlingKeepsOrder(t *testing.T) {
 		c.Mode = "webhook"
 		c.Secret = "a-webhook-secret-of-some-length"
 		c.WebhookURL = "http://" + c.HTTPAddr
-		c.webhookWait = 50 * time.Millisecond
+		c.WebhookWait = 50 * time.Millisecond
 	})
 	p := h.person(10020, "Slow")
 	toNameStep(h, p)

@@ -171,7 +171,7 @@ func serveWebhook(ctx context.Context, cfg config, log *slog.Logger, b *bot.Bot,
 	d.Locks = rs // a chat's updates may reach several replicas at once
 	life, endLife := context.WithCancel(context.WithoutCancel(ctx))
 	defer endLife()
-	wait := cmp.Or(cfg.webhookWait, 2*time.Second)
+	wait := cmp.Or(cfg.WebhookWait, 2*time.Second)
 	wh := &transport.Webhook{Dispatcher: d, Secret: cfg.Secret, SecretInPath: cfg.SecretInPath, MaxWait: wait, Logger: log, Life: life}
 	path, secretHeader := webhookPath, cfg.Secret
 	mux := http.NewServeMux()
