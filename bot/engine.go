@@ -492,6 +492,23 @@ func submissionKey(chat int64, session string) string {
 	return strconv.FormatInt(chat, 10) + ":" + session
 }
 
+// savedRecord is a Flow.Saved hook for a flow whose submit stores one
+// record: find looks it up by key (NotFound: nothing stored) and tell says
+// what the submit said of it.
+func savedRecord[T any](find func(context.Context, string) (T, error), tell func(*Ctx, T)) func(*Ctx, string) (bool, error) {
+	return func(c *Ctx, key string) (bool, error) {
+		r, err := find(c, key)
+		if domain.IsKind(err, domain.KindNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		tell(c, r)
+		return true, nil
+	}
+}
+
 // tellSaved tells the chat that the form of session id (of flow, or of
 // any flow with a Saved hook when flow is "": buttons sent before flows
 // were named on them) was saved, if it was: told=false if no such form

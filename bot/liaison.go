@@ -23,21 +23,13 @@ func (b *Bot) liaisonFlow() *Flow {
 		},
 		Begin:  b.liaisonBegin,
 		Submit: b.liaisonSubmit,
-		Saved: func(c *Ctx, key string) (bool, error) {
-			r, err := b.store.LiaisonRequestBySubmission(c, key)
-			if domain.IsKind(err, domain.KindNotFound) {
-				return false, nil
-			}
-			if err != nil {
-				return false, err
-			}
+		Saved: savedRecord(b.store.LiaisonRequestBySubmission, func(c *Ctx, r domain.LiaisonRequest) {
 			if r.InviteCode != "" {
 				b.tellWelcome(c, r.AgencyID)
 			} else {
-				b.tell(c, c.Chat, c.T("liaison.submitted"), nil)
+				b.tellRequested(c)
 			}
-			return true, nil
-		},
+		}),
 	}
 }
 
@@ -105,10 +97,12 @@ func (b *Bot) liaisonSubmit(c *Ctx, s *Session) error {
 	}
 	// Saved: from here on nothing fails the submit, or a retry would
 	// report a save that happened as failed.
-	b.tell(c, c.Chat, c.T("liaison.submitted"), nil)
+	b.tellRequested(c)
 	b.notifyAdmins(c, saved)
 	return nil
 }
+
+func (b *Bot) tellRequested(c *Ctx) { b.tell(c, c.Chat, c.T("liaison.submitted"), nil) }
 
 // tellWelcome welcomes a liaison of agency id, signed up by an invite.
 func (b *Bot) tellWelcome(c *Ctx, id int64) (domain.Agency, bool) {

@@ -139,15 +139,7 @@ func (b *Bot) placementSaved(c *Ctx, key string) (bool, error) {
 		b.tellCorrected(c, changes[0].PlacementID, len(changes))
 		return true, nil
 	}
-	p, err := b.store.PlacementBySubmission(c, key)
-	if domain.IsKind(err, domain.KindNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	b.tellPlacementSaved(c, p)
-	return true, nil
+	return savedRecord(b.store.PlacementBySubmission, b.tellPlacementSaved)(c, key)
 }
 
 // changeWithdrawn is the audit trail's field of a withdrawal.

@@ -57,17 +57,7 @@ func (b *Bot) stallFlow() *Flow {
 		},
 		Begin:  b.stallBegin,
 		Submit: b.stallSubmit,
-		Saved: func(c *Ctx, key string) (bool, error) {
-			r, err := b.store.StallRequestBySubmission(c, key)
-			if domain.IsKind(err, domain.KindNotFound) {
-				return false, nil
-			}
-			if err != nil {
-				return false, err
-			}
-			b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, r), nil)
-			return true, nil
-		},
+		Saved:  savedRecord(b.store.StallRequestBySubmission, b.tellStallSubmitted),
 	}
 }
 
@@ -295,8 +285,12 @@ func (b *Bot) stallSubmit(c *Ctx, s *Session) error {
 			b.setMenu(c, c.User, c.Lang)
 		}
 	}
-	b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, saved), nil) // as its Saved hook says
+	b.tellStallSubmitted(c, saved)
 	return nil
+}
+
+func (b *Bot) tellStallSubmitted(c *Ctx, r domain.StallRequest) {
+	b.tell(c, c.Chat, c.T("stall.submitted")+"\n\n"+b.describeRequest(c, r), nil)
 }
 
 // describeRequest says where a request stands, in plain words.
