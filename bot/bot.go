@@ -53,6 +53,20 @@ type Config struct {
 	// A chat's updates are handled one at a time, so each user has at
 	// most one in hand.
 	Uploads int
+	// Verify is how the sample is drawn and checked.
+	Verify VerifyConfig
+}
+
+// VerifyConfig is how placements are sampled and checked.
+type VerifyConfig struct {
+	Share float64 // of every agency's new placements drawn each period, 0 to 1
+	Days  int     // a period's length; 7: a draw each Saturday of the week before
+	// CallAfter is how long a drawn record waits for its person to answer
+	// before the call centre takes it.
+	CallAfter time.Duration
+	// Hold is how long a verifier or inspector keeps a record in hand;
+	// one left open goes back to the queue after it.
+	Hold time.Duration
 }
 
 // Bot handles updates: it finds who is talking, routes by role and runs flows.

@@ -98,6 +98,25 @@ type Reports interface {
 	SetTarget(ctx context.Context, t domain.Target) error
 }
 
+// Verifications keeps the sample and its checking (domain/verification.go).
+// Every step goes through RecordCheck, which applies the domain's rule and
+// keeps the audit trail; a step recorded twice under one key is one.
+type Verifications interface {
+	DrawSample(ctx context.Context, from, to time.Time, seed int64, share float64, by int64, now, callAt time.Time) (domain.Draw, bool, error)
+	Draw(ctx context.Context, id int64) (domain.Draw, error)
+	Draws(ctx context.Context, limit int) ([]domain.Draw, error)
+	AddToSample(ctx context.Context, id, agencyID int64, year int, by int64, now, callAt time.Time) (int, error)
+	Check(ctx context.Context, id int64) (domain.Check, error)
+	NextCheck(ctx context.Context, stage domain.Stage, holder int64, now time.Time, hold time.Duration) (domain.Check, error)
+	RecordCheck(ctx context.Context, ev domain.VerifyEvent) (domain.Check, error)
+	VerifyEvents(ctx context.Context, id int64) ([]domain.VerifyEvent, error)
+	ClaimTold(ctx context.Context, id int64, now time.Time) (bool, error)
+	UntoldRejections(ctx context.Context, limit int) ([]int64, error)
+	Contested(ctx context.Context) ([]domain.Check, error)
+	Unasked(ctx context.Context, limit int) ([]domain.Placement, error)
+	MarkAsked(ctx context.Context, id int64, now time.Time) (bool, error)
+}
+
 // States keeps each chat's conversation state with compare-and-set, so two
 // updates of one chat handled at once cannot both apply.
 type States interface {
@@ -116,4 +135,5 @@ type Store interface {
 	Placements
 	Stalls
 	Reports
+	Verifications
 }

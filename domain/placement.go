@@ -148,15 +148,6 @@ var Insurances = []Insurance{InsuranceInsured, InsuranceUninsured, InsuranceUnkn
 // valid code, so a row still carrying it is the example left in.
 const ExampleNationalID NationalID = "0012345679"
 
-// Verification is where checking a placement by phone or visit stands.
-type Verification string
-
-const (
-	VerifyPending  Verification = "pending"
-	VerifyVerified Verification = "verified"
-	VerifyFailed   Verification = "failed"
-)
-
 // Placement is one registered job.
 type Placement struct {
 	ID          int64

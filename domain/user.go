@@ -10,14 +10,16 @@ import (
 type Role string
 
 const (
-	RoleAdmin   Role = "admin"   // operator: approves liaisons, keeps agencies, grants roles
-	RoleManager Role = "manager" // receives the daily summary
-	RoleLiaison Role = "liaison" // registers placements for one agency
-	RoleVendor  Role = "vendor"  // requests market stalls
+	RoleAdmin     Role = "admin"     // operator: approves liaisons, keeps agencies, grants roles
+	RoleManager   Role = "manager"   // receives the daily summary
+	RoleLiaison   Role = "liaison"   // registers placements for one agency
+	RoleVendor    Role = "vendor"    // requests market stalls
+	RoleVerifier  Role = "verifier"  // calls the people in the sample
+	RoleInspector Role = "inspector" // visits what no call could settle
 )
 
 // Roles lists every role, in the order menus show them.
-var Roles = []Role{RoleAdmin, RoleManager, RoleLiaison, RoleVendor}
+var Roles = []Role{RoleAdmin, RoleManager, RoleLiaison, RoleVendor, RoleVerifier, RoleInspector}
 
 // ParseRole accepts a role's name as typed on the command line, in any case.
 func ParseRole(s string) (Role, error) {

@@ -65,6 +65,8 @@ type config struct {
 	// its update to be handled before it is answered anyway. An update
 	// answered early and then cut by a crash is not sent again.
 	WebhookWait time.Duration
+
+	Verify bot.VerifyConfig // VERIFY_SHARE, VERIFY_DAYS, VERIFY_CALL_AFTER, VERIFY_HOLD
 }
 
 // need says which settings a subcommand cannot run without.
@@ -108,6 +110,12 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		MetricsAddr:  r.str("METRICS_ADDR", ":9090", false),
 		RedisPrefix:  r.str("REDIS_PREFIX", "rasad:", false),
 		KillAt:       r.str("TEST_KILL_AT", "", false),
+		Verify: bot.VerifyConfig{
+			Share:     r.share("VERIFY_SHARE", 0.5),
+			Days:      r.days("VERIFY_DAYS", 7),
+			CallAfter: r.duration("VERIFY_CALL_AFTER", 48*time.Hour),
+			Hold:      r.duration("VERIFY_HOLD", 30*time.Minute),
+		},
 	}
 	if cfg.Mode == "webhook" {
 		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)
@@ -239,6 +247,32 @@ func (r *envReader) rate(name string, def float64) float64 {
 		r.fail(name, "%q is not a number of messages a second (0 or more)", v)
 	}
 	return f
+}
+
+// share reads a fraction from 0 to 1.
+func (r *envReader) share(name string, def float64) float64 {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1 || f != f {
+		r.fail(name, "%q is not a share from 0 to 1 (like 0.5)", v)
+	}
+	return f
+}
+
+// days reads a whole number of days, 1 to 366.
+func (r *envReader) days(name string, def int) int {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 366 {
+		r.fail(name, "%q is not a number of days from 1 to 366", v)
+	}
+	return n
 }
 
 // clock reads an optional time of day, "HH:MM".

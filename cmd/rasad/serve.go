@@ -245,6 +245,7 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		Metrics:         metricsOf(cfg),
 		Checkpoint:      killAt(cfg.KillAt, log),
 		SavingHold:      cfg.ClaimLease,
+		Verify:          cfg.Verify,
 	}, api, db, rs, log)
 	if err != nil {
 		return nil, err

@@ -244,7 +244,7 @@ func (db *DB) collectPlacements(rows pgx.Rows) ([]domain.Placement, error) {
 func (db *DB) placementArgs(p domain.Placement) ([]any, error) {
 	verification := p.Verification
 	if verification == "" {
-		verification = domain.VerifyPending
+		verification = domain.VerifyNotSampled
 	}
 	args, err := db.fieldArgs(append(make([]any, 0, len(domain.PlacementFields)+6), p.ProgramYear), &p)
 	if err != nil {

@@ -126,7 +126,7 @@ func TestCreatePlacement(t *testing.T) {
 
 	// Every field set.
 	in := placement(ids[0], a.ID)
-	in.Verification = domain.VerifyVerified
+	in.Verification = domain.VerifyConfirmed
 	p := mustPlacement(t, db, in, now)
 	want := in
 	want.ID, want.CreatedAt, want.UpdatedAt = p.ID, now, now
@@ -158,7 +158,7 @@ func TestCreatePlacement(t *testing.T) {
 	in.StartDate = startUTC
 	p = mustPlacement(t, db, in, now)
 	want = in
-	want.ID, want.CreatedAt, want.UpdatedAt, want.Verification = p.ID, now, now, domain.VerifyPending
+	want.ID, want.CreatedAt, want.UpdatedAt, want.Verification = p.ID, now, now, domain.VerifyNotSampled
 	got, err = db.Placement(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -470,7 +470,7 @@ func TestUpdatePlacement(t *testing.T) {
 	edit.County, edit.District, edit.Area = "rey", 0, domain.AreaRural
 	edit.StartDate = cal.StartOfDay(t0).AddDate(0, 0, -10)
 	// Not editable: ignored.
-	edit.ProgramYear, edit.LiaisonID, edit.Verification, edit.CreatedAt = year+5, 999, domain.VerifyFailed, now
+	edit.ProgramYear, edit.LiaisonID, edit.Verification, edit.CreatedAt = year+5, 999, domain.VerifyRejected, now
 	got, cs, err = db.UpdatePlacement(ctx, edit, editor, now, "")
 	if err != nil {
 		t.Fatal(err)
@@ -753,7 +753,7 @@ func TestBulkCreatePlacements(t *testing.T) {
 		}
 		savedIDs[o.Saved.ID] = true
 		want := ps[i]
-		want.ID, want.CreatedAt, want.UpdatedAt, want.Verification = o.Saved.ID, now, now, domain.VerifyPending
+		want.ID, want.CreatedAt, want.UpdatedAt, want.Verification = o.Saved.ID, now, now, domain.VerifyNotSampled
 		samePlacement(t, o.Saved, want)
 	}
 	if others != 40 || len(savedIDs) != n-len(held) {
