@@ -53,6 +53,10 @@ type Config struct {
 	// A chat's updates are handled one at a time, so each user has at
 	// most one in hand.
 	Uploads int
+	// Phone messages a number that never wrote to the bot (a sampled
+	// placement's person who has not answered); nil where the platform
+	// cannot or it is not configured.
+	Phone PhoneMessenger
 	// Verify is how the sample is drawn and checked.
 	Verify VerifyConfig
 }

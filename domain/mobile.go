@@ -79,6 +79,16 @@ func (m Mobile) Local() string {
 	return "0" + string(m[3:])
 }
 
+// International is the number with its country code and no "+",
+// "989121234567": the form Bale's Safir service takes. A value not in
+// canonical form is returned as it is.
+func (m Mobile) International() string {
+	if !m.valid() {
+		return string(m)
+	}
+	return string(m[1:])
+}
+
 // Masked keeps the country and operator prefix and the last four digits:
 // "+98912***4567".
 func (m Mobile) Masked() string { return mask(string(m), 6, 4) }

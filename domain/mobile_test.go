@@ -79,6 +79,12 @@ func TestMobileForms(t *testing.T) {
 	if got := m.Local(); got != "09121234567" {
 		t.Errorf("Local = %q", got)
 	}
+	if got := m.International(); got != "989121234567" {
+		t.Errorf("International = %q", got)
+	}
+	if got := Mobile("garbage").International(); got != "garbage" {
+		t.Errorf("International of non-canonical = %q", got)
+	}
 	if got := m.Masked(); got != "+98912***4567" {
 		t.Errorf("Masked = %q", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/safir"
 	"github.com/rasad-gov/rasad/domain"
 )
 
@@ -52,6 +53,13 @@ type config struct {
 	// The playground: rasad playground, or serve without BOT_TOKEN.
 	PlaygroundAddr string // PLAYGROUND_ADDR: the chat page's listen address
 	PlaygroundSeed bool   // PLAYGROUND_SEED or --seed: load the sample data at start
+
+	// Safir, Bale's service that messages a phone number which never wrote
+	// to the bot: off while SafirKey (SAFIR_API_KEY) is empty. SafirBotID
+	// 0 sends as the bot BOT_TOKEN logs in as.
+	SafirKey   string
+	SafirURL   string
+	SafirBotID int64
 
 	// KillAt (TEST_KILL_AT) names a point of a confirm (bot.PointSaved…)
 	// where the process kills itself with SIGKILL: for the crash tests
@@ -116,6 +124,9 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 			CallAfter: r.duration("VERIFY_CALL_AFTER", 48*time.Hour),
 			Hold:      r.duration("VERIFY_HOLD", 30*time.Minute),
 		},
+		SafirKey:     r.str("SAFIR_API_KEY", "", false),
+		SafirURL:     r.url("SAFIR_URL", safir.DefaultURL, false),
+		SafirBotID:   r.id("SAFIR_BOT_ID"),
 	}
 	if cfg.Mode == "webhook" {
 		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)
@@ -194,6 +205,19 @@ func (r *envReader) ids(name string) []int64 {
 		out = append(out, id)
 	}
 	return out
+}
+
+// id reads an optional positive number, 0 when unset.
+func (r *envReader) id(name string) int64 {
+	v, set := r.raw(name, "", false)
+	if !set {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		r.fail(name, "%q is not a bot id (a positive number)", v)
+	}
+	return n
 }
 
 func (r *envReader) oneOf(name, def string, allowed []string) string {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rasad-gov/rasad/bot/safir/safirtest"
+	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/domain/csvimport"
 	"github.com/rasad-gov/rasad/storage/postgres/postgrestest"
@@ -105,6 +107,65 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	// migrate needs only the database.
 	if _, err := loadConfig(env("DATABASE_URL", "postgres://h/db"), needDatabase); err != nil {
 		t.Errorf("migrate config: %v", err)
+	}
+}
+
+// Safir is off unless its key is set; its URL defaults to Bale's.
+func TestConfigSafir(t *testing.T) {
+	cfg, err := loadConfig(env("DATABASE_URL", "postgres://h/db"), needDatabase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SafirKey != "" || cfg.SafirURL != "https://safir.bale.ai" || cfg.SafirBotID != 0 {
+		t.Errorf("defaults: key %q, url %q, bot %d", cfg.SafirKey, cfg.SafirURL, cfg.SafirBotID)
+	}
+	if phoneMessenger(cfg, nil, slog.New(slog.DiscardHandler)) != nil {
+		t.Error("a phone messenger without SAFIR_API_KEY")
+	}
+	cfg, err = loadConfig(env("DATABASE_URL", "postgres://h/db", "SAFIR_API_KEY", "k", "SAFIR_URL", "http://127.0.0.1:1", "SAFIR_BOT_ID", "77"), needDatabase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SafirKey != "k" || cfg.SafirURL != "http://127.0.0.1:1" || cfg.SafirBotID != 77 {
+		t.Errorf("set: key %q, url %q, bot %d", cfg.SafirKey, cfg.SafirURL, cfg.SafirBotID)
+	}
+	for _, tc := range [][]string{{"SAFIR_URL", "safir.bale.ai"}, {"SAFIR_BOT_ID", "bot"}, {"SAFIR_BOT_ID", "-1"}} {
+		_, err := loadConfig(env("DATABASE_URL", "postgres://h/db", tc[0], tc[1]), needDatabase)
+		if err == nil || !strings.Contains(err.Error(), tc[0]) {
+			t.Errorf("%s=%s: err = %v", tc[0], tc[1], err)
+		}
+	}
+}
+
+// selfAPI is a Bot API that only knows who the bot is.
+type selfAPI struct {
+	transport.API
+	id int64
+}
+
+func (a selfAPI) Self() transport.User { return transport.User{ID: a.id} }
+
+// With a key the bot gets a client of SAFIR_URL sending as SAFIR_BOT_ID, or
+// as the bot itself.
+func TestConfigSafirWiring(t *testing.T) {
+	srv := safirtest.NewServer("k", 0)
+	defer srv.Close()
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		botID, want int64
+	}{{0, 555}, {77, 77}} {
+		cfg := config{SafirKey: "k", SafirURL: srv.URL, SafirBotID: tc.botID}
+		p := phoneMessenger(cfg, selfAPI{id: 555}, log)
+		if p == nil {
+			t.Fatal("no phone messenger with SAFIR_API_KEY set")
+		}
+		if err := p.SendText(t.Context(), "+989121234567", "hi"); err != nil {
+			t.Fatal(err)
+		}
+		sent := srv.Sent()
+		if last := sent[len(sent)-1]; last.BotID != tc.want || last.Phone != "+989121234567" || last.Text != "hi" {
+			t.Errorf("SAFIR_BOT_ID %d: sent %+v, want bot %d", tc.botID, last, tc.want)
+		}
 	}
 }
 

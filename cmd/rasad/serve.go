@@ -20,6 +20,7 @@ import (
 	"crypto/rand"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/safir"
 	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/bot/transport"
 	"github.com/rasad-gov/rasad/domain"
@@ -246,12 +247,25 @@ func newBot(ctx context.Context, cfg config, log *slog.Logger, db *postgres.DB, 
 		Checkpoint:      killAt(cfg.KillAt, log),
 		SavingHold:      cfg.ClaimLease,
 		Verify:          cfg.Verify,
+		Phone:           phoneMessenger(cfg, api, log),
 	}, api, db, rs, log)
 	if err != nil {
 		return nil, err
 	}
 	b.SetDefaultCommands(ctx)
 	return b, nil
+}
+
+// phoneMessenger is Safir's client when SAFIR_API_KEY is set, sending as
+// SAFIR_BOT_ID or else as this bot; otherwise nil, an interface nil and not
+// a nil *safir.Client, so the bot sees that it cannot.
+func phoneMessenger(cfg config, api transport.API, log *slog.Logger) bot.PhoneMessenger {
+	if cfg.SafirKey == "" {
+		return nil
+	}
+	botID := cmp.Or(cfg.SafirBotID, api.Self().ID)
+	log.Info("safir on: numbers that never wrote to the bot can be messaged", "url", cfg.SafirURL, "bot_id", botID)
+	return safir.New(cfg.SafirURL, cfg.SafirKey, botID, nil)
 }
 
 // poll runs the long-polling update loop until ctx ends. One replica polls;
