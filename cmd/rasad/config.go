@@ -124,9 +124,9 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 			CallAfter: r.duration("VERIFY_CALL_AFTER", 48*time.Hour),
 			Hold:      r.duration("VERIFY_HOLD", 30*time.Minute),
 		},
-		SafirKey:     r.str("SAFIR_API_KEY", "", false),
-		SafirURL:     r.url("SAFIR_URL", safir.DefaultURL, false),
-		SafirBotID:   r.id("SAFIR_BOT_ID"),
+		SafirKey:   r.str("SAFIR_API_KEY", "", false),
+		SafirURL:   r.url("SAFIR_URL", safir.DefaultURL, false),
+		SafirBotID: r.id("SAFIR_BOT_ID"),
 	}
 	if cfg.Mode == "webhook" {
 		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)
