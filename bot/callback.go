@@ -35,6 +35,7 @@ const (
 	cbOffer    = "of"   // of|<offer action>|<stall request>
 	cbMarket   = "mk"   // mk|<market action>|<market>
 	cbStall    = "st"   // st|stallCancel|<stall request>
+	cbCheck    = "ck"   // ck|<flow>: a verifier's or inspector's next record
 )
 
 // A flow button's action, cbFlow's fourth part.

@@ -16,7 +16,7 @@ import (
 func TestCallbackWireValues(t *testing.T) {
 	pinned := map[string]string{
 		cbFlow: "f", cbRole: "role", cbLanguage: "lang", cbLiaison: "lr", cbInvite: "inv", cbRecord: "rec",
-		cbRegister: "reg", cbAgency: "ag", cbOffer: "of", cbMarket: "mk", cbStall: "st",
+		cbRegister: "reg", cbAgency: "ag", cbOffer: "of", cbMarket: "mk", cbStall: "st", cbCheck: "ck",
 		flowChoice: "c", flowShortcut: "s", flowEdit: "e", flowConfirm: "ok", flowBack: "b", flowCancel: "x",
 		recOpen: "open", recList: "list", recFix: "fix", recField: "field", recWithdraw: "wd",
 		roleLiaison: "liaison", roleVendor: "stall",

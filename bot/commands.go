@@ -25,6 +25,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "language", Run: b.cmdLanguage},
 		{Name: "stall", Run: b.cmdStall},
 		{Name: "status", Run: b.cmdStatus},
+		{Name: "myjob", Run: b.cmdMyJob},
 		{Name: "register", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRegister},
 		{Name: "records", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdRecords},
 		{Name: "template", Roles: []domain.Role{domain.RoleLiaison}, Run: b.cmdTemplate},
@@ -38,6 +39,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "agencies", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdAgencies},
 		{Name: "markets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdMarkets},
 		{Name: "targets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdTargets},
+		{Name: "verify", Roles: []domain.Role{domain.RoleVerifier}, Run: b.cmdVerify},
 	}
 }
 
@@ -106,6 +108,9 @@ func (b *Bot) cmdStart(c *Ctx, args string) error {
 			return fmt.Errorf("save user: %w", err)
 		}
 		c.Known = true
+	}
+	if args == startMyJob {
+		return b.startFlow(c, "myjob", nil)
 	}
 	if args != "" {
 		return b.startInvite(c, args)

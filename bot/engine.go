@@ -577,11 +577,12 @@ func (b *Bot) prompt(c *Ctx, f *Flow, s *Session, lead string) error {
 
 func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	st := f.Steps[s.Step]
-	var example []string
+	// A prompt may name what the flow is about ({record}, {job}).
+	args := dataArgs(s)
 	if st.Example != nil {
-		example = []string{"example", st.Example(c)}
+		args = append(args, "example", st.Example(c))
 	}
-	text := c.T(f.Name+"."+st.Field+".prompt", example...)
+	text := c.T(f.Name+"."+st.Field+".prompt", args...)
 	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
 	nav := []transport.InlineButton{}
 	if f.prev(s, s.Step) >= 0 {
@@ -633,12 +634,7 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup
 
 func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup, error) {
 	var sb strings.Builder
-	// A review title may name what the flow is about ({record}).
-	var args []string
-	for k, v := range s.Data {
-		args = append(args, k, v)
-	}
-	sb.WriteString(c.T(f.Name+".review", args...))
+	sb.WriteString(c.T(f.Name+".review", dataArgs(s)...))
 	sb.WriteString("\n")
 	var edits []transport.InlineButton
 	btn := func(label, act, arg string) transport.InlineButton { return b.flowButton(s, label, act, arg) }
@@ -665,6 +661,16 @@ func (b *Bot) reviewMessage(c *Ctx, f *Flow, s *Session) (string, transport.Mark
 		[]transport.InlineButton{btn(c.T("btn.back"), flowBack, ""), btn(c.T("btn.cancel"), flowCancel, "")},
 	)
 	return sb.String(), transport.Inline(rows...), nil
+}
+
+// dataArgs are a session's Data as catalogue arguments: prompts and the
+// review may name what the flow is about ({record}).
+func dataArgs(s *Session) []string {
+	args := make([]string, 0, 2*len(s.Data)+2)
+	for k, v := range s.Data {
+		args = append(args, k, v)
+	}
+	return args
 }
 
 // fitColumns is how many choice buttons fit in a row on a phone: a row

@@ -33,6 +33,9 @@ func (b *Bot) runJobs(ctx context.Context, owner, allocateAt string, allocated *
 	if err := b.DeliverSummaries(ctx, owner); err != nil {
 		b.log.Warn("deliver summaries", "err", err)
 	}
+	if err := b.AskPeople(ctx); err != nil {
+		b.log.Warn("ask people to confirm their jobs", "err", err)
+	}
 	if allocateAt == "" {
 		return
 	}

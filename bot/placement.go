@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,15 +218,23 @@ func (b *Bot) onRegisterAnother(c *Ctx) error {
 func (b *Bot) describePlacement(c *Ctx, p domain.Placement) string {
 	var sb strings.Builder
 	sb.WriteString(c.T("record.title", "id", c.digits(strconv.FormatInt(p.ID, 10)), "date", c.date(p.CreatedAt)))
+	sb.WriteString(b.placementLines(c, p))
+	sb.WriteString("\n▪️ " + c.T("record.verification") + ": " + c.T("verification."+string(p.Verification)))
+	return sb.String()
+}
+
+// placementLines are a record's fields, one "▪️ label: value" line each:
+// those named, or all.
+func (b *Bot) placementLines(c *Ctx, p domain.Placement, fields ...string) string {
+	var sb strings.Builder
 	a := p.Values(b.cal)
 	for _, f := range b.flows["placement"].Steps {
 		v, ok := a[f.Field]
-		if !ok {
+		if !ok || (len(fields) > 0 && !slices.Contains(fields, f.Field)) {
 			continue
 		}
 		shown, _ := b.show(c, nil, f, v)
 		fmt.Fprintf(&sb, "\n▪️ %s: %s", c.T("placement."+f.Field+".label"), shown)
 	}
-	sb.WriteString("\n▪️ " + c.T("record.verification") + ": " + c.T("verification."+string(p.Verification)))
 	return sb.String()
 }

@@ -70,3 +70,21 @@ func ParseTitle(s string) (string, error) {
 	}
 	return n, nil
 }
+
+// MaxNote bounds a free note (a verifier's, an inspector's), in characters.
+const MaxNote = 500
+
+// ParseNote reads an optional free note: Normalize'd, at most MaxNote
+// characters, no control characters; "" is no note.
+func ParseNote(s string) (string, error) {
+	n := Normalize(s)
+	if utf8.RuneCountInString(n) > MaxNote {
+		return "", Invalid("note.long")
+	}
+	for _, r := range n {
+		if (unicode.IsControl(r) && r != '\n') || r == utf8.RuneError {
+			return "", Invalid("title.chars")
+		}
+	}
+	return n, nil
+}

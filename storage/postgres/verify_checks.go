@@ -178,20 +178,33 @@ func (db *DB) lockedCheck(ctx context.Context, tx pgx.Tx, id int64) (domain.Chec
 		WHERE c.placement_id = $1 FOR NO KEY UPDATE OF c, p`, id))
 }
 
+const eventColumns = `placement_id, at, COALESCE(by, 0), stage, outcome, note, location, photo, COALESCE(key, '')`
+
+func scanEvent(row pgx.Row) (domain.VerifyEvent, error) {
+	var e domain.VerifyEvent
+	err := row.Scan(&e.PlacementID, &e.At, &e.By, &e.Stage, &e.Outcome, &e.Note, &e.Location, &e.Photo, &e.Key)
+	return e, err
+}
+
 // VerifyEvents is placement id's audit trail, oldest first.
 func (db *DB) VerifyEvents(ctx context.Context, id int64) ([]domain.VerifyEvent, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT placement_id, at, COALESCE(by, 0), stage, outcome, note, location, photo, COALESCE(key, '')
-		FROM verify_events WHERE placement_id = $1 ORDER BY at, id`, id)
+		SELECT `+eventColumns+` FROM verify_events WHERE placement_id = $1 ORDER BY at, id`, id)
 	if err != nil {
 		return nil, wrap("verify events", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.VerifyEvent, error) {
-		var e domain.VerifyEvent
-		err := row.Scan(&e.PlacementID, &e.At, &e.By, &e.Stage, &e.Outcome, &e.Note, &e.Location, &e.Photo, &e.Key)
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.VerifyEvent, error) { return scanEvent(row) })
 	return out, wrap("verify events", err)
+}
+
+// VerifyEventBySubmission is the step recorded under key; NotFound
+// "verify.event_notfound".
+func (db *DB) VerifyEventBySubmission(ctx context.Context, key string) (domain.VerifyEvent, error) {
+	e, err := scanEvent(db.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM verify_events WHERE key = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.VerifyEvent{}, domain.NotFound("verify.event_notfound")
+	}
+	return e, wrap("verify event by submission", err)
 }
 
 // ClaimTold marks placement id's rejection as told to its liaison at now
