@@ -208,6 +208,32 @@ func (b *Bot) flowMessage(c *Ctx, s *Session, m *transport.Message) error {
 			return b.prompt(c, f, s, c.T("err.contact.notown"))
 		}
 		value, err = st.Parse(c, m.Contact.PhoneNumber)
+	case InputLocation:
+		switch {
+		case m.Location == nil && text != "":
+			return b.prompt(c, f, s, c.T("input.want_location_button"))
+		case m.Location == nil:
+			return b.prompt(c, f, s, c.T("input.want_location"))
+		case m.Venue != nil || m.Forwarded():
+			// A place picked from a list, or someone's location passed
+			// on, says nothing of where the user stands.
+			return b.prompt(c, f, s, c.T("input.want_own_location"))
+		}
+		value, err = locationValue(*m.Location)
+		if err == nil && st.Parse != nil {
+			value, err = st.Parse(c, value)
+		}
+	case InputPhoto:
+		if len(m.Photo) == 0 {
+			if len(st.Shortcuts) > 0 {
+				return b.prompt(c, f, s, c.T("input.want_photo_or", "button", c.T(st.Shortcuts[0].Label)))
+			}
+			return b.prompt(c, f, s, c.T("input.want_photo"))
+		}
+		value = largestPhoto(m.Photo).FileID
+		if st.Parse != nil {
+			value, err = st.Parse(c, value)
+		}
 	case InputText:
 		switch {
 		case text == "":
@@ -281,10 +307,14 @@ func (b *Bot) answer(c *Ctx, f *Flow, s *Session, value string, saved func()) er
 	if saved != nil {
 		saved()
 	}
-	if st.Input == InputContact {
-		// The share-contact keyboard must go before the next prompt's
-		// inline buttons can show; one message cannot carry both.
-		if err := c.reply(c.T("contact.received"), transport.RemoveKeyboard{}); err != nil {
+	if st.Input.replyKeyboard() {
+		// The share-contact (or location) keyboard must go before the next
+		// prompt's inline buttons can show; one message cannot carry both.
+		received := "contact.received"
+		if st.Input == InputLocation {
+			received = "location.received"
+		}
+		if err := c.reply(c.T(received), transport.RemoveKeyboard{}); err != nil {
 			return err
 		}
 	}
@@ -299,9 +329,17 @@ func (b *Bot) back(c *Ctx, f *Flow, s *Session) error {
 	case p < 0:
 		return b.prompt(c, f, s, c.T("flow.first_step"))
 	}
+	left := s.Step
 	s.Step, s.Editing = p, false
 	if err := b.saveSession(c, s); err != nil {
 		return err
+	}
+	if left < len(f.Steps) && f.Steps[left].Input.replyKeyboard() {
+		// Left unanswered, the step's reply keyboard would stay under the
+		// step gone back to, offering to share a phone or a location there.
+		if err := c.reply(c.T("flow.went_back"), transport.RemoveKeyboard{}); err != nil {
+			return err
+		}
 	}
 	return b.prompt(c, f, s, "")
 }
@@ -350,7 +388,7 @@ func (b *Bot) flowCallback(c *Ctx, q *transport.CallbackQuery, parts []string) e
 			return c.stale()
 		}
 		st := f.Steps[s.Step]
-		value, err := st.Parse(c, st.Shortcuts[i].Text(c))
+		value, err := st.typed(c, st.Shortcuts[i].Text(c))
 		if err != nil {
 			lead, ierr := b.errorSentence(c, err)
 			if ierr != nil {
@@ -591,8 +629,12 @@ func (b *Bot) stepMessage(c *Ctx, f *Flow, s *Session) (string, transport.Markup
 	nav = append(nav, btn(c.T("btn.cancel"), flowCancel, ""))
 
 	switch st.Input {
-	case InputContact:
-		kb := transport.ReplyKeyboard{Rows: [][]transport.ReplyButton{{{Text: c.T("btn.share_phone"), RequestContact: true}}}}
+	case InputContact, InputLocation:
+		share := transport.ReplyButton{Text: c.T("btn.share_phone"), RequestContact: true}
+		if st.Input == InputLocation {
+			share = transport.ReplyButton{Text: c.T("btn.share_location"), RequestLocation: true}
+		}
+		kb := transport.ReplyKeyboard{Rows: [][]transport.ReplyButton{{share}}}
 		row := []transport.ReplyButton{}
 		if f.prev(s, s.Step) >= 0 {
 			row = append(row, transport.ReplyButton{Text: c.T("btn.back")})
@@ -693,6 +735,10 @@ func (b *Bot) show(c *Ctx, s *Session, st Step, v string) (string, error) {
 	switch {
 	case st.Show != nil:
 		return st.Show(c, v), nil
+	case st.Input == InputLocation:
+		return showLocation(c, v), nil
+	case st.Input == InputPhoto:
+		return showPhoto(c, v), nil
 	case st.Input == InputChoice:
 		choices, err := st.Choices(c, s)
 		if err != nil {

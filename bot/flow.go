@@ -38,17 +38,26 @@ type Flow struct {
 type Input int
 
 const (
-	InputText    Input = iota // typed text, checked by Parse
-	InputChoice               // one of Choices, by button (or typed label)
-	InputContact              // the user's own phone via the share-contact button
+	InputText     Input = iota // typed text, checked by Parse
+	InputChoice                // one of Choices, by button (or typed label)
+	InputContact               // the user's own phone via the share-contact button
+	InputLocation              // where the user is, via the share-location button: "lat,lon"
+	InputPhoto                 // a photo: the file_id of its largest size
 )
+
+// replyKeyboard says whether the step's buttons are a reply keyboard (one
+// that shares the phone or the location), which stays on the user's screen
+// until a message takes it away.
+func (in Input) replyKeyboard() bool { return in == InputContact || in == InputLocation }
 
 // Step asks for one field.
 type Step struct {
 	Field string
 	Input Input
 	// Parse checks typed text (or a shared phone) and returns the value to
-	// keep; its domain error code names the sentence the user sees.
+	// keep; its domain error code names the sentence the user sees. On a
+	// location or photo step it is optional and checks the value made of
+	// what was shared ("35.689200,51.389000", a file_id).
 	Parse func(c *Ctx, text string) (string, error)
 	// Choices lists the buttons of an InputChoice step. Values must be short:
 	// they travel in callback data.
@@ -71,6 +80,16 @@ type Step struct {
 	// Columns of choice buttons per row (default 1); autoColumns: as many
 	// as the longest label leaves room for on a phone.
 	Columns int
+}
+
+// typed is the value of text typed at the step (by a shortcut): Parse's.
+// A location or photo step's Parse checks what was shared, not text, so
+// there the text is the value itself: "" of a skip, nothing shared.
+func (st Step) typed(c *Ctx, text string) (string, error) {
+	if st.Input == InputLocation || st.Input == InputPhoto {
+		return text, nil
+	}
+	return st.Parse(c, text)
 }
 
 // autoColumns lays choice buttons out by the length of their labels.
@@ -100,6 +119,12 @@ func enumChoices[T ~string](cat *Catalogue, name string, values []T, lang string
 type Shortcut struct {
 	Label string // catalogue key
 	Text  func(c *Ctx) string
+}
+
+// skipShortcut is the button of an optional step that leaves it empty;
+// label is its catalogue key ("btn.skip").
+func skipShortcut(label string) Shortcut {
+	return Shortcut{Label: label, Text: func(*Ctx) string { return "" }}
 }
 
 // Session is one chat's conversation in progress, kept in Redis as JSON.

@@ -32,7 +32,7 @@ func (b *Bot) fieldStep(f domain.PlacementField) Step {
 		st.Example = func(c *Ctx) string { return b.typedExample(f, c.Lang) }
 	}
 	if f.Optional && f.Choices == nil {
-		st.Shortcuts = []Shortcut{{Label: "btn.skip", Text: func(*Ctx) string { return "" }}}
+		st.Shortcuts = []Shortcut{skipShortcut("btn.skip")}
 	}
 	switch f.Type {
 	case domain.FieldDate:

@@ -770,6 +770,89 @@ func TestReplyKeyboardContact(t *testing.T) {
 	}
 }
 
+// A request_location button shares where the user's phone is; a location
+// can also be sent on its own (a point picked on the map).
+func TestReplyKeyboardLocation(t *testing.T) {
+	t.Parallel()
+	srv, bot := newEnv(t, fakeapi.Options{})
+	u := srv.User(12, "Reza")
+	msg := tgbotapi.NewMessage(u.ID(), "Where are you?")
+	msg.ReplyMarkup = tgbotapi.NewReplyKeyboard(
+		tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonLocation("📍 Share")),
+		tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButton("Cancel")))
+	if _, err := bot.Send(msg); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := u.Next(time.Second); len(m.ReplyKeyboard) != 2 || !m.ReplyKeyboard[0][0].RequestLocation || m.ReplyKeyboard[0][0].RequestContact {
+		t.Fatalf("reply keyboard %+v", m.ReplyKeyboard)
+	}
+	if _, err := u.Tap("📍 Share", time.Second); err == nil || !strings.Contains(err.Error(), "SetLocation") {
+		t.Fatalf("tap with no location set: %v", err)
+	}
+	u.SetLocation(35.689197, 51.388974)
+	if _, err := u.Tap("📍 Share", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.ShareLocation(-33.86882, 151.209296); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.ShareLocation(91, 0); err == nil {
+		t.Fatal("a latitude of 91 was sent")
+	}
+	ups, _ := bot.GetUpdates(tgbotapi.UpdateConfig{})
+	if len(ups) != 2 {
+		t.Fatalf("%d updates", len(ups))
+	}
+	for i, want := range []tgbotapi.Location{{Latitude: 35.689197, Longitude: 51.388974}, {Latitude: -33.86882, Longitude: 151.209296}} {
+		m := ups[i].Message
+		if m.Location == nil || *m.Location != want || m.Text != "" {
+			t.Errorf("update %d: location %+v text %q, want %+v", i, m.Location, m.Text, want)
+		}
+	}
+	tr := u.Transcript()
+	if last := tr[len(tr)-1]; last.Kind != "location" || last.Location == nil || last.Location.Longitude != 151.209296 {
+		t.Errorf("transcript's last message %+v", last)
+	}
+}
+
+// A user's photo comes in sizes, smallest first, each a file to download;
+// its caption comes with it.
+func TestUserPhotoSizesAndCaption(t *testing.T) {
+	t.Parallel()
+	srv, bot := newEnv(t, fakeapi.Options{})
+	u := srv.User(13, "Sara")
+	if _, err := u.SendPhotoCaption("کارگاه از بیرون"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.SendPhotoCaption(strings.Repeat("x", 1025)); err == nil {
+		t.Fatal("a caption of 1025 characters was sent")
+	}
+	ups, _ := bot.GetUpdates(tgbotapi.UpdateConfig{})
+	if len(ups) != 1 {
+		t.Fatalf("%d updates", len(ups))
+	}
+	m := ups[0].Message
+	if m.Caption != "کارگاه از بیرون" || len(m.Photo) != 2 {
+		t.Fatalf("caption %q, %d sizes", m.Caption, len(m.Photo))
+	}
+	small, large := m.Photo[0], m.Photo[1]
+	if small.Width >= large.Width || large.Width != 64 || small.FileID == large.FileID {
+		t.Fatalf("sizes %+v", m.Photo)
+	}
+	for _, p := range m.Photo {
+		f, err := bot.GetFile(tgbotapi.FileConfig{FileID: p.FileID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data := download(t, srv, f.FilePath); len(data) != p.FileSize {
+			t.Errorf("size %dx%d: downloaded %d bytes, file_size %d", p.Width, p.Height, len(data), p.FileSize)
+		}
+	}
+	if tr := u.Transcript(); tr[0].Photo == nil || tr[0].Photo.Width != 64 || tr[0].Caption != "کارگاه از بیرون" {
+		t.Errorf("transcript shows %+v", tr[0])
+	}
+}
+
 func TestGroupChat(t *testing.T) {
 	t.Parallel()
 	srv, bot := newEnv(t, fakeapi.Options{})

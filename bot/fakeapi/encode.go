@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -94,6 +95,10 @@ func appendMessage(b []byte, m *tgMessage) []byte {
 		b = appendString(append(b, `,"first_name":`...), c.FirstName)
 		b = appendStringField(b, `,"last_name":`, c.LastName)
 		b = append(appendIntField(b, `,"user_id":`, c.UserID), '}')
+	}
+	if l := m.Location; l != nil {
+		b = appendFloat(append(b, `,"location":{"latitude":`...), l.Latitude)
+		b = append(appendFloat(append(b, `,"longitude":`...), l.Longitude), '}')
 	}
 	if m.ReplyMarkup != nil {
 		b = appendInlineKeyboard(append(b, `,"reply_markup":`...), m.ReplyMarkup)
@@ -219,6 +224,17 @@ func appendBoolField(b []byte, keyTrue string, v bool) []byte {
 		return b
 	}
 	return append(b, keyTrue...)
+}
+
+// appendFloat writes f as encoding/json does where it writes plain
+// decimals; the exponent forms it uses for very small and very large
+// numbers (no latitude or longitude) are left to json.Marshal.
+func appendFloat(b []byte, f float64) []byte {
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		m, _ := json.Marshal(f) // finite: ShareLocation refuses NaN and infinities
+		return append(b, m...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
 // appendString writes s quoted as encoding/json does, HTML escaping

@@ -14,6 +14,10 @@ var encodeTexts = []string{
 	"<b>&amp;</b>", "nul \x00 bell \x07 del \x7f", "bad \xff utf8", "line\u2028sep\u2029", "\ufffd", "\b\f",
 }
 
+// Coordinates, and (the last ones) numbers json.Marshal writes with an
+// exponent.
+var encodeFloats = []float64{0, 35.6892, 51.389, -33.868820, 180, -90, 1e20, 0.000001, 1e-7, -2.5e-9, 1e21, 1.5e300}
+
 // The encoders of encode.go must write what json.Marshal writes for the
 // structs of wire.go: every field, set or not, with any string.
 func TestEncodeAsMarshal(t *testing.T) {
@@ -40,6 +44,11 @@ func TestEncodeAsMarshal(t *testing.T) {
 		case reflect.Int, reflect.Int64:
 			f.SetInt(-12345678901)
 			checkEncoding(t, &full)
+		case reflect.Float64:
+			for _, x := range encodeFloats {
+				f.SetFloat(x)
+				checkEncoding(t, &full)
+			}
 		}
 	})
 
@@ -95,6 +104,8 @@ func filled(t reflect.Type, depth int) reflect.Value {
 		v.SetString("s")
 	case reflect.Int, reflect.Int64:
 		v.SetInt(7)
+	case reflect.Float64:
+		v.SetFloat(35.689197)
 	case reflect.Bool:
 		v.SetBool(true)
 	default:

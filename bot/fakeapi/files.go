@@ -218,12 +218,13 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) 
 	}
 }
 
-// sampleJPEG is a small valid JPEG for simulated user photos.
-func sampleJPEG(seed int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+// sampleJPEG is a small valid JPEG of width by height for simulated user
+// photos.
+func sampleJPEG(seed, width, height int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	c := color.RGBA{R: uint8(seed * 40), G: 120, B: 200, A: 255}
-	for y := 0; y < 48; y++ {
-		for x := 0; x < 64; x++ {
+	for y := 0; y < height; y++ {
+		for x := 0; x < width; x++ {
 			img.Set(x, y, c)
 		}
 	}

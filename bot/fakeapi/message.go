@@ -10,7 +10,8 @@ type Message struct {
 	FromBot bool
 	From    int64 // sender's user id (the bot's id for bot messages)
 	Date    time.Time
-	// Kind is "text", "document", "photo", "contact", "sticker" or "voice".
+	// Kind is "text", "document", "photo", "contact", "location", "sticker"
+	// or "voice".
 	Kind string
 
 	Text    string // what the user reads
@@ -23,7 +24,8 @@ type Message struct {
 
 	Document *Attachment
 	Photo    *Attachment
-	Phone    string // contact messages
+	Phone    string    // contact messages
+	Location *Location // location messages
 
 	ReplyTo  int // id of the message replied to, 0 if none
 	Edited   bool
@@ -43,6 +45,11 @@ type ReplyButton struct {
 	Text            string
 	RequestContact  bool
 	RequestLocation bool
+}
+
+// Location is a point shared in a location message.
+type Location struct {
+	Latitude, Longitude float64
 }
 
 // Attachment is a file in a message, with its bytes.
@@ -139,6 +146,9 @@ func (r *msgRecord) public() Message {
 	}
 	if r.tg.Contact != nil {
 		m.Phone = r.tg.Contact.PhoneNumber
+	}
+	if l := r.tg.Location; l != nil {
+		m.Location = &Location{Latitude: l.Latitude, Longitude: l.Longitude}
 	}
 	if r.tg.ReplyMarkup != nil && len(r.tg.ReplyMarkup.InlineKeyboard) > 0 {
 		m.InlineKeyboard = make([][]Button, 0, len(r.tg.ReplyMarkup.InlineKeyboard))

@@ -11,8 +11,9 @@ import (
 )
 
 type userState struct {
-	info  *Account // shared by the user's messages: replaced, never mutated
-	phone string
+	info     *Account // shared by the user's messages: replaced, never mutated
+	phone    string
+	location *tgLocation // where the phone is, for request_location buttons
 }
 
 type chatState struct {
@@ -117,6 +118,14 @@ func (u *User) SetPhone(phone string) {
 	u.s.users[u.id].phone = phone
 }
 
+// SetLocation sets where the user's phone is: what a request_location
+// button shares.
+func (u *User) SetLocation(latitude, longitude float64) {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.s.users[u.id].location = &tgLocation{Latitude: latitude, Longitude: longitude}
+}
+
 // SetLanguageCode sets language_code in the user's updates.
 func (u *User) SetLanguageCode(code string) {
 	u.s.mu.Lock()
@@ -182,11 +191,34 @@ func (u *User) ShareContact(phone string, ownerUserID int64) (int, error) {
 	})
 }
 
+// ShareLocation sends a location: what a request_location button sends
+// (see SetLocation), or a point picked on the map. Clients send only
+// points on the earth.
+func (u *User) ShareLocation(latitude, longitude float64) (int, error) {
+	if !(latitude >= -90 && latitude <= 90 && longitude >= -180 && longitude <= 180) {
+		return 0, fmt.Errorf("fakeapi: no such place: %v, %v", latitude, longitude)
+	}
+	return u.s.userSend(u.id, u.id, "location", func(m *tgMessage, _ *msgRecord) {
+		m.Location = &tgLocation{Latitude: latitude, Longitude: longitude}
+	})
+}
+
 // SendPhoto sends a small generated JPEG photo.
-func (u *User) SendPhoto() (int, error) {
+func (u *User) SendPhoto() (int, error) { return u.SendPhotoCaption("") }
+
+// SendPhotoCaption sends a small generated JPEG photo with a caption. It
+// comes in two sizes, as Telegram sends photos: a thumbnail first, then
+// the original; each is a file of its own.
+func (u *User) SendPhotoCaption(caption string) (int, error) {
+	if utf16Len(caption) > maxCaptionLen {
+		return 0, fmt.Errorf("fakeapi: caption longer than %d UTF-16 units", maxCaptionLen)
+	}
 	return u.s.userSend(u.id, u.id, kindPhoto, func(m *tgMessage, rec *msgRecord) {
-		f := u.s.storeFileLocked(kindPhoto, "photo.jpg", "image/jpeg", sampleJPEG(u.s.fileSeq))
-		m.Photo = f.photoSizes()
+		seed := u.s.fileSeq
+		thumb := u.s.storeFileLocked(kindPhoto, "photo.jpg", "image/jpeg", sampleJPEG(seed, 32, 24))
+		f := u.s.storeFileLocked(kindPhoto, "photo.jpg", "image/jpeg", sampleJPEG(seed, 64, 48))
+		m.Photo = append(thumb.photoSizes(), f.photoSizes()...)
+		m.Caption = caption
 		rec.file = f
 	})
 }
@@ -345,7 +377,8 @@ func (s *Server) pressLocked(userID int64, ch *chatState, rec *msgRecord, btn tg
 // timeout for the bot's answerCallbackQuery. Otherwise, if the current
 // reply keyboard (the last one the bot sent, until removed) has the button,
 // Tap sends its text as a message — or the user's own contact (see
-// SetPhone) for a request_contact button — and returns a zero answer.
+// SetPhone) for a request_contact button, their location (see
+// SetLocation) for a request_location one — and returns a zero answer.
 func (u *User) Tap(label string, timeout time.Duration) (CallbackAnswer, error) {
 	s := u.s
 	s.mu.Lock()
@@ -378,7 +411,7 @@ func (u *User) Tap(label string, timeout time.Duration) (CallbackAnswer, error) 
 			}
 		}
 	}
-	phone := s.users[u.id].phone
+	phone, loc := s.users[u.id].phone, s.users[u.id].location
 	visible := u.visibleLabelsLocked(ch)
 	s.mu.Unlock()
 
@@ -390,6 +423,12 @@ func (u *User) Tap(label string, timeout time.Duration) (CallbackAnswer, error) 
 			return CallbackAnswer{}, fmt.Errorf("fakeapi: button %q requests the contact but user %d has no phone (SetPhone)", label, u.id)
 		}
 		_, err := u.ShareContact(phone, u.id)
+		return CallbackAnswer{}, err
+	case reply.RequestLocation:
+		if loc == nil {
+			return CallbackAnswer{}, fmt.Errorf("fakeapi: button %q requests the location but user %d has none (SetLocation)", label, u.id)
+		}
+		_, err := u.ShareLocation(loc.Latitude, loc.Longitude)
 		return CallbackAnswer{}, err
 	default:
 		_, err := u.SendText(label)

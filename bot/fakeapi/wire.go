@@ -56,6 +56,7 @@ type tgMessage struct {
 	Voice          *tgVoice          `json:"voice,omitempty"`
 	Caption        string            `json:"caption,omitempty"`
 	Contact        *tgContact        `json:"contact,omitempty"`
+	Location       *tgLocation       `json:"location,omitempty"`
 	ReplyMarkup    *tgInlineKeyboard `json:"reply_markup,omitempty"`
 }
 
@@ -121,6 +122,11 @@ type tgContact struct {
 	FirstName   string `json:"first_name"`
 	LastName    string `json:"last_name,omitempty"`
 	UserID      int64  `json:"user_id,omitempty"`
+}
+
+type tgLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
 }
 
 type tgInlineKeyboard struct {

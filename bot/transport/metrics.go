@@ -30,6 +30,10 @@ func updateKind(u Update) string {
 		return "document"
 	case u.Message != nil && u.Message.Contact != nil:
 		return "contact"
+	case u.Message != nil && u.Message.Location != nil:
+		return "location"
+	case u.Message != nil && len(u.Message.Photo) > 0:
+		return "photo"
 	case u.Message != nil && u.Message.Text != "":
 		return "text"
 	case u.Message != nil:

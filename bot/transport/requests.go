@@ -117,7 +117,7 @@ type InlineButton struct {
 }
 
 // ReplyKeyboard replaces the user's keyboard with buttons that type their
-// label, or share the user's phone.
+// label, or share the user's phone or location.
 type ReplyKeyboard struct {
 	Rows   [][]ReplyButton `json:"keyboard"`
 	Resize bool            `json:"resize_keyboard,omitempty"`
@@ -125,8 +125,9 @@ type ReplyKeyboard struct {
 
 // ReplyButton is a button of a ReplyKeyboard.
 type ReplyButton struct {
-	Text           string `json:"text"`
-	RequestContact bool   `json:"request_contact,omitempty"`
+	Text            string `json:"text"`
+	RequestContact  bool   `json:"request_contact,omitempty"`
+	RequestLocation bool   `json:"request_location,omitempty"`
 }
 
 // RemoveKeyboard gives the user their own keyboard back.

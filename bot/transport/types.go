@@ -23,7 +23,17 @@ type Message struct {
 	Text      string          `json:"text,omitempty"`
 	Entities  []MessageEntity `json:"entities,omitempty"`
 	Document  *Document       `json:"document,omitempty"`
+	Photo     []PhotoSize     `json:"photo,omitempty"` // one picture in several sizes
+	Caption   string          `json:"caption,omitempty"`
 	Contact   *Contact        `json:"contact,omitempty"`
+	Location  *Location       `json:"location,omitempty"`
+	// Venue is a place picked from a list of places; its message carries
+	// Location too, which is then not where the sender is.
+	Venue *Venue `json:"venue,omitempty"`
+	// A forwarded message has ForwardOrigin (Bot API 7.0 on) or, from
+	// servers of the older API (Bale), ForwardDate.
+	ForwardOrigin *MessageOrigin `json:"forward_origin,omitempty"`
+	ForwardDate   int64          `json:"forward_date,omitempty"`
 }
 
 // CallbackQuery is a press of an inline button.
@@ -71,6 +81,36 @@ type Document struct {
 	FileSize int    `json:"file_size,omitempty"`
 }
 
+// PhotoSize is one size of a photo. Telegram sends several, smallest
+// first; each size is a file of its own.
+type PhotoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+// Location is a point on the earth, shared with the share-location
+// button or picked on a map.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// Venue is a named place (a shop, an office) chosen from a list.
+type Venue struct {
+	Location Location `json:"location"`
+	Title    string   `json:"title"`
+	Address  string   `json:"address"`
+}
+
+// MessageOrigin says where a forwarded message came from.
+type MessageOrigin struct {
+	Type string `json:"type"` // "user", "hidden_user", "chat" or "channel"
+	Date int64  `json:"date"`
+}
+
 // Contact is a phone number shared with the share-contact button.
 type Contact struct {
 	PhoneNumber string `json:"phone_number"`
@@ -109,6 +149,9 @@ func (u *Update) FromChat() *Chat {
 	}
 	return nil
 }
+
+// Forwarded says whether the message was forwarded from another chat.
+func (m *Message) Forwarded() bool { return m.ForwardOrigin != nil || m.ForwardDate != 0 }
 
 // IsCommand says whether the message starts with a command ("/start").
 func (m *Message) IsCommand() bool {
