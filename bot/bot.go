@@ -118,7 +118,7 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	}
 	b.send = transport.NewSender(api, transport.NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow(), b.callFlow(), b.myjobFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow(), b.callFlow(), b.visitFlow(), b.myjobFlow()} {
 		b.flows[f.Name] = f
 		b.flowList = append(b.flowList, f)
 	}

@@ -40,6 +40,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "markets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdMarkets},
 		{Name: "targets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdTargets},
 		{Name: "verify", Roles: []domain.Role{domain.RoleVerifier}, Run: b.cmdVerify},
+		{Name: "visit", Roles: []domain.Role{domain.RoleInspector}, Run: b.cmdVisit},
 	}
 }
 

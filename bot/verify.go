@@ -42,10 +42,27 @@ func (b *Bot) callFlow() *Flow {
 	}
 }
 
+// visitFlow records an inspector's visit: what they found, where they
+// stood (shared from the phone) and, if they could take one, a photo.
+func (b *Bot) visitFlow() *Flow {
+	return &Flow{
+		Name: visitStage.Flow,
+		Steps: []Step{
+			{Field: "outcome", Input: InputChoice, Columns: 2, Choices: b.outcomeChoices(domain.FieldOutcomes)},
+			{Field: "location", Input: InputLocation},
+			{Field: "photo", Input: InputPhoto, Shortcuts: []Shortcut{skipShortcut("btn.no_photo")}},
+			noteStep(),
+		},
+		Begin:  b.checkBegin(visitStage),
+		Submit: b.checkSubmit(visitStage),
+		Saved:  b.checkSaved(visitStage),
+	}
+}
+
 // noteStep asks for an optional free note.
 func noteStep() Step {
 	return Step{Field: "note", Input: InputText, Parse: parseAs(domain.ParseNote),
-		Shortcuts: []Shortcut{{Label: "btn.skip", Text: func(*Ctx) string { return "" }}},
+		Shortcuts: []Shortcut{skipShortcut("btn.skip")},
 		Show: func(c *Ctx, v string) string {
 			if v == "" {
 				return c.T("value.none")

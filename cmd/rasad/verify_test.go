@@ -195,7 +195,7 @@ func TestTwoVerifiersGetDifferentRecords(t *testing.T) {
 	l.expect(h.T("refused.verifier"))
 }
 
-func TestUnreachableThriceGoesToField(t *testing.T) {
+func TestUnreachableThriceThenVisited(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	job := h.placeWithMobile("agriculture", 1, "+989121111111")
@@ -220,6 +220,37 @@ func TestUnreachableThriceGoesToField(t *testing.T) {
 	}
 	v.send("/verify")
 	v.expect(h.T("err.verify.queue_empty"))
+
+	// The inspector visits, sharing the location from the phone and a photo.
+	in := h.grant(4102, "Inspector", domain.RoleInspector)
+	in.send("/visit")
+	card := in.expect(strings.Split(h.T("visit.card"), "{")[0])
+	for _, want := range []string{job.Employer, h.T("outcome.unreachable")} {
+		if !strings.Contains(card.Text, want) {
+			t.Errorf("the inspector's card lacks %q:\n%s", want, card.Text)
+		}
+	}
+	in.expect(strings.Split(h.T("visit.outcome.prompt"), "{")[0])
+	in.tap(h.T("outcome.works"))
+	in.expect(h.T("visit.location.prompt"))
+	in.SetLocation(35.6892, 51.389)
+	in.tap(h.T("btn.share_location"))
+	in.expect(h.T("location.received"))
+	in.expect(strings.Split(h.T("visit.photo.prompt"), "«")[0])
+	must[int](t)(in.SendPhoto())
+	in.expect(strings.Split(h.T("visit.note.prompt"), "«")[0])
+	in.send("کارگاه باز بود و فرد حاضر بود")
+	in.expect(strings.Split(h.T("visit.review"), "{")[0])
+	in.tap(h.T("btn.confirm"))
+	in.expect(strings.Split(h.T("check.saved"), "{")[0])
+	if c := h.check(job.ID); c.State != domain.VerifyConfirmed || c.Stage != domain.StageDone {
+		t.Fatalf("after the visit: %+v", c)
+	}
+	trail := must[[]domain.VerifyEvent](t)(h.db.VerifyEvents(context.Background(), job.ID))
+	visit := trail[len(trail)-1]
+	if visit.Stage != domain.StageField || visit.By != in.ID() || visit.Location != "35.689200,51.389000" || visit.Photo == "" || visit.Note == "" {
+		t.Errorf("the visit's audit row: %+v", visit)
+	}
 }
 
 func TestSafirAsksSampledPeopleOnce(t *testing.T) {
