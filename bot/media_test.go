@@ -14,7 +14,7 @@ import (
 // Location and photo steps, driven through a small flow of a field visit:
 // a note typed, where the visit was (shared from the phone), a photo.
 
-const visitFlow = "visit"
+const visitFlow = "fieldtrip"
 
 // visitChat is a chat whose bot has the visit flow, started by /visit.
 type visitChat struct {
@@ -60,10 +60,10 @@ func newVisitChat(t *testing.T, optionalPhoto bool) *visitChat {
 	// The flow's own texts; the engine's are in the catalogue.
 	for _, lang := range Languages {
 		for k, v := range map[string]string{
-			"visit.note.prompt": "Write what you found.", "visit.note.label": "Outcome",
-			"visit.where.prompt": "Share where you are.", "visit.where.label": "Where",
-			"visit.photo.prompt": "Send a photo of the workplace.", "visit.photo.label": "Photo",
-			"visit.review": "Check the visit:",
+			"fieldtrip.note.prompt": "Write what you found.", "fieldtrip.note.label": "Outcome",
+			"fieldtrip.where.prompt": "Share where you are.", "fieldtrip.where.label": "Where",
+			"fieldtrip.photo.prompt": "Send a photo of the workplace.", "fieldtrip.photo.label": "Photo",
+			"fieldtrip.review": "Check the visit:",
 		} {
 			b.cat.texts[lang][k] = v
 		}
