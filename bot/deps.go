@@ -110,6 +110,7 @@ type Verifications interface {
 	NextCheck(ctx context.Context, stage domain.Stage, holder int64, now time.Time, hold time.Duration) (domain.Check, error)
 	RecordCheck(ctx context.Context, ev domain.VerifyEvent) (domain.Check, error)
 	VerifyEvents(ctx context.Context, id int64) ([]domain.VerifyEvent, error)
+	VerifyEventByKey(ctx context.Context, key string) (domain.VerifyEvent, error)
 	ClaimTold(ctx context.Context, id int64, now time.Time) (bool, error)
 	UntoldRejections(ctx context.Context, limit int) ([]int64, error)
 	Contested(ctx context.Context) ([]domain.Check, error)

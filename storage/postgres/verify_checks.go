@@ -194,6 +194,20 @@ func (db *DB) VerifyEvents(ctx context.Context, id int64) ([]domain.VerifyEvent,
 	return out, wrap("verify events", err)
 }
 
+// VerifyEventByKey is the step recorded under submission key key, so a
+// form submitted again finds it; NotFound "verify.event_notfound".
+func (db *DB) VerifyEventByKey(ctx context.Context, key string) (domain.VerifyEvent, error) {
+	var e domain.VerifyEvent
+	err := db.pool.QueryRow(ctx, `
+		SELECT placement_id, at, COALESCE(by, 0), stage, outcome, note, location, photo, COALESCE(key, '')
+		FROM verify_events WHERE key = $1`, key).
+		Scan(&e.PlacementID, &e.At, &e.By, &e.Stage, &e.Outcome, &e.Note, &e.Location, &e.Photo, &e.Key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.VerifyEvent{}, domain.NotFound("verify.event_notfound")
+	}
+	return e, wrap("verify event by key", err)
+}
+
 // ClaimTold marks placement id's rejection as told to its liaison at now
 // and reports whether this caller should tell: true once per rejection.
 func (db *DB) ClaimTold(ctx context.Context, id int64, now time.Time) (bool, error) {
