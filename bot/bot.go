@@ -410,7 +410,8 @@ func (b *Bot) onMessage(c *Ctx, m *transport.Message) error {
 	if name, args, ok := commandIn(m); ok {
 		return b.runCommand(c, name, args)
 	}
-	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
+	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) &&
+		!b.flows[c.session.Flow].wantsDocument(c.session) {
 		// A filled sheet sent mid-form: the form is not lost, and the
 		// liaison learns how to send the file.
 		return c.reply(c.T("bulk.flow_open"), nil)

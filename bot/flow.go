@@ -38,9 +38,10 @@ type Flow struct {
 type Input int
 
 const (
-	InputText    Input = iota // typed text, checked by Parse
-	InputChoice               // one of Choices, by button (or typed label)
-	InputContact              // the user's own phone via the share-contact button
+	InputText     Input = iota // typed text, checked by Parse
+	InputChoice                // one of Choices, by button (or typed label)
+	InputContact               // the user's own phone via the share-contact button
+	InputDocument              // a file sent as a document: its file id is kept (Parse sees it)
 )
 
 // Step asks for one field.
