@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rasad-gov/rasad/bot/transport"
@@ -86,6 +87,7 @@ type Bot struct {
 	acks     sync.WaitGroup    // see Ctx.beside
 	ackers   transport.Workers // run them
 	uploads  chan struct{}     // a slot per spreadsheet being read
+	drawn    atomic.Int64      // the period (its start, Unix) this process saw drawn
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.

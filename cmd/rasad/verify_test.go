@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/telegram"
+	"github.com/rasad-gov/rasad/domain"
+	"github.com/rasad-gov/rasad/storage/postgres"
+)
+
+// seedPlacementsAt stores n placements for each agency code in counts,
+// registered at at, and returns their ids by agency.
+func seedPlacementsAt(t *testing.T, db *postgres.DB, agencyID func(string) int64, at time.Time, from int, counts map[string]int) map[string][]int64 {
+	t.Helper()
+	ids := map[string][]int64{}
+	for code, n := range counts {
+		for range n {
+			p := samplePlacement(validCode(t, from), agencyID(code), at)
+			from++
+			saved := must[domain.Placement](t)(db.CreatePlacement(context.Background(), p, at))
+			ids[code] = append(ids[code], saved.ID)
+		}
+	}
+	return ids
+}
+
+// rasadOn runs `rasad args…` on the harness's database and returns what it
+// printed and its exit status.
+func (h *harness) rasad(args ...string) (string, int) {
+	h.t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, env("DATABASE_URL", h.dbURL), &out, &bytes.Buffer{})
+	return out.String(), exitCode(err)
+}
+
+// exitCode is the status main exits with for err.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if e, ok := errors.AsType[*exitError](err); ok {
+		return e.code
+	}
+	return 1
+}
+
+// The weekly draw, through the job two replicas run: once the week has
+// ended it is drawn once, every agency at the share (ceil(share·n) of its
+// n), and an auditor redoing it from the stored seed finds the same list;
+// a list changed afterwards is caught.
+func TestVerifyWeeklyDrawEveryAgencyAtShare(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	replica := func() *bot.Bot {
+		api := must[*telegram.Telegram](t)(telegram.Connect(ctx, telegram.Endpoint(h.cfg.BotAPIURL), h.cfg.BotToken, nil))
+		return must[*bot.Bot](t)(newBot(ctx, h.cfg, h.log, h.db, h.rs, api))
+	}
+	a, b := replica(), replica()
+	tick := func() {
+		var wg sync.WaitGroup
+		for _, r := range []*bot.Bot{a, b} {
+			wg.Go(func() {
+				if err := r.DrawDue(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	// Sunday 17 Khordad 1405: registrations of this week, 3 agencies.
+	ids := seedPlacementsAt(t, h.db, h.agencyID, h.clock.Now(), 0, map[string]int{"labour": 5, "agriculture": 3, "industry": 1})
+	tick() // draws last week, which had none
+	h.clock.Advance(7 * 24 * time.Hour)
+	seedPlacementsAt(t, h.db, h.agencyID, h.clock.Now(), 100, map[string]int{"labour": 2}) // next week's: not yet
+	for range 3 {
+		tick()
+	}
+	draws := must[[]domain.Draw](t)(h.db.Draws(ctx, 10))
+	if len(draws) != 2 || len(draws[1].Candidates) != 0 {
+		t.Fatalf("%d draws, want last week's empty one and this one", len(draws))
+	}
+	d := draws[0]
+	from, to := cal.DrawPeriod(h.clock.Now(), 7)
+	if !d.From.Equal(from) || !d.To.Equal(to) || cal.FormatJalaliNumeric(d.From) != "1405/03/16" || d.Share != 0.5 || d.DrawnBy != 0 {
+		t.Errorf("draw of %s to %s, share %v, by %d", d.From, d.To, d.Share, d.DrawnBy)
+	}
+	want := map[int64][2]int{ // agency: drawn, of
+		h.agencyID("labour"): {3, 5}, h.agencyID("agriculture"): {2, 3}, h.agencyID("industry"): {1, 1},
+	}
+	for _, ag := range d.ByAgency() {
+		if w := want[ag.AgencyID]; ag.Drawn != w[0] || ag.Candidates != w[1] {
+			t.Errorf("agency %d: %d of %d drawn, want %d of %d", ag.AgencyID, ag.Drawn, ag.Candidates, w[0], w[1])
+		}
+	}
+	if len(d.ByAgency()) != 3 || len(d.Sample) != 6 {
+		t.Fatalf("drawn %v of %d", d.Sample, len(d.Candidates))
+	}
+	// The drawn wait for the call centre from two days on; the others
+	// are not sampled.
+	for _, list := range ids {
+		for _, id := range list {
+			p := must[domain.Placement](t)(h.db.Placement(ctx, id))
+			drawn := slices.Contains(d.Sample, id)
+			if wantState := map[bool]domain.Verification{true: domain.VerifyWaiting, false: domain.VerifyNotSampled}[drawn]; p.Verification != wantState {
+				t.Errorf("placement %d (drawn %v) is %s", id, drawn, p.Verification)
+			}
+			if drawn {
+				c := must[domain.Check](t)(h.db.Check(ctx, id))
+				if c.DrawID != d.ID || !c.NextAt.Equal(h.clock.Now().Add(h.cfg.Verify.CallAfter)) {
+					t.Errorf("check %+v", c)
+				}
+			}
+		}
+	}
+
+	// The auditor's commands.
+	out, code := h.rasad("verify", "draws")
+	if code != 0 || !strings.Contains(out, "1405/03/16–1405/03/22") || !strings.Contains(out, strconv.FormatInt(d.Seed, 10)) {
+		t.Errorf("verify draws (%d):\n%s", code, out)
+	}
+	id := strconv.FormatInt(d.ID, 10)
+	if out, code := h.rasad("verify", "redo", id); code != 0 || out != "draw "+id+": same 6 placements\n" {
+		t.Errorf("verify redo: %d %q", code, out)
+	}
+	// Someone swaps a drawn record for an undrawn one in the stored list.
+	var undrawn int64
+	for _, c := range d.Candidates {
+		if !slices.Contains(d.Sample, c.PlacementID) {
+			undrawn = c.PlacementID
+			break
+		}
+	}
+	conn := must[*pgx.Conn](t)(pgx.Connect(ctx, h.dbURL))
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE verify_draws SET sample = array_replace(sample, $2, $3) WHERE id = $1`, d.ID, d.Sample[0], undrawn); err != nil {
+		t.Fatal(err)
+	}
+	if _, code := h.rasad("verify", "redo", id); code != 1 {
+		t.Errorf("verify redo of a changed list exited %d, want 1", code)
+	}
+}
+
+// The operator's verify commands on a database of their own: a period
+// drawn by hand once, records and agencies added, bad input refused with
+// status 2.
+func TestVerifyCommands(t *testing.T) {
+	t.Parallel()
+	db, rasad := commandDatabase(t)
+	ctx := context.Background()
+	agencies := must[[]domain.Agency](t)(db.Agencies(ctx))
+	agencyID := func(code string) int64 {
+		for _, a := range agencies {
+			if a.Code == code {
+				return a.ID
+			}
+		}
+		t.Fatalf("no agency %s", code)
+		return 0
+	}
+	at := cal.Date(2026, 6, 2).Add(10 * time.Hour) // 12 Khordad 1405
+	ids := seedPlacementsAt(t, db, agencyID, at, 0, map[string]int{"labour": 4, "industry": 2})
+	status := func(args ...string) (string, int) {
+		t.Helper()
+		out, err := rasad(args...)
+		return out, exitCode(err)
+	}
+
+	if out, code := status("verify", "draws"); code != 0 || out != "draw  period  seed  share  candidates  drawn  drawn at  by\nno draw yet\n" {
+		t.Errorf("verify draws before any: %d %q", code, out)
+	}
+	out, code := status("verify", "draw", "--from", "۱۴۰۵/۰۳/۱۰", "--to", "1405/3/12")
+	if code != 0 || !strings.HasPrefix(out, "draw ") || !strings.HasSuffix(out, " (drawn): 3 of 6 placements, share 0.5\n") {
+		t.Fatalf("verify draw: %d %q", code, out)
+	}
+	id := strings.Fields(out)[1]
+	if out, code := status("verify", "draw", "--from", "1405/03/10", "--to", "1405/03/12"); code != 0 || out != "draw "+id+" (drawn before): 3 of 6 placements, share 0.5\n" {
+		t.Errorf("the same period again: %d %q", code, out)
+	}
+	if out, code := status("verify", "redo", id); code != 0 || out != "draw "+id+": same 3 placements\n" {
+		t.Errorf("verify redo: %d %q", code, out)
+	}
+	if out, code := status("verify", "draws", "--limit", "5"); code != 0 || !strings.Contains(out, "1405/03/10–1405/03/12") || !strings.Contains(out, "system") {
+		t.Errorf("verify draws: %d\n%s", code, out)
+	}
+
+	// By hand: one record, then the rest of an agency's year.
+	var undrawn int64
+	for _, pid := range ids["labour"] {
+		if p := must[domain.Placement](t)(db.Placement(ctx, pid)); p.Verification == domain.VerifyNotSampled {
+			undrawn = pid
+			break
+		}
+	}
+	n := strconv.FormatInt(undrawn, 10)
+	if out, code := status("verify", "add", "--placement", n); code != 0 || out != "added 1 placements to the sample\n" {
+		t.Errorf("verify add --placement: %d %q", code, out)
+	}
+	if _, code := status("verify", "add", "--placement", n); code != 1 {
+		t.Errorf("adding a sampled record again exited %d, want 1", code)
+	}
+	if out, code := status("verify", "add", "--agency", "labour", "--year", "1405"); code != 0 || out != "added 1 placements to the sample\n" {
+		t.Errorf("verify add --agency: %d %q", code, out)
+	}
+	for _, args := range [][]string{
+		{"verify"},
+		{"verify", "frobnicate"},
+		{"verify", "redo"},
+		{"verify", "redo", "x"},
+		{"verify", "redo", "999"},
+		{"verify", "draw", "--from", "1405/03/10"},
+		{"verify", "draw", "--from", "1405/03/12", "--to", "1405/03/10"},
+		{"verify", "draw", "--from", "yesterday-ish", "--to", "1405/03/10"},
+		{"verify", "add"},
+		{"verify", "add", "--placement", "1", "--agency", "labour"},
+		{"verify", "add", "--placement", "999999"},
+		{"verify", "add", "--agency", "nosuch"},
+		{"verify", "add", "--agency", "labour", "--year", "99999"},
+	} {
+		if _, code := status(args...); code != 2 {
+			t.Errorf("rasad %v exited %d, want 2", args, code)
+		}
+	}
+}
