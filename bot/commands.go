@@ -38,6 +38,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "agencies", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdAgencies},
 		{Name: "markets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdMarkets},
 		{Name: "targets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdTargets},
+		{Name: "sample", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdSample},
 	}
 }
 

@@ -6,7 +6,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -122,4 +125,99 @@ func (b *Bot) AddToSample(ctx context.Context, id, agency int64, year int, by in
 	}
 	b.log.Info("added to the verification sample", "placement", id, "agency", agency, "year", year, "by", by, "added", n)
 	return n, nil
+}
+
+// cmdSample is the admin's view of the sample: the last draw, agency by
+// agency, or, given a record number or an agency code, that record or the
+// agency's whole year added to it.
+func (b *Bot) cmdSample(c *Ctx, args string) error {
+	arg := strings.TrimPrefix(domain.Normalize(args), "#")
+	if arg == "" {
+		return b.showLastDraw(c)
+	}
+	if id, err := strconv.ParseInt(arg, 10, 64); err == nil {
+		if id <= 0 {
+			return c.reply(c.T("sample.usage"), nil)
+		}
+		return b.sampleRecord(c, id)
+	}
+	code, err := domain.ParseAgencyCode(arg)
+	if err != nil {
+		return c.reply(c.T("sample.usage"), nil)
+	}
+	agencies, err := b.store.Agencies(c)
+	if err != nil {
+		return fmt.Errorf("list agencies: %w", err)
+	}
+	i := slices.IndexFunc(agencies, func(a domain.Agency) bool { return a.Code == code })
+	if i < 0 {
+		return b.replyError(c, domain.NotFound("agency.notfound"))
+	}
+	a := agencies[i]
+	year := b.cal.ProgramYear(b.now())
+	n, err := b.AddToSample(c, 0, a.ID, year, c.User.ID)
+	if err != nil {
+		return err
+	}
+	yearText := c.digits(strconv.Itoa(year))
+	if n == 0 {
+		return c.reply(c.T("sample.added_none", "agency", a.Name(c.Lang), "year", yearText), nil)
+	}
+	return c.reply(c.N("sample.added_agency", n, "count", c.digits(strconv.Itoa(n)), "agency", a.Name(c.Lang), "year", yearText), nil)
+}
+
+func (b *Bot) sampleRecord(c *Ctx, id int64) error {
+	n, err := b.AddToSample(c, id, 0, 0, c.User.ID)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return b.replyError(c, err)
+	}
+	if err != nil {
+		return err
+	}
+	shown := c.digits(strconv.FormatInt(id, 10))
+	if n == 1 {
+		return c.reply(c.T("sample.added_record", "id", shown, "date", c.date(b.now().Add(b.cfg.Verify.CallAfter))), nil)
+	}
+	p, err := b.store.Placement(c, id)
+	if err != nil {
+		return fmt.Errorf("load record: %w", err)
+	}
+	if p.Withdrawn() {
+		return b.replyError(c, domain.Conflict("placement.withdrawn"))
+	}
+	return c.reply(c.T("sample.already", "id", shown, "state", c.T("verification."+string(p.Verification))), nil)
+}
+
+// showLastDraw shows the last draw agency by agency: each at the same share.
+func (b *Bot) showLastDraw(c *Ctx) error {
+	draws, err := b.store.Draws(c, 1)
+	if err != nil {
+		return fmt.Errorf("last draw: %w", err)
+	}
+	if len(draws) == 0 {
+		return c.reply(c.T("sample.none")+"\n\n"+c.T("sample.usage"), nil)
+	}
+	d := draws[0]
+	agencies, err := b.store.Agencies(c)
+	if err != nil {
+		return fmt.Errorf("list agencies: %w", err)
+	}
+	names := map[int64]string{}
+	for _, a := range agencies {
+		names[a.ID] = a.Name(c.Lang)
+	}
+	num := func(n int) string { return c.digits(strconv.Itoa(n)) }
+	var sb strings.Builder
+	sb.WriteString(c.T("sample.last", "id", c.digits(strconv.FormatInt(d.ID, 10)), "from", c.date(d.From),
+		"to", c.date(d.To.Add(-time.Nanosecond)), "share", num(int(math.Round(d.Share*100))), "date", c.date(d.DrawnAt),
+		"drawn", num(len(d.Sample)), "candidates", num(len(d.Candidates))))
+	for _, ag := range d.ByAgency() {
+		name := names[ag.AgencyID]
+		if name == "" {
+			name = c.T("value.unknown_agency")
+		}
+		sb.WriteString("\n" + c.T("sample.agency", "agency", name, "drawn", num(ag.Drawn), "candidates", num(ag.Candidates)))
+	}
+	sb.WriteString("\n\n" + c.T("sample.usage"))
+	return c.reply(sb.String(), nil)
 }

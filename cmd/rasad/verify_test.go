@@ -234,3 +234,45 @@ func TestVerifyCommands(t *testing.T) {
 		}
 	}
 }
+
+// An admin adds a record and a whole agency to the sample, and sees the
+// last draw agency by agency; nobody else may.
+func TestAdminSample(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	admin := h.person(adminID, "Admin")
+	admin.send("/sample")
+	admin.expect(h.T("sample.none"))
+
+	ids := seedPlacementsAt(t, h.db, h.agencyID, h.clock.Now(), 0, map[string]int{"labour": 3, "industry": 2})
+	first := ids["labour"][0]
+	fa := func(id int64) string { return domain.PersianDigits(strconv.FormatInt(id, 10)) }
+	admin.send("/sample " + fa(first)) // typed with Persian digits
+	admin.expect(h.T("sample.added_record", "id", fa(first), "date", "۱۹ خرداد ۱۴۰۵"))
+	admin.send("/sample " + strconv.FormatInt(first, 10))
+	admin.expect(h.T("sample.already", "id", fa(first), "state", h.T("verification.waiting")))
+	admin.send("/sample labour")
+	admin.expect(h.T("sample.added_agency", "count", "۲", "agency", labourFa, "year", "۱۴۰۵"))
+	admin.send("/sample labour")
+	admin.expect(h.T("sample.added_none", "agency", labourFa, "year", "۱۴۰۵"))
+	admin.send("/sample nosuch")
+	admin.expect(h.T("err.agency.notfound"))
+	admin.send("/sample 99999")
+	admin.expect(h.T("err.placement.notfound"))
+	admin.send("/sample !!")
+	admin.expect(h.T("sample.usage"))
+
+	// The week ends and is drawn: industry's two, at half, give one.
+	h.clock.Advance(7 * 24 * time.Hour)
+	must[struct{}](t)(struct{}{}, h.procs[0].bot.DrawDue(context.Background()))
+	admin.send("/sample")
+	m := admin.expect(h.T("sample.last", "id", "۱", "date", "۲۴ خرداد ۱۴۰۵", "from", "۱۶ خرداد ۱۴۰۵", "to", "۲۲ خرداد ۱۴۰۵",
+		"share", "۵۰", "drawn", "۱", "candidates", "۲"))
+	if want := h.T("sample.agency", "agency", "سازمان صنعت، معدن و تجارت استان تهران", "drawn", "۱", "candidates", "۲"); !strings.Contains(m.Text, want) {
+		t.Errorf("last draw lacks %q:\n%s", want, m.Text)
+	}
+
+	l := h.liaison(9402, "Liaison", "labour")
+	l.send("/sample 1")
+	l.expect(h.T("refused.admin"))
+}
