@@ -116,7 +116,7 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	}
 	b.send = transport.NewSender(api, transport.NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow(), b.contestFlow()} {
 		b.flows[f.Name] = f
 		b.flowList = append(b.flowList, f)
 	}
@@ -456,6 +456,8 @@ func (b *Bot) onCallback(c *Ctx, q *transport.CallbackQuery) error {
 		return b.onMarket(c, parts)
 	case cbStall:
 		return b.onStallCancel(c, parts)
+	case cbContest:
+		return b.onContest(c, q, parts)
 	}
 	return c.stale()
 }

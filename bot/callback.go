@@ -35,6 +35,7 @@ const (
 	cbOffer    = "of"   // of|<offer action>|<stall request>
 	cbMarket   = "mk"   // mk|<market action>|<market>
 	cbStall    = "st"   // st|stallCancel|<stall request>
+	cbContest  = "ct"   // ct|<contest action>|<record>: a liaison's contest, an admin's decision
 )
 
 // A flow button's action, cbFlow's fourth part.
@@ -81,6 +82,10 @@ const (
 	mkOpen     = "op"
 
 	stallCancel = "x"
+
+	ctStart    = "c" // a liaison contests a rejection
+	ctUphold   = "u" // an admin keeps the rejection
+	ctOverturn = "o" // an admin finds the job exists
 )
 
 // parseID reads the id of a row (a record, an agency, a market, a

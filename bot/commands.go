@@ -39,6 +39,7 @@ func (b *Bot) commandTable() []command {
 		{Name: "markets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdMarkets},
 		{Name: "targets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdTargets},
 		{Name: "sample", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdSample},
+		{Name: "contests", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdContests},
 	}
 }
 

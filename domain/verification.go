@@ -6,7 +6,10 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Verification: an agency's figures count only as far as they are checked.
@@ -202,6 +205,19 @@ type VerifyEvent struct {
 	Location    string // "lat,lon" shared from the inspector's phone
 	Photo       string // the platform's file id of a photo or document
 	Key         string // submission key: one event per key
+}
+
+// ParseContestNote reads a liaison's reason for contesting a rejection:
+// a few words at least, at most 400 characters.
+func ParseContestNote(s string) (string, error) {
+	n := Normalize(s)
+	switch c := utf8.RuneCountInString(n); {
+	case c < 5 || !strings.ContainsFunc(n, unicode.IsLetter):
+		return "", Invalid("contest.note_short")
+	case c > 400:
+		return "", Invalid("contest.note_long")
+	}
+	return n, nil
 }
 
 // Candidate is a placement that may be drawn.

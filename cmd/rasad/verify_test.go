@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rasad-gov/rasad/bot"
+	"github.com/rasad-gov/rasad/bot/fakeapi"
 	"github.com/rasad-gov/rasad/bot/telegram"
 	"github.com/rasad-gov/rasad/domain"
 	"github.com/rasad-gov/rasad/storage/postgres"
@@ -275,4 +277,193 @@ func TestAdminSample(t *testing.T) {
 	l := h.liaison(9402, "Liaison", "labour")
 	l.send("/sample 1")
 	l.expect(h.T("refused.admin"))
+}
+
+// rejectOnCall puts placement id in the sample and has a verifier's call
+// find the person never worked there, with note.
+func (h *harness) rejectOnCall(id int64, note string) {
+	h.t.Helper()
+	ctx, now := context.Background(), h.clock.Now()
+	must[int](h.t)(h.db.AddToSample(ctx, id, 0, 0, adminID, now, now))
+	must[domain.Check](h.t)(h.db.NextCheck(ctx, domain.StageCall, 9900, now, time.Hour))
+	c := must[domain.Check](h.t)(h.db.RecordCheck(ctx, domain.VerifyEvent{PlacementID: id, At: now, By: 9900,
+		Stage: domain.StageCall, Outcome: domain.OutcomeNever, Note: note}))
+	if c.State != domain.VerifyRejected {
+		h.t.Fatalf("check after the call: %+v", c)
+	}
+}
+
+// sweep runs the jobs' telling of rejections on every running process.
+func (h *harness) sweep() {
+	h.t.Helper()
+	var wg sync.WaitGroup
+	for _, p := range h.procs {
+		wg.Go(func() {
+			if err := p.bot.TellRejections(context.Background()); err != nil {
+				h.t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// A rejected record's liaison is told once, with the finding, sees it on
+// the record's card, and contests it with a note and a document; both
+// admins get the contest with its trail and the document; one overturns
+// it, the record is confirmed and the liaison told; the other admin, and a
+// second contest, are refused with a sentence.
+func TestContestOverturned(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config) { c.AdminIDs = append(c.AdminIDs, adminID+1) })
+	h.start() // a second replica sweeps too
+	ctx := context.Background()
+	a1, a2 := h.person(adminID, "Admin 1"), h.person(adminID+1, "Admin 2")
+	l := h.liaison(9501, "Liaison", "labour")
+	must[struct{}](t)(struct{}{}, h.db.UpsertUser(ctx, domain.User{ID: 9501, FullName: "مریم کریمی", Language: "fa", Active: true}))
+	p := samplePlacement(validCode(t, 0), h.agencyID("labour"), h.clock.Now())
+	p.LiaisonID = l.ID()
+	p = must[domain.Placement](t)(h.db.CreatePlacement(ctx, p, h.clock.Now()))
+	id := domain.PersianDigits(strconv.FormatInt(p.ID, 10))
+
+	h.rejectOnCall(p.ID, "کارفرما او را نمی‌شناسد")
+	h.sweep()
+	h.sweep()
+	reason := h.T("contest.reason_note", "stage", h.T("trail.stage.call"), "outcome", h.T("trail.outcome.never"), "note", "کارفرما او را نمی‌شناسد")
+	told := l.expect(h.T("contest.rejected", "id", id, "name", p.FullName, "reason", reason))
+	l.expectNothing(200 * time.Millisecond)
+
+	// The record's card says why, with the button.
+	l.send("/records")
+	l.expect(h.T("records.title", "from", "۱", "to", "۱", "total", "۱"))
+	l.tap(h.T("records.item", "id", id, "name", p.FullName, "date", "۱۷ خرداد ۱۴۰۵"))
+	card := l.expect(h.T("record.rejection", "reason", reason))
+	if !slices.ContainsFunc(card.InlineKeyboard, func(row []fakeapi.Button) bool { return row[0].Text == h.T("btn.contest") }) {
+		t.Errorf("the card of a rejected record has no contest button: %v", card.InlineKeyboard)
+	}
+
+	l.press(told.ID, h.T("btn.contest"))
+	l.expect(h.T("contest.note.prompt"))
+	l.send("نه")
+	l.expect(h.T("err.contest.note_short"))
+	l.send("از فروردین در همین سالن کار می‌کند؛ کارفرما تلفنی تأیید کرد")
+	l.expect(h.T("contest.document.prompt"))
+	l.send("قرارداد دارد")
+	l.expect(h.T("input.want_document"))
+	must[int](t)(l.SendDocument("contract.xlsx", "", []byte("PK\x03\x04 the contract")))
+	review := l.expect(h.T("contest.review", "record", h.T("records.item", "id", id, "name", p.FullName, "date", "۱۷ خرداد ۱۴۰۵")))
+	if !strings.Contains(review.Text, h.T("contest.document_attached")) {
+		t.Errorf("review:\n%s", review.Text)
+	}
+	l.tap(h.T("btn.confirm"))
+	l.expect(h.T("contest.sent", "id", id))
+
+	var msgs []fakeapi.Message
+	for _, a := range []person{a1, a2} {
+		m := a.expect(h.T("contest.admin", "id", id, "name", p.FullName, "agency", labourFa, "reason", reason,
+			"liaison", "مریم کریمی", "note", "از فروردین در همین سالن کار می‌کند؛ کارفرما تلفنی تأیید کرد"))
+		for _, want := range []string{h.T("trail.outcome.never"), h.T("trail.outcome.told"), h.T("trail.outcome.contested"), "«کارفرما او را نمی‌شناسد»"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("the admin's contest lacks %q:\n%s", want, m.Text)
+			}
+		}
+		doc := must[fakeapi.Message](t)(a.Next(wait))
+		if doc.Document == nil || string(doc.Document.Data) != "PK\x03\x04 the contract" || doc.Caption != h.T("contest.admin_document", "id", id) {
+			t.Fatalf("the contest's document: %+v", doc)
+		}
+		msgs = append(msgs, m)
+	}
+	if ans := a1.press(msgs[0].ID, h.T("btn.overturn")); ans.Text != h.T("contest.status.overturned") {
+		t.Errorf("overturn answered %q", ans.Text)
+	}
+	l.expect(h.T("contest.overturned", "id", id, "name", p.FullName))
+	if got := must[domain.Placement](t)(h.db.Placement(ctx, p.ID)); got.Verification != domain.VerifyConfirmed {
+		t.Errorf("overturned record is %s", got.Verification)
+	}
+	// The other admin, late; the liaison, contesting again.
+	if ans := a2.press(msgs[1].ID, h.T("btn.uphold")); ans.Text != h.T("contest.already_decided", "status", h.T("contest.status.overturned")) {
+		t.Errorf("the second decision answered %q", ans.Text)
+	}
+	if ans := l.press(told.ID, h.T("btn.contest")); ans.Text != h.T("err.verify.not_contestable") {
+		t.Errorf("a second contest answered %q", ans.Text)
+	}
+	l.expectNothing(200 * time.Millisecond)
+
+	var trail []string
+	for _, e := range must[[]domain.VerifyEvent](t)(h.db.VerifyEvents(ctx, p.ID)) {
+		trail = append(trail, string(e.Stage)+":"+string(e.Outcome)+":"+strconv.FormatInt(e.By, 10))
+		if e.Outcome == domain.OutcomeContested && e.Photo == "" {
+			t.Error("the contest's document was not kept")
+		}
+	}
+	want := []string{"sample:added:1000", "call:never:9900", "done:told:0", "review:contested:9501", "review:overturned:1000"}
+	if !slices.Equal(trail, want) {
+		t.Errorf("trail %v, want %v", trail, want)
+	}
+}
+
+// A record registered from the command line has no liaison of its own:
+// every liaison of its agency is told, no other agency's. One contests
+// without a document; an admin finds it in /contests and upholds it; the
+// contester is told, and may not contest again.
+func TestContestUpheld(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	admin := h.person(adminID, "Admin")
+	l1, l2, other := h.liaison(9601, "L1", "labour"), h.liaison(9602, "L2", "labour"), h.liaison(9603, "L3", "industry")
+	p := samplePlacement(validCode(t, 0), h.agencyID("labour"), h.clock.Now())
+	p.LiaisonID = 0
+	p = must[domain.Placement](t)(h.db.CreatePlacement(ctx, p, h.clock.Now()))
+	id := domain.PersianDigits(strconv.FormatInt(p.ID, 10))
+
+	h.rejectOnCall(p.ID, "")
+	h.sweep()
+	reason := h.T("contest.reason", "stage", h.T("trail.stage.call"), "outcome", h.T("trail.outcome.never"))
+	l1.expect(h.T("contest.rejected", "id", id, "name", p.FullName, "reason", reason))
+	l2.expect(h.T("contest.rejected", "id", id, "name", p.FullName, "reason", reason))
+	other.expectNothing(100 * time.Millisecond)
+
+	l1.tap(h.T("btn.contest"))
+	l1.expect(h.T("contest.note.prompt"))
+	l1.send("در همین سالن کار می‌کند")
+	l1.expect(h.T("contest.document.prompt"))
+	l1.tap(h.T("btn.no_document"))
+	record := h.T("records.item", "id", id, "name", p.FullName, "date", "۱۷ خرداد ۱۴۰۵")
+	if review := l1.expect(h.T("contest.review", "record", record)); !strings.Contains(review.Text, h.T("value.none")) {
+		t.Errorf("review:\n%s", review.Text)
+	}
+	l1.tap(h.T("btn.confirm"))
+	l1.expect(h.T("contest.sent", "id", id))
+	contest := h.T("contest.admin", "id", id, "name", p.FullName, "agency", labourFa, "reason", reason,
+		"liaison", "#۹۶۰۱", "note", "در همین سالن کار می‌کند") // granted from the command line: no name yet
+	admin.expect(contest)
+	admin.expectNothing(100 * time.Millisecond) // no document
+
+	// While it waits, the other liaison's button says so.
+	if ans := l2.tap(h.T("btn.contest")); ans.Text != h.T("contest.waiting") {
+		t.Errorf("contest while one waits answered %q", ans.Text)
+	}
+	admin.send("/contests")
+	m := admin.expect(contest)
+	if ans := admin.press(m.ID, h.T("btn.uphold")); ans.Text != h.T("contest.status.upheld") {
+		t.Errorf("uphold answered %q", ans.Text)
+	}
+	l1.expect(h.T("contest.upheld", "id", id, "name", p.FullName))
+	l2.expectNothing(100 * time.Millisecond)
+	if got := must[domain.Placement](t)(h.db.Placement(ctx, p.ID)); got.Verification != domain.VerifyRejected {
+		t.Errorf("upheld record is %s", got.Verification)
+	}
+	admin.send("/contests")
+	admin.expect(h.T("contest.none"))
+	if ans := l1.tap(h.T("btn.contest")); ans.Text != h.T("err.verify.not_contestable") {
+		t.Errorf("a contest after the decision answered %q", ans.Text)
+	}
+	// The card says the rejection stands, with no contest button.
+	l1.send("/records")
+	l1.expect(h.T("records.title", "from", "۱", "to", "۱", "total", "۱"))
+	l1.tap(record)
+	card := l1.expect(h.T("record.rejection", "reason", reason))
+	if !strings.Contains(card.Text, h.T("record.contest_upheld")) || strings.Contains(fmt.Sprint(card.InlineKeyboard), h.T("btn.contest")) {
+		t.Errorf("card after the decision:\n%s\n%v", card.Text, card.InlineKeyboard)
+	}
 }
