@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rasad-gov/rasad/bot/transport"
@@ -90,6 +91,7 @@ type Bot struct {
 	acks     sync.WaitGroup    // see Ctx.beside
 	ackers   transport.Workers // run them
 	uploads  chan struct{}     // a slot per spreadsheet being read
+	drawn    atomic.Int64      // the period (its start, Unix) this process saw drawn
 }
 
 // New builds a bot. The catalogue is loaded here so a broken one stops start-up.
@@ -118,7 +120,7 @@ func New(cfg Config, api transport.API, store Store, states States, log *slog.Lo
 	}
 	b.send = transport.NewSender(api, transport.NewPacer(cfg.SendRate, cfg.SendChatRate, cfg.SendChatBurst), cfg.Metrics, log, b.markBlocked)
 	b.flows = map[string]*Flow{}
-	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow(), b.callFlow(), b.visitFlow(), b.myjobFlow()} {
+	for _, f := range []*Flow{b.liaisonFlow(), b.placementFlow(), b.withdrawFlow(), b.agencyAddFlow(), b.agencyRenameFlow(), b.stallFlow(), b.marketEditFlow(), b.exportFlow(), b.targetFlow(), b.callFlow(), b.visitFlow(), b.myjobFlow(), b.contestFlow()} {
 		b.flows[f.Name] = f
 		b.flowList = append(b.flowList, f)
 	}
@@ -414,7 +416,8 @@ func (b *Bot) onMessage(c *Ctx, m *transport.Message) error {
 	if name, args, ok := commandIn(m); ok {
 		return b.runCommand(c, name, args)
 	}
-	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) {
+	if m.Document != nil && c.session != nil && c.User.Has(domain.RoleLiaison) && isSpreadsheetName(m.Document.FileName) &&
+		!b.flows[c.session.Flow].wantsDocument(c.session) {
 		// A filled sheet sent mid-form: the form is not lost, and the
 		// liaison learns how to send the file.
 		return c.reply(c.T("bulk.flow_open"), nil)
@@ -459,6 +462,8 @@ func (b *Bot) onCallback(c *Ctx, q *transport.CallbackQuery) error {
 		return b.onStallCancel(c, parts)
 	case cbCheck:
 		return b.onCheckNext(c, parts)
+	case cbContest:
+		return b.onContest(c, q, parts)
 	}
 	return c.stale()
 }

@@ -36,6 +36,7 @@ const (
 	cbMarket   = "mk"   // mk|<market action>|<market>
 	cbStall    = "st"   // st|stallCancel|<stall request>
 	cbCheck    = "ck"   // ck|<flow>: a verifier's or inspector's next record
+	cbContest  = "ct"   // ct|<contest action>|<record>: a liaison's contest, an admin's decision
 )
 
 // A flow button's action, cbFlow's fourth part.
@@ -82,6 +83,10 @@ const (
 	mkOpen     = "op"
 
 	stallCancel = "x"
+
+	ctStart    = "c" // a liaison contests a rejection
+	ctUphold   = "u" // an admin keeps the rejection
+	ctOverturn = "o" // an admin finds the job exists
 )
 
 // parseID reads the id of a row (a record, an agency, a market, a

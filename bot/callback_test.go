@@ -16,7 +16,7 @@ import (
 func TestCallbackWireValues(t *testing.T) {
 	pinned := map[string]string{
 		cbFlow: "f", cbRole: "role", cbLanguage: "lang", cbLiaison: "lr", cbInvite: "inv", cbRecord: "rec",
-		cbRegister: "reg", cbAgency: "ag", cbOffer: "of", cbMarket: "mk", cbStall: "st", cbCheck: "ck",
+		cbRegister: "reg", cbAgency: "ag", cbOffer: "of", cbMarket: "mk", cbStall: "st", cbCheck: "ck", cbContest: "ct",
 		flowChoice: "c", flowShortcut: "s", flowEdit: "e", flowConfirm: "ok", flowBack: "b", flowCancel: "x",
 		recOpen: "open", recList: "list", recFix: "fix", recField: "field", recWithdraw: "wd",
 		roleLiaison: "liaison", roleVendor: "stall",
@@ -30,6 +30,7 @@ func TestCallbackWireValues(t *testing.T) {
 	}
 	for _, v := range []struct{ got, want string }{
 		{lrApprove, "a"}, {lrReject, "r"}, {inviteCancel, "x"}, {offerAccept, "a"}, {offerDecline, "d"}, {offerAsk, "q"}, {offerKeep, "k"}, {stallCancel, "x"},
+		{ctStart, "c"}, {ctUphold, "u"}, {ctOverturn, "o"},
 	} {
 		if v.got != v.want {
 			t.Errorf("a callback action is %q, buttons already sent carry %q", v.got, v.want)

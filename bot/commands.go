@@ -41,6 +41,8 @@ func (b *Bot) commandTable() []command {
 		{Name: "targets", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdTargets},
 		{Name: "verify", Roles: []domain.Role{domain.RoleVerifier}, Run: b.cmdVerify},
 		{Name: "visit", Roles: []domain.Role{domain.RoleInspector}, Run: b.cmdVisit},
+		{Name: "sample", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdSample},
+		{Name: "contests", Roles: []domain.Role{domain.RoleAdmin}, Run: b.cmdContests},
 	}
 }
 

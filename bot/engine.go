@@ -177,6 +177,12 @@ func (f *Flow) prev(s *Session, from int) int {
 
 func (f *Flow) review(s *Session) bool { return s.Step >= len(f.Steps) }
 
+// wantsDocument reports whether s is at a step asking for a file, which a
+// spreadsheet sent then is meant for.
+func (f *Flow) wantsDocument(s *Session) bool {
+	return !f.review(s) && f.Steps[s.Step].Input == InputDocument
+}
+
 // flowMessage handles a message sent while a flow is in progress.
 func (b *Bot) flowMessage(c *Ctx, s *Session, m *transport.Message) error {
 	f := b.flows[s.Flow]
@@ -247,6 +253,11 @@ func (b *Bot) flowMessage(c *Ctx, s *Session, m *transport.Message) error {
 			return b.prompt(c, f, s, c.T("input.want_choice"))
 		}
 		value, err = b.matchChoice(c, st, s, text)
+	case InputDocument:
+		if m.Document == nil {
+			return b.prompt(c, f, s, c.T("input.want_document"))
+		}
+		value, err = st.Parse(c, m.Document.FileID)
 	}
 	if err != nil {
 		lead, ierr := b.errorSentence(c, err)

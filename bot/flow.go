@@ -43,6 +43,7 @@ const (
 	InputContact               // the user's own phone via the share-contact button
 	InputLocation              // where the user is, via the share-location button: "lat,lon"
 	InputPhoto                 // a photo: the file_id of its largest size
+	InputDocument              // a file sent as a document: its file id is kept (Parse sees it)
 )
 
 // replyKeyboard says whether the step's buttons are a reply keyboard (one

@@ -7,7 +7,8 @@ import (
 
 // RunJobs does the timed work beside the update loop, every minute until
 // ctx ends: lapsing stall offers, delivering the managers' summaries once
-// SummaryAt has passed, and, when allocateAt ("HH:MM" in the calendar's zone) is set,
+// SummaryAt has passed, drawing the verification sample once a period has
+// ended, telling liaisons of rejections nobody told them of, and, when allocateAt ("HH:MM" in the calendar's zone) is set,
 // allocating every market once a day. Every replica runs them; the storage
 // makes a second run find nothing left to do (the summaries' sent-log in
 // Postgres decides who sends, under owner).
@@ -32,6 +33,12 @@ func (b *Bot) runJobs(ctx context.Context, owner, allocateAt string, allocated *
 	}
 	if err := b.DeliverSummaries(ctx, owner); err != nil {
 		b.log.Warn("deliver summaries", "err", err)
+	}
+	if err := b.DrawDue(ctx); err != nil {
+		b.log.Warn("draw the verification sample", "err", err)
+	}
+	if err := b.TellRejections(ctx); err != nil {
+		b.log.Warn("tell rejections", "err", err)
 	}
 	if err := b.AskPeople(ctx); err != nil {
 		b.log.Warn("ask people to confirm their jobs", "err", err)

@@ -82,14 +82,25 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	id := strconv.FormatInt(p.ID, 10)
 	switch parts[1] {
 	case recOpen:
-		kb := transport.Inline(
-			transport.Row(
-				transport.Button(c.T("btn.correct"), b.sign.sign(cbRecord, recFix, id)),
-				transport.Button(c.T("btn.withdraw"), b.sign.sign(cbRecord, recWithdraw, id)),
-			),
-			transport.Row(transport.Button(c.T("btn.records"), b.sign.sign(cbRecord, recList, "0"))),
-		)
-		return c.reply(b.describePlacement(c, p), kb)
+		text := b.describePlacement(c, p)
+		rows := [][]transport.InlineButton{transport.Row(
+			transport.Button(c.T("btn.correct"), b.sign.sign(cbRecord, recFix, id)),
+			transport.Button(c.T("btn.withdraw"), b.sign.sign(cbRecord, recWithdraw, id)),
+		)}
+		if p.Verification == domain.VerifyRejected {
+			why, contestable, err := b.recordVerification(c, p)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				text += "\n" + why
+			}
+			if contestable {
+				rows = append(rows, transport.Row(transport.Button(c.T("btn.contest"), b.sign.sign(cbContest, ctStart, id))))
+			}
+		}
+		rows = append(rows, transport.Row(transport.Button(c.T("btn.records"), b.sign.sign(cbRecord, recList, "0"))))
+		return c.reply(text, transport.Inline(rows...))
 	case recFix:
 		return b.chooseFieldToCorrect(c, p)
 	case recField:

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -131,23 +132,12 @@ func (b *Bot) checkCard(c *Ctx, st checkStage, p domain.Placement, chk domain.Ch
 }
 
 // checkTrail lists the earlier steps of a record's check, "none yet" if
-// there were none.
+// it was only drawn.
 func (b *Bot) checkTrail(c *Ctx, events []domain.VerifyEvent) string {
-	var lines []string
-	for _, e := range events {
-		if e.Stage == domain.StageSample {
-			continue
-		}
-		l := c.T("trail.line", "date", c.date(e.At), "stage", c.T("stage."+string(e.Stage)), "outcome", c.T("outcome."+string(e.Outcome)))
-		if e.Note != "" {
-			l += c.T("trail.note", "note", e.Note)
-		}
-		lines = append(lines, l)
-	}
-	if len(lines) == 0 {
+	if !slices.ContainsFunc(events, func(e domain.VerifyEvent) bool { return e.Stage != domain.StageSample }) {
 		return c.T("trail.none")
 	}
-	return c.T("trail.title") + "\n" + strings.Join(lines, "\n")
+	return c.T("trail.title") + b.trailLines(c, c.Lang, events)
 }
 
 func (b *Bot) checkSubmit(st checkStage) func(*Ctx, *Session) error {
@@ -157,6 +147,7 @@ func (b *Bot) checkSubmit(st checkStage) func(*Ctx, *Session) error {
 			return err
 		}
 		b.tellChecked(c, st, chk)
+		b.afterCheck(c, chk)
 		return nil
 	}
 }

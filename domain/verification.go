@@ -6,7 +6,10 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Verification: an agency's figures count only as far as they are checked.
@@ -204,6 +207,19 @@ type VerifyEvent struct {
 	Key         string // submission key: one event per key
 }
 
+// ParseContestNote reads a liaison's reason for contesting a rejection:
+// a few words at least, at most 400 characters.
+func ParseContestNote(s string) (string, error) {
+	n := Normalize(s)
+	switch c := utf8.RuneCountInString(n); {
+	case c < 5 || !strings.ContainsFunc(n, unicode.IsLetter):
+		return "", Invalid("contest.note_short")
+	case c > 400:
+		return "", Invalid("contest.note_long")
+	}
+	return n, nil
+}
+
 // Candidate is a placement that may be drawn.
 type Candidate struct {
 	PlacementID int64
@@ -259,6 +275,95 @@ func DrawSample(seed int64, share float64, cands []Candidate) []int64 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Redo draws d again from its stored seed, share and candidates, as an
+// auditor would, and compares the result with the stored sample.
+func (d Draw) Redo() DrawAudit {
+	redone := DrawSample(d.Seed, d.Share, d.Candidates)
+	a := DrawAudit{Stored: d.Sample, Redone: redone}
+	in := func(ids []int64) map[int64]bool {
+		m := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
+	}
+	stored, again := in(d.Sample), in(redone)
+	for _, id := range d.Sample {
+		if !again[id] {
+			a.Missing = append(a.Missing, id)
+		}
+	}
+	for _, id := range redone {
+		if !stored[id] {
+			a.Extra = append(a.Extra, id)
+		}
+	}
+	return a
+}
+
+// DrawAudit is a draw redone: the sample stored and the one drawn again.
+type DrawAudit struct {
+	Stored, Redone []int64
+	Missing        []int64 // stored, not drawn again
+	Extra          []int64 // drawn again, not stored
+}
+
+// Same reports whether the redone draw is the stored one.
+func (a DrawAudit) Same() bool { return slices.Equal(a.Stored, a.Redone) }
+
+// AgencyDraw is one agency's part of a draw.
+type AgencyDraw struct {
+	AgencyID          int64
+	Candidates, Drawn int
+}
+
+// ByAgency is how many of each agency's candidates d drew, by agency id:
+// the figures that show every agency was drawn at the same share.
+func (d Draw) ByAgency() []AgencyDraw {
+	var out []AgencyDraw
+	at := map[int64]int{}
+	drawn := make(map[int64]bool, len(d.Sample))
+	for _, id := range d.Sample {
+		drawn[id] = true
+	}
+	for _, c := range d.Candidates {
+		i, ok := at[c.AgencyID]
+		if !ok {
+			i = len(out)
+			at[c.AgencyID] = i
+			out = append(out, AgencyDraw{AgencyID: c.AgencyID})
+		}
+		out[i].Candidates++
+		if drawn[c.PlacementID] {
+			out[i].Drawn++
+		}
+	}
+	slices.SortFunc(out, func(a, b AgencyDraw) int { return cmp.Compare(a.AgencyID, b.AgencyID) })
+	return out
+}
+
+// Rejects reports whether outcome o, found at stage by a verifier or an
+// inspector, rejects a placement (Apply decides).
+func Rejects(stage Stage, o Outcome) bool {
+	if stage != StageCall && stage != StageField {
+		return false
+	}
+	c, err := Check{State: VerifyWaiting, Stage: stage}.Apply(stage, o, time.Time{})
+	return err == nil && c.State == VerifyRejected
+}
+
+// Rejection is the step of trail (oldest first) that rejected its
+// placement: the last finding of a call or a visit that rejects. An admin
+// upholding a contest keeps that finding as the reason.
+func Rejection(trail []VerifyEvent) (VerifyEvent, bool) {
+	for i := len(trail) - 1; i >= 0; i-- {
+		if Rejects(trail[i].Stage, trail[i].Outcome) {
+			return trail[i], true
+		}
+	}
+	return VerifyEvent{}, false
 }
 
 // drawAnchor is a Saturday, the first day of the Iranian week: periods of

@@ -154,3 +154,62 @@ func TestSpikeAndMonthEnd(t *testing.T) {
 		t.Error("spike wrong")
 	}
 }
+
+func TestDrawRedoAndByAgency(t *testing.T) {
+	cands := []Candidate{{1, 10}, {2, 10}, {3, 10}, {4, 20}, {5, 20}, {6, 30}}
+	d := Draw{Seed: 99, Share: 0.5, Candidates: cands}
+	d.Sample = DrawSample(d.Seed, d.Share, cands)
+	if a := d.Redo(); !a.Same() || len(a.Missing)+len(a.Extra) > 0 {
+		t.Fatalf("redo of an untouched draw: %+v", a)
+	}
+	want := []AgencyDraw{{10, 3, 2}, {20, 2, 1}, {30, 1, 1}}
+	if got := d.ByAgency(); !slices.Equal(got, want) {
+		t.Errorf("by agency = %v, want %v", got, want)
+	}
+	// A sample changed after the draw is found out, and how.
+	var other int64
+	for _, c := range cands {
+		if !slices.Contains(d.Sample, c.PlacementID) {
+			other = c.PlacementID
+			break
+		}
+	}
+	changed := d
+	changed.Sample = append(slices.Clone(d.Sample[1:]), other)
+	slices.Sort(changed.Sample)
+	a := changed.Redo()
+	if a.Same() || !slices.Equal(a.Missing, []int64{other}) || !slices.Equal(a.Extra, d.Sample[:1]) {
+		t.Errorf("redo of a changed sample: %+v", a)
+	}
+}
+
+func TestRejection(t *testing.T) {
+	at := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	trail := []VerifyEvent{
+		{Stage: StageSample, Outcome: OutcomeDrawn, At: at},
+		{Stage: StagePerson, Outcome: OutcomeNever, At: at}, // sends it to the field, rejects nothing
+		{Stage: StageField, Outcome: OutcomeNotFound, Note: "closed", At: at},
+		{Stage: StageDone, Outcome: OutcomeTold, At: at},
+		{Stage: StageReview, Outcome: OutcomeContested, At: at},
+		{Stage: StageReview, Outcome: OutcomeUpheld, At: at},
+	}
+	ev, ok := Rejection(trail)
+	if !ok || ev.Stage != StageField || ev.Outcome != OutcomeNotFound || ev.Note != "closed" {
+		t.Errorf("rejection = %+v, %v", ev, ok)
+	}
+	if _, ok := Rejection(trail[:2]); ok {
+		t.Error("a person's denial taken as the rejection")
+	}
+	for _, c := range []struct {
+		stage Stage
+		o     Outcome
+		want  bool
+	}{
+		{StageCall, OutcomeNever, true}, {StageCall, OutcomeUnreachable, false}, {StageCall, OutcomeWorks, false},
+		{StageField, OutcomeElsewhere, true}, {StagePerson, OutcomeNever, false}, {StageReview, OutcomeUpheld, false},
+	} {
+		if got := Rejects(c.stage, c.o); got != c.want {
+			t.Errorf("Rejects(%s, %s) = %v", c.stage, c.o, got)
+		}
+	}
+}

@@ -116,7 +116,11 @@ func chattable(r transport.Request) (tgbotapi.Chattable, bool) {
 		}
 		return m, true
 	case transport.SendDocument:
-		d := tgbotapi.NewDocument(r.Chat, tgbotapi.FileBytes{Name: r.File.Name, Bytes: r.File.Bytes})
+		var file tgbotapi.RequestFileData = tgbotapi.FileBytes{Name: r.File.Name, Bytes: r.File.Bytes}
+		if r.FileID != "" {
+			file = tgbotapi.FileID(r.FileID)
+		}
+		d := tgbotapi.NewDocument(r.Chat, file)
 		d.Caption = r.Caption
 		return d, true
 	case transport.SendPhoto:

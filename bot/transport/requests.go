@@ -11,10 +11,13 @@ type SendMessage struct {
 	Markup Markup
 }
 
-// SendDocument sends a file as a file.
+// SendDocument sends a file as a file: File uploaded, or, when FileID is
+// set, a file the platform holds already (one a user sent) passed on by
+// its id, with nothing uploaded.
 type SendDocument struct {
 	Chat    int64
 	File    FileBytes
+	FileID  string
 	Caption string
 }
 

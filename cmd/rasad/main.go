@@ -8,6 +8,7 @@
 //	rasad import agencies FILE.csv               load agencies (code,name_fa,name_en)
 //	rasad import placements --agency CODE FILE.xlsx   register a filled template's rows
 //	rasad export placements [filters] --out FILE.xlsx the workbook /export sends
+//	rasad verify draws|redo|draw|add              the verification sample: audit a draw, draw, add
 //
 // Settings come from the environment only; see the README.
 package main
@@ -33,6 +34,7 @@ const usage = `usage:
   rasad import agencies FILE.csv                 columns: code,name_fa,name_en
   ` + importUsage + `
   ` + exportUsage + `
+  ` + verifyUsage + `
                                                  dates are Solar Hijri (1405/03/17); exit status 1 when
                                                  a row was not saved, 2 when the input was refused
 `
@@ -72,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve", "playground":
 		// Without BOT_TOKEN, serve starts the playground.
 		needs = needDatabase | needRedis
-	case "migrate", "admin", "import", "export":
+	case "migrate", "admin", "import", "export", "verify":
 		needs = needDatabase
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -111,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, cfg, args[1:], stdout)
 	case "export":
 		return exportCmd(ctx, cfg, log, args[1:], stdout)
+	case "verify":
+		return verifyCmd(ctx, cfg, log, args[1:], stdout)
 	}
 	return errUsage
 }

@@ -40,7 +40,8 @@ const (
 	importUsage = "rasad import placements --agency CODE [--liaison TELEGRAM-ID] [--lang fa|en] FILE.xlsx"
 )
 
-// sheetBot is the bot without a Bot API or Redis: only its sheets are used.
+// sheetBot is the bot without a Bot API or Redis: its sheets and its
+// verification sample are used.
 func sheetBot(ctx context.Context, cfg config, log *slog.Logger) (*bot.Bot, *postgres.DB, error) {
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
@@ -50,7 +51,8 @@ func sheetBot(ctx context.Context, cfg config, log *slog.Logger) (*bot.Bot, *pos
 		db.Close()
 		return nil, nil, err
 	}
-	b, err := bot.New(bot.Config{DefaultLanguage: cfg.Language, Secret: cfg.callbackSecret(), Now: cfg.Now, Calendar: cfg.Calendar}, nil, db, nil, log)
+	b, err := bot.New(bot.Config{DefaultLanguage: cfg.Language, Secret: cfg.callbackSecret(), Now: cfg.Now, Calendar: cfg.Calendar,
+		Verify: cfg.Verify}, nil, db, nil, log)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -189,3 +189,50 @@ func TestRecordCheckPersonUnsampled(t *testing.T) {
 		t.Fatalf("person's answer: %+v, %v", c, err)
 	}
 }
+
+// A liaison contests a rejection once, under their form's key; an admin
+// decides it once.
+func TestContestAndDecide(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	a := mustAgency(t, db, "a", "الف")
+	id := seedPlacements(t, db, 1, a)[0]
+	if _, err := db.AddToSample(ctx, id, 0, 0, 1, t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NextCheck(ctx, domain.StageCall, 500, t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecordCheck(ctx, domain.VerifyEvent{PlacementID: id, At: t0, By: 500, Stage: domain.StageCall, Outcome: domain.OutcomeNever}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.VerifyEventBySubmission(ctx, "7:abc"); domain.CodeOf(err) != "verify.event_notfound" {
+		t.Fatalf("event by unknown key: %v", err)
+	}
+	contest := domain.VerifyEvent{PlacementID: id, At: t0, By: 70, Stage: domain.StageReview, Outcome: domain.OutcomeContested, Note: "works there", Photo: "doc-1", Key: "7:abc"}
+	for range 2 { // the second: the form submitted again
+		c, err := db.RecordCheck(ctx, contest)
+		if err != nil || c.Stage != domain.StageReview || c.State != domain.VerifyRejected {
+			t.Fatalf("contest: %+v, %v", c, err)
+		}
+	}
+	e, err := db.VerifyEventBySubmission(ctx, "7:abc")
+	if err != nil || e.PlacementID != id || e.Note != "works there" || e.Photo != "doc-1" || e.By != 70 {
+		t.Fatalf("event by key: %+v, %v", e, err)
+	}
+	if cs, err := db.Contested(ctx); err != nil || len(cs) != 1 || cs[0].PlacementID != id {
+		t.Fatalf("contested: %+v, %v", cs, err)
+	}
+	c, err := db.RecordCheck(ctx, domain.VerifyEvent{PlacementID: id, At: t0, By: 1, Stage: domain.StageReview, Outcome: domain.OutcomeOverturned, Key: "cb-1"})
+	if err != nil || c.State != domain.VerifyConfirmed || c.Stage != domain.StageDone {
+		t.Fatalf("overturn: %+v, %v", c, err)
+	}
+	// A second admin, after the first.
+	if _, err := db.RecordCheck(ctx, domain.VerifyEvent{PlacementID: id, At: t0, By: 2, Stage: domain.StageReview, Outcome: domain.OutcomeUpheld, Key: "cb-2"}); domain.CodeOf(err) != "verify.not_contested" {
+		t.Fatalf("second decision: %v", err)
+	}
+	if cs, _ := db.Contested(ctx); len(cs) != 0 {
+		t.Fatalf("still contested: %+v", cs)
+	}
+}
