@@ -58,15 +58,18 @@ func TestPlaygroundFromServe(t *testing.T) {
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	// --seed: the seeded admin (ADMIN_IDS by default), manager and new user.
-	for _, want := range []string{`"id":1001`, `"id":1002`, `"id":1003`, `"roles":["admin"]`, `"roles":["manager"]`} {
+	// --seed: the seeded admin (ADMIN_IDS by default), manager, new user,
+	// verifier and inspector.
+	for _, want := range []string{`"id":1001`, `"id":1002`, `"id":1003`, `"id":1004`, `"id":1005`,
+		`"roles":["admin"]`, `"roles":["manager"]`, `"roles":["verifier"]`, `"roles":["inspector"]`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("users lack %s: %s", want, body)
 		}
 	}
 }
 
-// Seeding twice changes nothing; targets move to the clock's program year.
+// Seeding twice changes nothing; targets move to the clock's program year;
+// the sample placements wait for a call, a visit or their person's answer.
 func TestPlaygroundSeedTwice(t *testing.T) {
 	db := postgrestest.New(t)
 	ctx := context.Background()
@@ -74,15 +77,46 @@ func TestPlaygroundSeedTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	now := cal.Date(2027, time.June, 1)
+	if y := cal.ProgramYear(now); y != 1406 {
+		t.Fatalf("program year %d", y)
+	}
+	rows, err := readSeedPlacements(nil, cal, now)
+	if err == nil || !strings.Contains(err.Error(), "agency") {
+		t.Fatalf("placements without their agencies: %v", err)
+	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	for range 2 {
-		got, err := seedPlayground(ctx, db, cal, 1406, users, log)
+	// state is every sample placement with its check and audit trail.
+	state := func() string {
+		t.Helper()
+		var b strings.Builder
+		for _, r := range rows {
+			p := must[domain.Placement](t)(db.PlacementByNationalID(ctx, 1406, r.placement.NationalID))
+			c, err := db.Check(ctx, p.ID)
+			if err != nil && domain.CodeOf(err) != "verify.not_sampled" {
+				t.Fatal(err)
+			}
+			events := must[[]domain.VerifyEvent](t)(db.VerifyEvents(ctx, p.ID))
+			fmt.Fprintf(&b, "%d %s %s %s %d %+v %d\n", p.ID, p.NationalID, p.Mobile, p.Verification, p.AgencyID, c, len(events))
+		}
+		return b.String()
+	}
+	var first string
+	for i := range 2 {
+		got, err := seedPlayground(ctx, db, cal, now, users, log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 3 || got[0].ID != 1001 || got[2].Phone != "+989120001003" {
+		if len(got) != 5 || got[0].ID != 1001 || got[2].Phone != "+989120001003" || got[3].ID != 1004 || got[4].ID != 1005 {
 			t.Fatalf("seeded users %+v", got)
 		}
+		if i == 0 {
+			rows = must[[]seedPlacement](t)(readSeedPlacements(must[[]domain.Agency](t)(db.Agencies(ctx)), cal, now))
+			first = state()
+		}
+	}
+	if again := state(); again != first {
+		t.Errorf("seeding again changed the sample placements:\n%s\nthen\n%s", first, again)
 	}
 	agencies := must[[]domain.Agency](t)(db.Agencies(ctx))
 	targets := must[[]domain.Target](t)(db.Targets(ctx, 1406))
@@ -92,13 +126,55 @@ func TestPlaygroundSeedTwice(t *testing.T) {
 	if n := len(must[[]domain.Target](t)(db.Targets(ctx, 1405))); n != 0 {
 		t.Errorf("%d targets left in 1405", n)
 	}
-	if u := must[domain.User](t)(db.User(ctx, 1002)); !u.Has(domain.RoleManager) || len(u.Grants) != 1 {
-		t.Errorf("manager grants %+v", u.Grants)
+	for id, role := range map[int64]domain.Role{1002: domain.RoleManager, 1004: domain.RoleVerifier, 1005: domain.RoleInspector} {
+		if u := must[domain.User](t)(db.User(ctx, id)); !u.Has(role) || len(u.Grants) != 1 {
+			t.Errorf("user %d grants %+v, want %s", id, u.Grants, role)
+		}
 	}
 	if _, err := db.User(ctx, 1003); !domain.IsKind(err, domain.KindNotFound) {
 		t.Errorf("the new user exists before talking to the bot: %v", err)
 	}
+
+	// The verifier has records to call at once, the inspector one to visit.
+	queues := map[seedCheck]int{}
+	for _, r := range rows {
+		p := must[domain.Placement](t)(db.PlacementByNationalID(ctx, 1406, r.placement.NationalID))
+		c, err := db.Check(ctx, p.ID)
+		switch r.check {
+		case seedNotSampled:
+			if domain.CodeOf(err) != "verify.not_sampled" {
+				t.Errorf("placement %s: sampled, want not: %+v %v", p.NationalID, c, err)
+			}
+		case seedCall:
+			if err != nil || c.Stage != domain.StageCall || c.State != domain.VerifyWaiting || c.NextAt.After(now) {
+				t.Errorf("placement %s: %+v %v, want waiting for a call now", p.NationalID, c, err)
+			}
+		case seedVisit:
+			if err != nil || c.Stage != domain.StageField || c.State != domain.VerifyWaiting || c.NextAt.After(now) {
+				t.Errorf("placement %s: %+v %v, want waiting for a visit now", p.NationalID, c, err)
+			}
+		}
+		queues[r.check]++
+	}
+	if queues[seedCall] < 2 || queues[seedVisit] < 1 || queues[seedNotSampled] < 1 {
+		t.Errorf("sample placements by check: %v", queues)
+	}
+	held := must[domain.Check](t)(db.NextCheck(ctx, domain.StageCall, 1004, now, time.Minute))
+	if p := must[domain.Placement](t)(db.Placement(ctx, held.PlacementID)); p.Mobile == "" {
+		t.Errorf("the verifier is to call a placement without a mobile: %+v", p)
+	}
+
+	// What the README tells to try /myjob with: the new user's own number
+	// is on a placement nobody has asked about yet.
+	p := must[domain.Placement](t)(db.PlacementByNationalID(ctx, 1406, myjobCode))
+	if phone := must[domain.Mobile](t)(domain.ParseMobile(users[2].Phone)); p.Mobile != phone || users[2].ID != 1003 || p.Verification != domain.VerifyNotSampled {
+		t.Errorf("/myjob's placement %+v, want user 1003's number %s, not sampled", p, phone)
+	}
 }
+
+// myjobCode is the national code the README gives for trying /myjob as
+// user 1003.
+const myjobCode domain.NationalID = "0024681350"
 
 // TestPlaygroundBrowser drives the page in headless Chromium: a new user
 // signs up as a liaison, the admin approves in the next column, the liaison
@@ -170,7 +246,10 @@ func TestPlaygroundBrowser(t *testing.T) {
 	}
 	liaison.expect(T("placement.review"))
 	liaison.tap(T("btn.confirm"))
-	liaison.expect(T("placement.saved", "id", "۱", "name", "علی رضایی"))
+	// The seeded placements came first; the number is the database's.
+	if saved := liaison.expect(strings.Split(T("placement.saved"), "{")[0]); !strings.Contains(saved, "علی رضایی") {
+		t.Errorf("saved: %s", saved)
+	}
 	registered := time.Now()
 
 	// Files both ways: the template the bot sends is a link on the page,
