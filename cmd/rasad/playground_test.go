@@ -178,8 +178,10 @@ const myjobCode domain.NationalID = "0024681350"
 
 // TestPlaygroundBrowser drives the page in headless Chromium: a new user
 // signs up as a liaison, the admin approves in the next column, the liaison
-// registers a placement, and the manager asks for the summary with its
-// chart. It ends with a screenshot of the page.
+// registers a placement and confirms a job of their own, the inspector
+// visits a sampled record with the location and a photo, and the manager
+// asks for the summary with its chart. It ends with a screenshot of the
+// page.
 func TestPlaygroundBrowser(t *testing.T) {
 	start := time.Now()
 	b, T := openPlayground(t, 1440, 900) // a laptop screen
@@ -268,6 +270,66 @@ func TestPlaygroundBrowser(t *testing.T) {
 	}
 	filesDone := time.Now()
 
+	// The README's way to try /myjob: user 1003's own number is on a
+	// seeded placement.
+	liaison.send("/myjob")
+	liaison.expect(T("myjob.phone.prompt"))
+	liaison.tapReply(T("btn.share_phone"))
+	liaison.expect(T("contact.received"))
+	liaison.expect(strings.Split(T("myjob.nationalid.prompt"), "{")[0])
+	liaison.send(domain.PersianDigits(string(myjobCode)))
+	if job := liaison.expect(strings.Split(T("myjob.outcome.prompt"), "{")[0]); !strings.Contains(job, "خیاطی") {
+		t.Errorf("the job shown: %s", job)
+	}
+	liaison.tap(T("outcome.works"))
+	liaison.expect(T("myjob.review"))
+	liaison.tap(T("btn.confirm"))
+	liaison.expect(T("myjob.thanks"))
+
+	// The verifier has a seeded record to call at once.
+	verifier := b.user(1004)
+	verifier.send("/verify")
+	verifier.expect(strings.Split(T("call.card"), "{")[0])
+
+	// The inspector visits: the location typed in the column, as on a
+	// Persian keyboard, is what the share-location button sends, and the
+	// camera button sends a photo.
+	inspector := b.user(1005)
+	inspector.send("/visit")
+	inspector.expect(strings.Split(T("visit.card"), "{")[0])
+	inspector.expect(strings.Split(T("visit.outcome.prompt"), "{")[0])
+	inspector.tap(T("outcome.works"))
+	inspector.expect(T("visit.location.prompt"))
+	b.poll("the inspector's location set", `(uid) => {
+		const col = document.querySelector('section.chat[data-user="' + uid + '"]');
+		const input = col.querySelector('input.location');
+		if (!col.dataset.located) {
+			col.dataset.located = '1';
+			input.value = '۳۵٫۷۲۱۹، ۵۱٫۳۳۴۷';
+			input.dispatchEvent(new Event('change'));
+			return false;
+		}
+		const t = col.querySelector('.toast');
+		return !t.hidden && t.textContent === texts.locationSaved;
+	}`, 1005)
+	inspector.tapReply(T("btn.share_location"))
+	inspector.expect(T("location.received"))
+	b.poll("the location shown as sent", `(uid) => [...document.querySelectorAll('section.chat[data-user="' + uid + '"] .msg.me a.place')].some((a) => a.textContent.includes('35.7219, 51.3347'))`, 1005)
+	inspector.expect(strings.Split(T("visit.photo.prompt"), "(")[0])
+	b.do("send a sample photo", chromedp.Click(inspector.sel("button.photo-btn")))
+	b.poll("the photo shown as sent", `(uid) => { const img = document.querySelector('section.chat[data-user="' + uid + '"] .msg.me .photo img'); return !!img && img.complete && img.naturalWidth > 0; }`, 1005)
+	inspector.expect(strings.Split(T("visit.note.prompt"), "(")[0])
+	inspector.tap(T("btn.skip"))
+	visit := inspector.expect(strings.Split(T("visit.review"), "{")[0])
+	for _, want := range []string{"۳۵٫۷۲۱۹۰۰", T("value.photo")} {
+		if !strings.Contains(visit, want) {
+			t.Errorf("the visit's review lacks %q:\n%s", want, visit)
+		}
+	}
+	inspector.tap(T("btn.confirm"))
+	inspector.expect(strings.Split(T("check.saved"), "{")[0])
+	checked := time.Now()
+
 	// The manager's summary counts it and comes with its chart, a photo
 	// the page loads from the server.
 	manager.send("/summary")
@@ -291,10 +353,10 @@ func TestPlaygroundBrowser(t *testing.T) {
 		}
 		t.Logf("screenshot copied to %s", local)
 	}
-	t.Logf("page ready %v, liaison signed up and approved %v, placement %v, template and upload %v, summary %v",
+	t.Logf("page ready %v, liaison signed up and approved %v, placement %v, template and upload %v, checks %v, summary %v",
 		ready.Sub(start).Round(time.Millisecond), signedUp.Sub(ready).Round(time.Millisecond),
 		registered.Sub(signedUp).Round(time.Millisecond), filesDone.Sub(registered).Round(time.Millisecond),
-		time.Since(filesDone).Round(time.Millisecond))
+		checked.Sub(filesDone).Round(time.Millisecond), time.Since(checked).Round(time.Millisecond))
 	b.checkConsole()
 }
 
