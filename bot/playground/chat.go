@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rasad-gov/rasad/bot/fakeapi"
@@ -24,16 +25,17 @@ type chatView struct {
 }
 
 type messageView struct {
-	ID      int            `json:"id"`
-	FromBot bool           `json:"from_bot"`
-	Kind    string         `json:"kind"`
-	Text    string         `json:"text,omitempty"` // text, or a caption
-	Date    int64          `json:"date"`           // Unix seconds
-	Edited  bool           `json:"edited,omitempty"`
-	Inline  [][]buttonView `json:"inline,omitempty"`
-	Phone   string         `json:"phone,omitempty"` // shared contacts
-	File    *fileView      `json:"file,omitempty"`
-	ReplyTo int            `json:"reply_to,omitempty"`
+	ID       int            `json:"id"`
+	FromBot  bool           `json:"from_bot"`
+	Kind     string         `json:"kind"`
+	Text     string         `json:"text,omitempty"` // text, or a caption
+	Date     int64          `json:"date"`           // Unix seconds
+	Edited   bool           `json:"edited,omitempty"`
+	Inline   [][]buttonView `json:"inline,omitempty"`
+	Phone    string         `json:"phone,omitempty"`    // shared contacts
+	Location *Location      `json:"location,omitempty"` // shared locations
+	File     *fileView      `json:"file,omitempty"`
+	ReplyTo  int            `json:"reply_to,omitempty"`
 }
 
 type buttonView struct {
@@ -43,8 +45,9 @@ type buttonView struct {
 }
 
 type replyView struct {
-	Text    string `json:"text"`
-	Contact bool   `json:"contact,omitempty"`
+	Text     string `json:"text"`
+	Contact  bool   `json:"contact,omitempty"`  // shares the user's phone
+	Location bool   `json:"location,omitempty"` // shares where the user is
 }
 
 type fileView struct {
@@ -75,7 +78,7 @@ func (p *Playground) chat(w http.ResponseWriter, r *http.Request) {
 	for _, row := range su.ReplyKeyboard() {
 		out := make([]replyView, 0, len(row))
 		for _, b := range row {
-			out = append(out, replyView{Text: b.Text, Contact: b.RequestContact})
+			out = append(out, replyView{Text: b.Text, Contact: b.RequestContact, Location: b.RequestLocation})
 		}
 		v.Keyboard = append(v.Keyboard, out)
 	}
@@ -112,6 +115,9 @@ func messageOf(userID int64, m fakeapi.Message) messageView {
 	}
 	if v.Text == "" {
 		v.Text = m.Caption
+	}
+	if l := m.Location; l != nil {
+		v.Location = &Location{Latitude: l.Latitude, Longitude: l.Longitude}
 	}
 	for _, row := range m.InlineKeyboard {
 		out := make([]buttonView, 0, len(row))
@@ -221,6 +227,28 @@ func (p *Playground) upload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]int{"update_id": id})
 		return
 	}
+}
+
+// photo sends a photo as if taken with the phone's camera: a small image
+// the Bot API server makes, with the caption given (may be empty). Any image
+// serves the bot's photo steps, and none has to be at hand.
+func (p *Playground) photo(w http.ResponseWriter, r *http.Request) {
+	su, _, ok := p.simUser(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Caption string `json:"caption"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	id, err := su.SendPhotoCaption(strings.TrimSpace(req.Caption))
+	if err != nil {
+		p.writeSendError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"update_id": id})
 }
 
 func writeUploadError(w http.ResponseWriter, err error) {

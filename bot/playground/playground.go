@@ -40,7 +40,7 @@ var staticFiles embed.FS
 // user's column.
 type Account struct {
 	FullName string   `json:"full_name,omitempty"`
-	Roles    []string `json:"roles"` // "admin", "manager", "liaison", "vendor"
+	Roles    []string `json:"roles"` // "admin", "manager", "liaison", "vendor", "verifier", "inspector"
 	Agency   string   `json:"agency,omitempty"`
 }
 
@@ -49,6 +49,37 @@ type User struct {
 	ID    int64  `json:"id"`
 	Name  string `json:"name"`  // first name in Telegram
 	Phone string `json:"phone"` // shared by a request_contact button
+	// Location is where the user's phone is, shared by a request_location
+	// button. Given nil, AddUser picks a place from the id.
+	Location *Location `json:"location,omitempty"`
+}
+
+// Location is a point on the earth, in degrees.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// valid reports whether a phone could share l; written so that NaN fails.
+// 0,0 passes: a phone without a fix sends it, and the bot must cope.
+func (l Location) valid() bool {
+	return l.Latitude >= -90 && l.Latitude <= 90 && l.Longitude >= -180 && l.Longitude <= 180
+}
+
+// placesInTehran are where users stand unless told otherwise: town centres
+// across Tehran province, so that a shared location is one an inspector
+// could plausibly stand at, and users side by side stand apart.
+var placesInTehran = []Location{
+	{35.6997, 51.3381}, // Azadi Square, Tehran
+	{35.8045, 51.4339}, // Tajrish, Shemiranat
+	{35.6745, 51.4212}, // the Grand Bazaar, Tehran
+	{35.5959, 51.4346}, // Shahr-e Rey
+	{35.5522, 51.2350}, // Eslamshahr
+	{35.6591, 51.0590}, // Shahriar
+	{35.3242, 51.6457}, // Varamin
+	{35.4669, 51.6861}, // Pakdasht
+	{35.7178, 52.0659}, // Damavand
+	{35.7417, 51.7750}, // Pardis
 }
 
 // Options configures a Playground.
@@ -134,10 +165,12 @@ func New(opts Options) *Playground {
 	mux.HandleFunc("POST /api/users", p.createUser)
 	mux.HandleFunc("GET /api/users/{id}/chat", p.chat)
 	mux.HandleFunc("POST /api/users/{id}/phone", p.setPhone)
+	mux.HandleFunc("POST /api/users/{id}/location", p.setLocation)
 	mux.HandleFunc("POST /api/users/{id}/text", p.sendText)
 	mux.HandleFunc("POST /api/users/{id}/press", p.press)
 	mux.HandleFunc("POST /api/users/{id}/reply", p.reply)
 	mux.HandleFunc("POST /api/users/{id}/document", p.upload)
+	mux.HandleFunc("POST /api/users/{id}/photo", p.photo)
 	mux.HandleFunc("GET /api/users/{id}/messages/{msg}/file", p.download)
 	mux.HandleFunc("POST /api/seed", p.seed)
 	mux.HandleFunc("GET /api/events", p.events)
@@ -174,10 +207,14 @@ func serveFont(w http.ResponseWriter, r *http.Request) {
 // AddUser shows a simulated user on the page, creating it in the Bot API
 // server. Adding a user already shown changes nothing, so seeding twice is
 // harmless. A zero id takes the next free one from 2001 on, clear of the
-// seeded users; an empty phone gets a made-up mobile number from the id.
+// seeded users; an empty phone gets a made-up mobile number from the id, and
+// no location a place in Tehran province chosen by the id.
 func (p *Playground) AddUser(u User) (User, error) {
 	if u.ID < 0 {
 		return User{}, fmt.Errorf("playground: user id %d: must be positive", u.ID)
+	}
+	if u.Location != nil && !u.Location.valid() {
+		return User{}, fmt.Errorf("playground: location %v: no such place", *u.Location)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -197,8 +234,13 @@ func (p *Playground) AddUser(u User) (User, error) {
 	if u.Phone == "" {
 		u.Phone = fmt.Sprintf("+98912%07d", u.ID%10_000_000)
 	}
+	if u.Location == nil {
+		loc := placesInTehran[u.ID%int64(len(placesInTehran))]
+		u.Location = &loc
+	}
 	su := p.opts.Server.User(u.ID, u.Name)
 	su.SetPhone(u.Phone)
+	su.SetLocation(u.Location.Latitude, u.Location.Longitude)
 	p.users[u.ID] = u
 	p.order = append(p.order, u.ID)
 	p.notifyLocked()
@@ -364,12 +406,49 @@ func (p *Playground) setPhone(w http.ResponseWriter, r *http.Request) {
 	// spelling, and trying odd ones is part of playing.
 	phone := strings.TrimSpace(req.Phone)
 	su.SetPhone(phone)
-	p.mu.Lock()
-	u.Phone = phone
-	p.users[u.ID] = u
-	p.notifyLocked()
-	p.mu.Unlock()
+	u = p.update(u.ID, func(u *User) { u.Phone = phone })
 	writeJSON(w, http.StatusOK, p.view(r.Context(), u))
+}
+
+// setLocation moves the user's phone: the request_location button shares
+// the new place from then on.
+func (p *Playground) setLocation(w http.ResponseWriter, r *http.Request) {
+	su, u, ok := p.simUser(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Latitude  *float64 `json:"latitude"`
+		Longitude *float64 `json:"longitude"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.Latitude == nil || req.Longitude == nil {
+		writeError(w, http.StatusBadRequest, "bad_location", errors.New("send latitude and longitude"))
+		return
+	}
+	loc := Location{Latitude: *req.Latitude, Longitude: *req.Longitude}
+	if !loc.valid() {
+		writeError(w, http.StatusBadRequest, "bad_location", fmt.Errorf("%v, %v: no such place", loc.Latitude, loc.Longitude))
+		return
+	}
+	su.SetLocation(loc.Latitude, loc.Longitude)
+	u = p.update(u.ID, func(u *User) { u.Location = &loc })
+	writeJSON(w, http.StatusOK, p.view(r.Context(), u))
+}
+
+// update changes a user shown on the page and tells the pages. The change
+// is made to the user as stored, under the lock, so that setting the phone
+// and the location at once loses neither.
+func (p *Playground) update(id int64, change func(*User)) User {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.users[id]
+	change(&u)
+	p.users[id] = u
+	p.notifyLocked()
+	return u
 }
 
 func (p *Playground) sendText(w http.ResponseWriter, r *http.Request) {
@@ -466,7 +545,8 @@ func (p *Playground) press(w http.ResponseWriter, r *http.Request) {
 }
 
 // reply taps a button of the reply keyboard shown: its text is sent, or for
-// a request_contact button the user's own phone.
+// a request_contact button the user's own phone, for a request_location one
+// where the user is.
 func (p *Playground) reply(w http.ResponseWriter, r *http.Request) {
 	su, u, ok := p.simUser(w, r)
 	if !ok {
@@ -494,8 +574,8 @@ func (p *Playground) reply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "no_reply_button", fmt.Errorf("no button %q on the reply keyboard", req.Text))
 		return
 	case btn.RequestLocation:
-		writeError(w, http.StatusConflict, "unsupported", errors.New("sharing a location is not simulated"))
-		return
+		// Every user on the page has one: AddUser sees to it.
+		id, err = su.ShareLocation(u.Location.Latitude, u.Location.Longitude)
 	case btn.RequestContact:
 		if u.Phone == "" {
 			writeError(w, http.StatusConflict, "no_phone", fmt.Errorf("user %d has no phone to share", u.ID))

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	_ "image/jpeg" // the sample photos
 	"image/png"
 	"io"
 	"log/slog"
@@ -170,10 +171,11 @@ func (f *fixture) nextUpdate() transport.Update {
 
 type chatResp struct {
 	User struct {
-		ID    int64    `json:"id"`
-		Name  string   `json:"name"`
-		Phone string   `json:"phone"`
-		Roles []string `json:"roles"`
+		ID       int64     `json:"id"`
+		Name     string    `json:"name"`
+		Phone    string    `json:"phone"`
+		Location *Location `json:"location"`
+		Roles    []string  `json:"roles"`
 	} `json:"user"`
 	Rev      int           `json:"rev"`
 	Messages []messageView `json:"messages"`
@@ -433,6 +435,136 @@ func TestPlaygroundFiles(t *testing.T) {
 	var e errResp
 	if code := f.do("GET", fmt.Sprintf("/api/users/7/messages/%d/file", c.Messages[0].ID+100), nil, &e); code != 404 || e.Error != "no_file" {
 		t.Errorf("no file: %d %+v", code, e)
+	}
+}
+
+// A request_location button shares where the user is: a place in Tehran
+// province from the start, or the one set in the column.
+func TestPlaygroundLocation(t *testing.T) {
+	f := newFixture(t, Options{})
+	var u userView
+	if code := f.do("POST", "/api/users", map[string]any{"name": "Inspector"}, &u); code != 200 || u.Location == nil {
+		t.Fatalf("create: %d %+v", code, u)
+	}
+	home := *u.Location
+	if home.Latitude < 34.8 || home.Latitude > 36.3 || home.Longitude < 50.3 || home.Longitude > 53.2 {
+		t.Errorf("default location %+v is not in Tehran province", home)
+	}
+	var other userView
+	f.do("POST", "/api/users", map[string]any{"name": "Verifier"}, &other)
+	if other.Location == nil || *other.Location == home {
+		t.Errorf("two users side by side stand at one place: %+v, %+v", home, other.Location)
+	}
+	path := fmt.Sprintf("/api/users/%d/", u.ID)
+
+	f.botCall("sendMessage", map[string]any{"chat_id": u.ID, "text": "where are you?", "reply_markup": map[string]any{
+		"keyboard": [][]map[string]any{{{"text": "Here", "request_location": true}}, {{"text": "Cancel"}}}, "resize_keyboard": true,
+	}})
+	var c chatResp
+	f.do("GET", path+"chat", nil, &c)
+	if len(c.Keyboard) != 2 || !c.Keyboard[0][0].Location || c.Keyboard[0][0].Contact || c.Keyboard[1][0].Location {
+		t.Fatalf("reply keyboard: %+v", c.Keyboard)
+	}
+	shared := func(want Location) {
+		t.Helper()
+		var e errResp
+		if code := f.do("POST", path+"reply", map[string]string{"text": "Here"}, &e); code != 200 {
+			t.Fatalf("tap the location button: %d %+v", code, e)
+		}
+		up := f.nextUpdate()
+		if up.Message == nil || up.Message.Location == nil || up.Message.From.ID != u.ID ||
+			up.Message.Location.Latitude != want.Latitude || up.Message.Location.Longitude != want.Longitude {
+			t.Fatalf("bot got %+v, want the location %+v", up.Message, want)
+		}
+	}
+	shared(home)
+
+	// Set in the column, it is what the button shares from then on.
+	moved := Location{Latitude: 35.7219, Longitude: 51.3347}
+	var v userView
+	if code := f.do("POST", path+"location", moved, &v); code != 200 || v.Location == nil || *v.Location != moved {
+		t.Fatalf("set location: %d %+v", code, v)
+	}
+	shared(moved)
+	f.do("GET", path+"chat", nil, &c)
+	if c.User.Location == nil || *c.User.Location != moved {
+		t.Errorf("chat user %+v", c.User)
+	}
+	var places []Location
+	for _, m := range c.Messages {
+		if m.Kind == "location" && m.Location != nil && !m.FromBot {
+			places = append(places, *m.Location)
+		}
+	}
+	if len(places) != 2 || places[0] != home || places[1] != moved {
+		t.Errorf("location messages shown: %+v", places)
+	}
+
+	for _, tc := range []struct {
+		body any
+		code int
+		err  string
+	}{
+		{map[string]float64{"latitude": 91, "longitude": 51}, 400, "bad_location"},
+		{map[string]float64{"latitude": 35, "longitude": -181}, 400, "bad_location"},
+		{map[string]float64{"latitude": 35}, 400, "bad_location"},
+		{map[string]any{"lat": 35, "lon": 51}, 400, "bad_request"},
+	} {
+		var e errResp
+		if code := f.do("POST", path+"location", tc.body, &e); code != tc.code || e.Error != tc.err {
+			t.Errorf("location %v: %d %+v, want %d %s", tc.body, code, e, tc.code, tc.err)
+		}
+	}
+	var e errResp
+	if code := f.do("POST", "/api/users", map[string]any{"name": "Lost", "location": map[string]float64{"latitude": 100, "longitude": 0}}, &e); code != 400 || e.Error != "bad_user" {
+		t.Errorf("user at no place: %d %+v", code, e)
+	}
+	if got := f.pg.Users(); len(got) != 2 || *got[0].Location != moved || *got[1].Location != *other.Location {
+		t.Errorf("users after refused changes: %+v", got)
+	}
+}
+
+// A photo is sent as a photo, as the bot's photo steps need: a sample one,
+// with what was typed as its caption.
+func TestPlaygroundPhoto(t *testing.T) {
+	f := newFixture(t, Options{})
+	if _, err := f.pg.AddUser(User{ID: 8, Name: "Inspector"}); err != nil {
+		t.Fatal(err)
+	}
+	var e errResp
+	for _, caption := range []string{" سردر کارگاه ", ""} {
+		if code := f.do("POST", "/api/users/8/photo", map[string]string{"caption": caption}, &e); code != 200 {
+			t.Fatalf("send a photo: %d %+v", code, e)
+		}
+		up := f.nextUpdate()
+		if up.Message == nil || len(up.Message.Photo) == 0 || up.Message.Document != nil || up.Message.Caption != strings.TrimSpace(caption) {
+			t.Fatalf("bot got %+v", up.Message)
+		}
+	}
+	var c chatResp
+	f.do("GET", "/api/users/8/chat", nil, &c)
+	if len(c.Messages) != 2 {
+		t.Fatalf("messages: %+v", c.Messages)
+	}
+	m := c.Messages[0]
+	if m.FromBot || m.Kind != "photo" || m.Text != "سردر کارگاه" || m.File == nil || !m.File.Photo || m.File.Width == 0 {
+		t.Fatalf("photo message: %+v %+v", m, m.File)
+	}
+	resp, err := http.Get(f.web.URL + "/" + m.File.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := image.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Header.Get("Content-Type") != "image/jpeg" || img.Bounds().Dx() != m.File.Width {
+		t.Errorf("the photo: %v, %s, %v", err, resp.Header.Get("Content-Type"), img)
+	}
+	// Longer than Telegram takes for a caption: refused, nothing sent.
+	if code := f.do("POST", "/api/users/8/photo", map[string]string{"caption": strings.Repeat("ع", 1025)}, &e); code != 400 || e.Error != "refused" {
+		t.Errorf("over-long caption: %d %+v", code, e)
+	}
+	if code := f.do("POST", "/api/users/9/photo", map[string]string{"caption": ""}, &e); code != 404 || e.Error != "no_user" {
+		t.Errorf("unknown user: %d %+v", code, e)
 	}
 }
 

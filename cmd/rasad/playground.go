@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ import (
 )
 
 // The sample data the playground seeds: copies of ../shared/data (targets
-// for 1405) and the simulated users, with the roles they are granted.
+// for 1405), the simulated users with the roles they are granted, and a few
+// placements to check.
 //
 //go:embed seed/*.csv
 var seedFiles embed.FS
@@ -107,7 +109,7 @@ func runPlayground(ctx context.Context, cfg config, log *slog.Logger, db *postgr
 		Server:  srv,
 		Account: playgroundAccount(db),
 		Seed: func(ctx context.Context) ([]page.User, error) {
-			return seedPlayground(ctx, db, cfg.Calendar, cfg.Calendar.ProgramYear(now()), users, log)
+			return seedPlayground(ctx, db, cfg.Calendar, now(), users, log)
 		},
 		Logger: log,
 	})
@@ -205,8 +207,9 @@ func readSeedUsers() ([]seedUser, error) {
 		}
 		u := seedUser{User: page.User{ID: id, Name: strings.TrimSpace(cell("name")), Phone: strings.TrimSpace(cell("phone"))}}
 		if r := strings.TrimSpace(cell("role")); r != "" {
+			// A liaison needs an agency, which the file does not give.
 			if u.role, err = domain.ParseRole(r); err != nil || u.role == domain.RoleLiaison {
-				return fmt.Errorf("role %q: admin, manager, vendor or none", r)
+				return fmt.Errorf("role %q: admin, manager, vendor, verifier, inspector or none", r)
 			}
 		}
 		out = append(out, u)
@@ -219,10 +222,12 @@ func readSeedUsers() ([]seedUser, error) {
 }
 
 // seedPlayground loads the sample agencies, markets and targets (moved to
-// the program year of the clock, since the sample is written for 1405) and
-// grants the seeded users their roles. Everything is an upsert, so seeding
+// the program year of now, since the sample is written for 1405), grants
+// the seeded users their roles and registers the sample placements (see
+// seedPlaygroundPlacements). Everything is an upsert or keyed, so seeding
 // again changes nothing.
-func seedPlayground(ctx context.Context, db *postgres.DB, cal domain.Calendar, year int, users []seedUser, log *slog.Logger) ([]page.User, error) {
+func seedPlayground(ctx context.Context, db *postgres.DB, cal domain.Calendar, now time.Time, users []seedUser, log *slog.Logger) ([]page.User, error) {
+	year := cal.ProgramYear(now)
 	open := func(name string) (io.ReadCloser, error) { return seedFiles.Open("seed/" + name) }
 	load := func(name string, fn func(io.Reader) error) error {
 		f, err := open(name)
@@ -246,7 +251,7 @@ func seedPlayground(ctx context.Context, db *postgres.DB, cal domain.Calendar, y
 			return err
 		}),
 		load("markets.csv", func(r io.Reader) error {
-			ms, err := csvimport.Markets(r, cal, time.Now())
+			ms, err := csvimport.Markets(r, cal, now)
 			if err == nil {
 				_, _, err = db.UpsertMarkets(ctx, ms)
 			}
@@ -278,15 +283,165 @@ func seedPlayground(ctx context.Context, db *postgres.DB, cal domain.Calendar, y
 		return nil, err
 	}
 	out := make([]page.User, 0, len(users))
+	var admin int64 // who adds the sample placements to the sample
 	for _, u := range users {
 		if u.role != "" {
 			if err := db.GrantRole(ctx, u.ID, domain.Grant{Role: u.role}); err != nil {
 				return nil, fmt.Errorf("seed: grant %s to %d: %w", u.role, u.ID, err)
 			}
 		}
+		if u.role == domain.RoleAdmin && admin == 0 {
+			admin = u.ID
+		}
 		out = append(out, u.User)
 	}
-	log.Info("playground: sample data loaded", "agencies", agencies, "markets", markets, "targets", targets, "year", year, "users", len(out))
+	placed, sampled, err := seedPlaygroundPlacements(ctx, db, cal, now, admin, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("playground: sample data loaded", "agencies", agencies, "markets", markets, "targets", targets, "year", year,
+		"users", len(out), "placements", placed, "sampled", sampled)
+	return out, nil
+}
+
+// seedCheck is where a sample placement's check starts.
+type seedCheck string
+
+const (
+	seedNotSampled seedCheck = ""      // nobody asked: the person may answer with /myjob
+	seedCall       seedCheck = "call"  // sampled, waiting for a verifier's call (/verify)
+	seedVisit      seedCheck = "visit" // sampled and denied by the person: waiting for an inspector (/visit)
+)
+
+// seedPlacement is a row of seed/placements.csv.
+type seedPlacement struct {
+	placement domain.Placement
+	check     seedCheck
+}
+
+// seedPlaygroundPlacements registers the placements of
+// seed/placements.csv for this program year and starts their checks, so
+// that the verifier and the inspector have records at once: "call" ones are
+// added to the sample by admin, to be called from now; a "visit" one too,
+// and its person answers that they never worked there, which sends a record
+// to the field without a verifier's three calls. Each placement is stored
+// under a submission key of its national code and the answer under a key of
+// its own, so seeding again finds them and changes nothing, whatever was
+// done with them in between. A code someone placed in the playground first
+// keeps that record, which the seed leaves alone.
+func seedPlaygroundPlacements(ctx context.Context, db *postgres.DB, cal domain.Calendar, now time.Time, admin int64, log *slog.Logger) (placed, sampled int, err error) {
+	agencies, err := db.Agencies(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	rows, err := readSeedPlacements(agencies, cal, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	year := cal.ProgramYear(now)
+	for _, row := range rows {
+		pl := row.placement
+		pl.ProgramYear = year
+		pl.Submission = "playground-seed:" + string(pl.NationalID)
+		p, err := db.CreatePlacement(ctx, pl, now)
+		if _, dup := domain.AsDuplicate(err); dup {
+			log.Warn("playground: sample placement's national code is placed already: left out", "nationalid", pl.NationalID)
+			continue
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("seed: placement %s: %w", pl.NationalID, err)
+		}
+		placed++
+		if row.check == seedNotSampled {
+			continue
+		}
+		// A placement sampled already stays as it is.
+		if _, err := db.AddToSample(ctx, p.ID, 0, year, admin, now, now); err != nil {
+			return 0, 0, fmt.Errorf("seed: sample placement %d: %w", p.ID, err)
+		}
+		sampled++
+		if row.check == seedVisit {
+			_, err := db.RecordCheck(ctx, domain.VerifyEvent{
+				PlacementID: p.ID, At: now, Stage: domain.StagePerson, Outcome: domain.OutcomeNever,
+				Key: "playground-seed:never:" + string(p.NationalID),
+			})
+			if err != nil {
+				return 0, 0, fmt.Errorf("seed: the person's answer on placement %d: %w", p.ID, err)
+			}
+		}
+	}
+	return placed, sampled, nil
+}
+
+// readSeedPlacements reads seed/placements.csv: a column per placement
+// field (domain.PlacementFields, values as a sheet takes them) but the start
+// date, given as started_days_ago so that it stays in the program year;
+// agency, by code; and check (seedCheck). Every row is checked as a
+// registration at now.
+func readSeedPlacements(agencies []domain.Agency, cal domain.Calendar, now time.Time) ([]seedPlacement, error) {
+	f, err := seedFiles.Open("seed/placements.csv")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	const startField = "startdate"
+	columns := []string{"agency", "started_days_ago", "check"}
+	for _, fl := range domain.PlacementFields {
+		if fl.Key != startField {
+			columns = append(columns, fl.Key)
+		}
+	}
+	t, err := csvimport.Read(f, columns...)
+	if err != nil {
+		return nil, fmt.Errorf("seed/placements.csv: %w", err)
+	}
+	var out []seedPlacement
+	err = t.Each(func(cell func(string) string) error {
+		days, err := strconv.Atoi(strings.TrimSpace(cell("started_days_ago")))
+		if err != nil || days < 0 {
+			return fmt.Errorf("started_days_ago %q: not a number of days", cell("started_days_ago"))
+		}
+		raw := map[string]string{startField: cal.FormatDateValue(now.AddDate(0, 0, -days))}
+		for _, fl := range domain.PlacementFields {
+			if fl.Key != startField {
+				raw[fl.Key] = strings.TrimSpace(cell(fl.Key))
+			}
+		}
+		values := map[string]string{}
+		for _, fl := range domain.PlacementFields {
+			v := raw[fl.Key]
+			switch {
+			case fl.Skipped(raw):
+				continue
+			case v == "" && fl.Default != "":
+				v = fl.Default
+			case fl.Parse != nil && fl.Key != startField:
+				if v, err = fl.Parse(v, cal, now); err != nil {
+					return fmt.Errorf("%s %q: %w", fl.Key, raw[fl.Key], err)
+				}
+			}
+			values[fl.Key] = v
+		}
+		p := domain.PlacementFromValues(cal, values)
+		if errs := p.Check(cal, now); len(errs) > 0 {
+			return errors.Join(errs...)
+		}
+		code := strings.TrimSpace(cell("agency"))
+		i := slices.IndexFunc(agencies, func(a domain.Agency) bool { return a.Code == code })
+		if i < 0 {
+			return fmt.Errorf("agency %q: not in seed/agencies.csv", code)
+		}
+		p.AgencyID = agencies[i].ID
+		check := seedCheck(strings.TrimSpace(cell("check")))
+		if !slices.Contains([]seedCheck{seedNotSampled, seedCall, seedVisit}, check) {
+			return fmt.Errorf("check %q: call, visit or empty", check)
+		}
+		out = append(out, seedPlacement{placement: p, check: check})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seed/placements.csv: %w", err)
+	}
 	return out, nil
 }
 

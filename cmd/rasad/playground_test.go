@@ -58,15 +58,18 @@ func TestPlaygroundFromServe(t *testing.T) {
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	// --seed: the seeded admin (ADMIN_IDS by default), manager and new user.
-	for _, want := range []string{`"id":1001`, `"id":1002`, `"id":1003`, `"roles":["admin"]`, `"roles":["manager"]`} {
+	// --seed: the seeded admin (ADMIN_IDS by default), manager, new user,
+	// verifier and inspector.
+	for _, want := range []string{`"id":1001`, `"id":1002`, `"id":1003`, `"id":1004`, `"id":1005`,
+		`"roles":["admin"]`, `"roles":["manager"]`, `"roles":["verifier"]`, `"roles":["inspector"]`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("users lack %s: %s", want, body)
 		}
 	}
 }
 
-// Seeding twice changes nothing; targets move to the clock's program year.
+// Seeding twice changes nothing; targets move to the clock's program year;
+// the sample placements wait for a call, a visit or their person's answer.
 func TestPlaygroundSeedTwice(t *testing.T) {
 	db := postgrestest.New(t)
 	ctx := context.Background()
@@ -74,15 +77,46 @@ func TestPlaygroundSeedTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	now := cal.Date(2027, time.June, 1)
+	if y := cal.ProgramYear(now); y != 1406 {
+		t.Fatalf("program year %d", y)
+	}
+	rows, err := readSeedPlacements(nil, cal, now)
+	if err == nil || !strings.Contains(err.Error(), "agency") {
+		t.Fatalf("placements without their agencies: %v", err)
+	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	for range 2 {
-		got, err := seedPlayground(ctx, db, cal, 1406, users, log)
+	// state is every sample placement with its check and audit trail.
+	state := func() string {
+		t.Helper()
+		var b strings.Builder
+		for _, r := range rows {
+			p := must[domain.Placement](t)(db.PlacementByNationalID(ctx, 1406, r.placement.NationalID))
+			c, err := db.Check(ctx, p.ID)
+			if err != nil && domain.CodeOf(err) != "verify.not_sampled" {
+				t.Fatal(err)
+			}
+			events := must[[]domain.VerifyEvent](t)(db.VerifyEvents(ctx, p.ID))
+			fmt.Fprintf(&b, "%d %s %s %s %d %+v %d\n", p.ID, p.NationalID, p.Mobile, p.Verification, p.AgencyID, c, len(events))
+		}
+		return b.String()
+	}
+	var first string
+	for i := range 2 {
+		got, err := seedPlayground(ctx, db, cal, now, users, log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 3 || got[0].ID != 1001 || got[2].Phone != "+989120001003" {
+		if len(got) != 5 || got[0].ID != 1001 || got[2].Phone != "+989120001003" || got[3].ID != 1004 || got[4].ID != 1005 {
 			t.Fatalf("seeded users %+v", got)
 		}
+		if i == 0 {
+			rows = must[[]seedPlacement](t)(readSeedPlacements(must[[]domain.Agency](t)(db.Agencies(ctx)), cal, now))
+			first = state()
+		}
+	}
+	if again := state(); again != first {
+		t.Errorf("seeding again changed the sample placements:\n%s\nthen\n%s", first, again)
 	}
 	agencies := must[[]domain.Agency](t)(db.Agencies(ctx))
 	targets := must[[]domain.Target](t)(db.Targets(ctx, 1406))
@@ -92,18 +126,62 @@ func TestPlaygroundSeedTwice(t *testing.T) {
 	if n := len(must[[]domain.Target](t)(db.Targets(ctx, 1405))); n != 0 {
 		t.Errorf("%d targets left in 1405", n)
 	}
-	if u := must[domain.User](t)(db.User(ctx, 1002)); !u.Has(domain.RoleManager) || len(u.Grants) != 1 {
-		t.Errorf("manager grants %+v", u.Grants)
+	for id, role := range map[int64]domain.Role{1002: domain.RoleManager, 1004: domain.RoleVerifier, 1005: domain.RoleInspector} {
+		if u := must[domain.User](t)(db.User(ctx, id)); !u.Has(role) || len(u.Grants) != 1 {
+			t.Errorf("user %d grants %+v, want %s", id, u.Grants, role)
+		}
 	}
 	if _, err := db.User(ctx, 1003); !domain.IsKind(err, domain.KindNotFound) {
 		t.Errorf("the new user exists before talking to the bot: %v", err)
 	}
+
+	// The verifier has records to call at once, the inspector one to visit.
+	queues := map[seedCheck]int{}
+	for _, r := range rows {
+		p := must[domain.Placement](t)(db.PlacementByNationalID(ctx, 1406, r.placement.NationalID))
+		c, err := db.Check(ctx, p.ID)
+		switch r.check {
+		case seedNotSampled:
+			if domain.CodeOf(err) != "verify.not_sampled" {
+				t.Errorf("placement %s: sampled, want not: %+v %v", p.NationalID, c, err)
+			}
+		case seedCall:
+			if err != nil || c.Stage != domain.StageCall || c.State != domain.VerifyWaiting || c.NextAt.After(now) {
+				t.Errorf("placement %s: %+v %v, want waiting for a call now", p.NationalID, c, err)
+			}
+		case seedVisit:
+			if err != nil || c.Stage != domain.StageField || c.State != domain.VerifyWaiting || c.NextAt.After(now) {
+				t.Errorf("placement %s: %+v %v, want waiting for a visit now", p.NationalID, c, err)
+			}
+		}
+		queues[r.check]++
+	}
+	if queues[seedCall] < 2 || queues[seedVisit] < 1 || queues[seedNotSampled] < 1 {
+		t.Errorf("sample placements by check: %v", queues)
+	}
+	held := must[domain.Check](t)(db.NextCheck(ctx, domain.StageCall, 1004, now, time.Minute))
+	if p := must[domain.Placement](t)(db.Placement(ctx, held.PlacementID)); p.Mobile == "" {
+		t.Errorf("the verifier is to call a placement without a mobile: %+v", p)
+	}
+
+	// What the README tells to try /myjob with: the new user's own number
+	// is on a placement nobody has asked about yet.
+	p := must[domain.Placement](t)(db.PlacementByNationalID(ctx, 1406, myjobCode))
+	if phone := must[domain.Mobile](t)(domain.ParseMobile(users[2].Phone)); p.Mobile != phone || users[2].ID != 1003 || p.Verification != domain.VerifyNotSampled {
+		t.Errorf("/myjob's placement %+v, want user 1003's number %s, not sampled", p, phone)
+	}
 }
+
+// myjobCode is the national code the README gives for trying /myjob as
+// user 1003.
+const myjobCode domain.NationalID = "0024681350"
 
 // TestPlaygroundBrowser drives the page in headless Chromium: a new user
 // signs up as a liaison, the admin approves in the next column, the liaison
-// registers a placement, and the manager asks for the summary with its
-// chart. It ends with a screenshot of the page.
+// registers a placement and confirms a job of their own, the inspector
+// visits a sampled record with the location and a photo, and the manager
+// asks for the summary with its chart. It ends with a screenshot of the
+// page.
 func TestPlaygroundBrowser(t *testing.T) {
 	start := time.Now()
 	b, T := openPlayground(t, 1440, 900) // a laptop screen
@@ -170,7 +248,10 @@ func TestPlaygroundBrowser(t *testing.T) {
 	}
 	liaison.expect(T("placement.review"))
 	liaison.tap(T("btn.confirm"))
-	liaison.expect(T("placement.saved", "id", "۱", "name", "علی رضایی"))
+	// The seeded placements came first; the number is the database's.
+	if saved := liaison.expect(strings.Split(T("placement.saved"), "{")[0]); !strings.Contains(saved, "علی رضایی") {
+		t.Errorf("saved: %s", saved)
+	}
 	registered := time.Now()
 
 	// Files both ways: the template the bot sends is a link on the page,
@@ -188,6 +269,66 @@ func TestPlaygroundBrowser(t *testing.T) {
 		t.Errorf("the result sheet is not an xlsx file: %.20q", sheet)
 	}
 	filesDone := time.Now()
+
+	// The README's way to try /myjob: user 1003's own number is on a
+	// seeded placement.
+	liaison.send("/myjob")
+	liaison.expect(T("myjob.phone.prompt"))
+	liaison.tapReply(T("btn.share_phone"))
+	liaison.expect(T("contact.received"))
+	liaison.expect(strings.Split(T("myjob.nationalid.prompt"), "{")[0])
+	liaison.send(domain.PersianDigits(string(myjobCode)))
+	if job := liaison.expect(strings.Split(T("myjob.outcome.prompt"), "{")[0]); !strings.Contains(job, "خیاطی") {
+		t.Errorf("the job shown: %s", job)
+	}
+	liaison.tap(T("outcome.works"))
+	liaison.expect(T("myjob.review"))
+	liaison.tap(T("btn.confirm"))
+	liaison.expect(T("myjob.thanks"))
+
+	// The verifier has a seeded record to call at once.
+	verifier := b.user(1004)
+	verifier.send("/verify")
+	verifier.expect(strings.Split(T("call.card"), "{")[0])
+
+	// The inspector visits: the location typed in the column, as on a
+	// Persian keyboard, is what the share-location button sends, and the
+	// camera button sends a photo.
+	inspector := b.user(1005)
+	inspector.send("/visit")
+	inspector.expect(strings.Split(T("visit.card"), "{")[0])
+	inspector.expect(strings.Split(T("visit.outcome.prompt"), "{")[0])
+	inspector.tap(T("outcome.works"))
+	inspector.expect(T("visit.location.prompt"))
+	b.poll("the inspector's location set", `(uid) => {
+		const col = document.querySelector('section.chat[data-user="' + uid + '"]');
+		const input = col.querySelector('input.location');
+		if (!col.dataset.located) {
+			col.dataset.located = '1';
+			input.value = '۳۵٫۷۲۱۹، ۵۱٫۳۳۴۷';
+			input.dispatchEvent(new Event('change'));
+			return false;
+		}
+		const t = col.querySelector('.toast');
+		return !t.hidden && t.textContent === texts.locationSaved;
+	}`, 1005)
+	inspector.tapReply(T("btn.share_location"))
+	inspector.expect(T("location.received"))
+	b.poll("the location shown as sent", `(uid) => [...document.querySelectorAll('section.chat[data-user="' + uid + '"] .msg.me a.place')].some((a) => a.textContent.includes('35.7219, 51.3347'))`, 1005)
+	inspector.expect(strings.Split(T("visit.photo.prompt"), "(")[0])
+	b.do("send a sample photo", chromedp.Click(inspector.sel("button.photo-btn")))
+	b.poll("the photo shown as sent", `(uid) => { const img = document.querySelector('section.chat[data-user="' + uid + '"] .msg.me .photo img'); return !!img && img.complete && img.naturalWidth > 0; }`, 1005)
+	inspector.expect(strings.Split(T("visit.note.prompt"), "(")[0])
+	inspector.tap(T("btn.skip"))
+	visit := inspector.expect(strings.Split(T("visit.review"), "{")[0])
+	for _, want := range []string{"۳۵٫۷۲۱۹۰۰", T("value.photo")} {
+		if !strings.Contains(visit, want) {
+			t.Errorf("the visit's review lacks %q:\n%s", want, visit)
+		}
+	}
+	inspector.tap(T("btn.confirm"))
+	inspector.expect(strings.Split(T("check.saved"), "{")[0])
+	checked := time.Now()
 
 	// The manager's summary counts it and comes with its chart, a photo
 	// the page loads from the server.
@@ -212,10 +353,10 @@ func TestPlaygroundBrowser(t *testing.T) {
 		}
 		t.Logf("screenshot copied to %s", local)
 	}
-	t.Logf("page ready %v, liaison signed up and approved %v, placement %v, template and upload %v, summary %v",
+	t.Logf("page ready %v, liaison signed up and approved %v, placement %v, template and upload %v, checks %v, summary %v",
 		ready.Sub(start).Round(time.Millisecond), signedUp.Sub(ready).Round(time.Millisecond),
 		registered.Sub(signedUp).Round(time.Millisecond), filesDone.Sub(registered).Round(time.Millisecond),
-		time.Since(filesDone).Round(time.Millisecond))
+		checked.Sub(filesDone).Round(time.Millisecond), time.Since(checked).Round(time.Millisecond))
 	b.checkConsole()
 }
 

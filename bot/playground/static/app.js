@@ -9,6 +9,8 @@ const roleNames = {
   manager: 'مدیر',
   liaison: 'رابط دستگاه',
   vendor: 'متقاضی غرفه',
+  verifier: 'کارشناس راستی‌آزمایی',
+  inspector: 'بازرس میدانی',
 };
 
 const errorTexts = {
@@ -20,9 +22,9 @@ const errorTexts = {
   url_button: 'این دکمه یک پیوند است.',
   no_reply_button: 'این دکمه دیگر روی صفحه‌کلید نیست.',
   no_phone: 'برای این کاربر شماره همراهی تنظیم نشده است.',
+  bad_location: 'موقعیت را با عرض و طول جغرافیایی بنویسید، مانند 35.6997, 51.3381.',
   no_answer: 'ربات به فشردن دکمه پاسخ نداد.',
   no_file: 'پرونده پیدا نشد.',
-  unsupported: 'این کار در زمین بازی شبیه‌سازی نشده است.',
   too_large: 'پرونده بزرگ‌تر از حد مجاز است.',
   refused: 'فرستاده نشد.',
   too_long: 'این پیام از بیشترین اندازه یک پیام بلندتر است و فرستاده نشد. آن را کوتاه‌تر کنید یا در چند پیام بفرستید.',
@@ -38,9 +40,11 @@ const texts = {
   edited: 'ویرایش‌شده',
   seeded: 'داده نمونه بارگذاری شد.',
   contact: 'شماره تماس',
+  location: 'موقعیت',
   sticker: 'برچسب',
   voice: 'پیام صوتی',
   phoneSaved: 'شماره همراه ذخیره شد.',
+  locationSaved: 'موقعیت ذخیره شد.',
   noCommands: 'فهرست فرمانی تنظیم نشده است.',
   emptyChat: ['هنوز پیامی نیست؛ ', ' را بفرستید.'],
   bytes: 'بایت',
@@ -117,6 +121,30 @@ function saveHidden() {
 
 function faDigits(n) {
   return Number(n).toLocaleString('fa-IR', { useGrouping: false });
+}
+
+// parseLocation reads "latitude, longitude" as typed on either keyboard:
+// Persian or Arabic digits, the Persian decimal separator and comma. The
+// server checks the range.
+function parseLocation(s) {
+  const t = s
+    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/٫/g, '.')
+    .replace(/،/g, ',');
+  const parts = t.split(/[,\s]+/).filter(Boolean);
+  if (parts.length !== 2) return null;
+  const [latitude, longitude] = parts.map(Number);
+  return Number.isFinite(latitude) && Number.isFinite(longitude) ? { latitude, longitude } : null;
+}
+
+function formatLocation(l) {
+  return `${l.latitude}, ${l.longitude}`;
+}
+
+function mapLink(l) {
+  const { latitude: lat, longitude: lon } = l;
+  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
 }
 
 function fileSize(n) {
@@ -239,6 +267,7 @@ function makeColumn(id) {
     uid: q('.uid'),
     roles: q('.roles'),
     phone: q('.phone'),
+    location: q('.location'),
     commands: q('.commands'),
     messages: q('.messages'),
     toast: q('.toast'),
@@ -246,6 +275,7 @@ function makeColumn(id) {
     composer: q('.composer'),
     input: q('.compose'),
     file: q('input[type=file]'),
+    photo: q('.photo-btn'),
     lastId: 0,
     toastTimer: 0,
   };
@@ -262,6 +292,19 @@ function makeColumn(id) {
       toastError(col, e);
     }
   });
+  col.location.addEventListener('change', async () => {
+    const loc = parseLocation(col.location.value);
+    if (!loc) {
+      toast(col, errorTexts.bad_location, 'error');
+      return;
+    }
+    try {
+      await api('POST', `api/users/${id}/location`, loc);
+      toast(col, texts.locationSaved);
+    } catch (e) {
+      toastError(col, e);
+    }
+  });
   col.composer.addEventListener('submit', (ev) => {
     ev.preventDefault();
     sendText(col, col.input.value);
@@ -273,6 +316,7 @@ function makeColumn(id) {
     }
   });
   col.file.addEventListener('change', () => upload(col));
+  col.photo.addEventListener('click', () => sendPhoto(col));
   col.messages.addEventListener('click', (ev) => {
     const b = ev.target.closest('button.ib');
     if (b) press(col, Number(b.dataset.msg), b.dataset.data, b);
@@ -297,6 +341,7 @@ function renderHead(col, u) {
       : [el('span', { class: 'role none' }, texts.noRole)]),
   );
   if (document.activeElement !== col.phone) col.phone.value = u.phone || '';
+  if (document.activeElement !== col.location) col.location.value = u.location ? formatLocation(u.location) : '';
 }
 
 // --- one chat ---
@@ -354,9 +399,13 @@ function renderChat(id) {
             'button',
             {
               type: 'button',
-              class: b.contact ? 'rb contact' : 'rb',
+              class: b.contact || b.location ? 'rb share' : 'rb',
               'data-text': b.text,
-              title: b.contact ? "Shares this user's phone number" : 'Sends this text',
+              title: b.contact
+                ? "Shares this user's phone number"
+                : b.location
+                  ? "Shares where this user is (the location set in the column)"
+                  : 'Sends this text',
             },
             b.text,
           ),
@@ -387,6 +436,17 @@ function renderMessage(uid, m, stickTo) {
   }
   if (m.kind === 'contact') {
     bubble.append(el('div', { class: 'contact' }, '📱 ', texts.contact, ': ', el('bdi', {}, m.phone)));
+  } else if (m.kind === 'location' && m.location) {
+    bubble.append(
+      el(
+        'a',
+        { class: 'place', href: mapLink(m.location), target: '_blank', rel: 'noopener noreferrer', title: 'Open on the map' },
+        '📍 ',
+        texts.location,
+        ': ',
+        el('bdi', {}, formatLocation(m.location)),
+      ),
+    );
   } else if (m.kind === 'sticker' || m.kind === 'voice') {
     bubble.append(el('div', { class: 'text' }, `[${texts[m.kind]}]`));
   }
@@ -479,6 +539,23 @@ async function tapReply(col, text) {
     await api('POST', `api/users/${col.id}/reply`, { text });
   } catch (e) {
     toastError(col, e);
+  }
+}
+
+// sendPhoto sends a sample photo, as if taken with the phone's camera; what
+// is typed goes with it as its caption, as in Telegram's attach dialog.
+async function sendPhoto(col) {
+  if (col.photo.classList.contains('busy')) return;
+  const caption = col.input.value.trim();
+  col.photo.classList.add('busy');
+  col.input.value = '';
+  try {
+    await api('POST', `api/users/${col.id}/photo`, { caption });
+  } catch (e) {
+    if (!col.input.value) col.input.value = caption;
+    toastError(col, e);
+  } finally {
+    col.photo.classList.remove('busy');
   }
 }
 
