@@ -1,11 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/rasad-gov/rasad/domain"
 )
@@ -155,7 +155,6 @@ var countingStates = func() []string {
 // summaryWarnings finds them.
 //
 // Withdrawn placements count nowhere, even if withdrawn after the day.
-// Everything is read in one snapshot.
 func (db *DB) Summary(ctx context.Context, day time.Time) (domain.Summary, error) {
 	day = db.cal.StartOfDay(day)
 	y, m, d := day.Date() // in the calendar's zone
@@ -171,57 +170,18 @@ func (db *DB) Summary(ctx context.Context, day time.Time) (domain.Summary, error
 		BySector: make(map[domain.Sector]int, len(domain.Sectors)),
 	}
 
-	var weeks []domain.MonthEndSpike
-	err := db.inSnapshot(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, summaryQuery, day, end, s.Year, weekStart, spikeFrom, countingStates)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				services, industry, agriculture int
-				id                              *int64
-				code, nameFa, nameEn            *string
-				count, target, week, earlier    *int
-				sampled, confirmed, rejected    *int
-			)
-			err := rows.Scan(&s.Today, &s.TodayEarlier, &services, &industry, &agriculture,
-				&s.Sampled, &s.Confirmed, &s.Rejected, &s.DuplicatesToday,
-				&s.StallsNewToday, &s.StallsWaiting, &s.StallsAllocated, &s.AllocatedFemaleHead,
-				&id, &code, &nameFa, &nameEn, &count, &target, &sampled, &confirmed, &rejected, &week, &earlier)
-			if err != nil {
-				return err
-			}
-			s.BySector[domain.SectorServices] = services
-			s.BySector[domain.SectorIndustry] = industry
-			s.BySector[domain.SectorAgriculture] = agriculture
-			s.YearTotal = services + industry + agriculture
-			if id == nil { // no active agency
-				continue
-			}
-			a := domain.AgencyProgress{
-				AgencyID: *id,
-				Code:     *code,
-				NameFa:   *nameFa,
-				NameEn:   *nameEn,
-				Count:    *count,
-				Target:   *target,
-				Checking: domain.Checking{Sampled: *sampled, Confirmed: *confirmed, Rejected: *rejected},
-			}
-			s.Agencies = append(s.Agencies, a)
-			weeks = append(weeks, domain.MonthEndSpike{
-				Agency: domain.Agency{ID: a.AgencyID, NameFa: a.NameFa, NameEn: a.NameEn},
-				Week:   *week, Earlier: *earlier,
-			})
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		s.Warnings, err = db.summaryWarnings(ctx, tx, day, end, s.Year)
-		return err
-	})
-	if err != nil {
+	// The warnings are read alongside, on a connection of their own: they
+	// share no figure with the rest, and the summary then takes as long as
+	// the longer of the two rather than both.
+	var (
+		warnings domain.Warnings
+		warnErr  error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { warnings, warnErr = db.summaryWarnings(ctx, db.pool, day, end, s.Year) })
+	weeks, err := db.summaryFigures(ctx, &s, end, weekStart, spikeFrom)
+	wg.Wait()
+	if err = cmp.Or(err, warnErr); err != nil {
 		return domain.Summary{}, fmt.Errorf("postgres: summary: %w", err)
 	}
 
@@ -235,20 +195,57 @@ func (db *DB) Summary(ctx context.Context, day time.Time) (domain.Summary, error
 			s.Idle = append(s.Idle, a)
 		}
 	}
+	s.Warnings = warnings
 	s.Warnings.Spikes, s.Warnings.MoreSpikes = domain.Listed(db.cal.MonthEndSpikes(day, weeks))
 	return s, nil
 }
 
-// inSnapshot runs fn in a read-only transaction that sees one snapshot of
-// the database throughout.
-func (db *DB) inSnapshot(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+// summaryFigures runs summaryQuery for s.Day and fills s in with its
+// figures, agencies unranked; it returns each agency's registrations in the
+// week and the weeks before, for the spikes.
+func (db *DB) summaryFigures(ctx context.Context, s *domain.Summary, end, weekStart, spikeFrom time.Time) ([]domain.MonthEndSpike, error) {
+	rows, err := db.pool.Query(ctx, summaryQuery, s.Day, end, s.Year, weekStart, spikeFrom, countingStates)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, err
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := fn(tx); err != nil {
-		return err
+	defer rows.Close()
+	var weeks []domain.MonthEndSpike
+	for rows.Next() {
+		var (
+			services, industry, agriculture int
+			id                              *int64
+			code, nameFa, nameEn            *string
+			count, target, week, earlier    *int
+			sampled, confirmed, rejected    *int
+		)
+		err := rows.Scan(&s.Today, &s.TodayEarlier, &services, &industry, &agriculture,
+			&s.Sampled, &s.Confirmed, &s.Rejected, &s.DuplicatesToday,
+			&s.StallsNewToday, &s.StallsWaiting, &s.StallsAllocated, &s.AllocatedFemaleHead,
+			&id, &code, &nameFa, &nameEn, &count, &target, &sampled, &confirmed, &rejected, &week, &earlier)
+		if err != nil {
+			return nil, err
+		}
+		s.BySector[domain.SectorServices] = services
+		s.BySector[domain.SectorIndustry] = industry
+		s.BySector[domain.SectorAgriculture] = agriculture
+		s.YearTotal = services + industry + agriculture
+		if id == nil { // no active agency
+			continue
+		}
+		a := domain.AgencyProgress{
+			AgencyID: *id,
+			Code:     *code,
+			NameFa:   *nameFa,
+			NameEn:   *nameEn,
+			Count:    *count,
+			Target:   *target,
+			Checking: domain.Checking{Sampled: *sampled, Confirmed: *confirmed, Rejected: *rejected},
+		}
+		s.Agencies = append(s.Agencies, a)
+		weeks = append(weeks, domain.MonthEndSpike{
+			Agency: domain.Agency{ID: a.AgencyID, NameFa: a.NameFa, NameEn: a.NameEn},
+			Week:   *week, Earlier: *earlier,
+		})
 	}
-	return tx.Commit(ctx)
+	return weeks, rows.Err()
 }

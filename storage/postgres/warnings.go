@@ -102,8 +102,8 @@ func queryWarningGroups(ctx context.Context, q querier, sql string, args ...any)
 }
 
 // summaryWarnings finds the shared mobiles of program year year up to
-// end, and the busy employers of the day [day, end), in q's snapshot.
-// Spikes are the summary query's.
+// end, and the busy employers of the day [day, end). The spikes come from
+// the summary query, which counts each agency's weeks anyway.
 func (db *DB) summaryWarnings(ctx context.Context, q querier, day, end time.Time, year int) (domain.Warnings, error) {
 	var w domain.Warnings
 	mobiles, err := queryWarningGroups(ctx, q, sharedMobilesQuery, year, end, domain.WarnSharedMobile, domain.WarnListed)
