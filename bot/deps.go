@@ -92,7 +92,7 @@ type Reports interface {
 	MarkSummarySent(ctx context.Context, day time.Time, telegramID int64, now time.Time) error
 	MarkSummaryFailed(ctx context.Context, day time.Time, telegramID int64, errText string, now time.Time) error
 	FailedSummaries(ctx context.Context, day time.Time) ([]domain.SummaryFailure, error)
-	ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(p domain.Placement, agencyFa string) error) error
+	ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(r domain.ExportRow) error) error
 	ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain.ExportTotal, error)
 	Targets(ctx context.Context, year int) ([]domain.Target, error)
 	SetTarget(ctx context.Context, t domain.Target) error

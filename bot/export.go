@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,18 +96,73 @@ func (b *Bot) exportSubmit(c *Ctx, s *Session) error {
 	return nil
 }
 
+// exportColumn is a column of the export's placements sheet other than a
+// placement's fields, or of its totals: its header (a catalogue key), its
+// number format, and its cell of a row.
+type exportColumn[R any] struct {
+	header string
+	format string
+	cell   func(r R) any
+}
+
+// recordColumns are the placements sheet's columns after the fields: the
+// record's agency and registration, and its checking. They are export
+// only: an import reads the field columns and leaves these.
+func (b *Bot) recordColumns(lang string) []exportColumn[domain.ExportRow] {
+	label := func(name, v string) any {
+		if v == "" {
+			return ""
+		}
+		return b.cat.T(lang, name+"."+v)
+	}
+	date := func(t time.Time) any {
+		if t.IsZero() {
+			return ""
+		}
+		return b.cal.FormatJalaliNumeric(t)
+	}
+	return []exportColumn[domain.ExportRow]{
+		{header: "export.agency", cell: func(r domain.ExportRow) any { return r.AgencyFa }},
+		{header: "export.registered", cell: func(r domain.ExportRow) any { return date(r.CreatedAt) }},
+		{header: "record.verification", cell: func(r domain.ExportRow) any { return label("verification", string(r.Verification)) }},
+		{header: "export.stage", cell: func(r domain.ExportRow) any { return label("queue", string(r.Stage)) }},
+		{header: "export.outcome", cell: func(r domain.ExportRow) any { return label("outcome", string(r.LastOutcome)) }},
+		{header: "export.checked_on", cell: func(r domain.ExportRow) any { return date(r.CheckedAt) }},
+	}
+}
+
+// totalColumns are the figures of a row of totals: what counts against
+// the target, and how far checking has gone.
+var totalColumns = []exportColumn[domain.ExportTotal]{
+	{header: "export.count", format: "#,##0", cell: func(t domain.ExportTotal) any { return t.Count }},
+	{header: "export.target", format: "#,##0", cell: func(t domain.ExportTotal) any { return t.Target }},
+	{header: "export.percent", format: "0.0", cell: func(t domain.ExportTotal) any {
+		if t.Target <= 0 {
+			return nil
+		}
+		return 100 * float64(t.Count) / float64(t.Target)
+	}},
+	{header: "export.sampled", format: "#,##0", cell: func(t domain.ExportTotal) any { return t.Sampled }},
+	{header: "export.checked", format: "#,##0", cell: func(t domain.ExportTotal) any { return t.Checked() }},
+	{header: "export.confirmed", format: "#,##0", cell: func(t domain.ExportTotal) any { return t.Confirmed }},
+	{header: "export.rejected", format: "#,##0", cell: func(t domain.ExportTotal) any { return t.Rejected }},
+}
+
 // ExportPlacements writes to w the workbook of f's placements in lang, as
 // /export sends it, and says how many placements it holds.
 func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.ExportFilter, w io.Writer) (int, error) {
 	T := func(key string) string { return b.cat.T(lang, key) }
-	// Each field's header and cells come from its one entry (fieldColumn,
-	// fieldCell), so they cannot disagree.
-	cols := []xlsx.Column{{Header: T("export.id"), Format: "0"}}
+	header := func(key, format string) xlsx.Column { return xlsx.Column{Header: T(key), Format: format} }
+	// Each column's header and cells come from its one entry (fieldColumn
+	// and fieldCell, recordColumns, totalColumns), so they cannot disagree.
+	record := b.recordColumns(lang)
+	cols := []xlsx.Column{header("export.id", "0")}
 	for _, pf := range domain.PlacementFields {
 		cols = append(cols, b.fieldColumn(pf, lang))
 	}
-	cols = append(cols, xlsx.Column{Header: T("export.agency")}, xlsx.Column{Header: T("export.registered")},
-		xlsx.Column{Header: T("record.verification")})
+	for _, rc := range record {
+		cols = append(cols, header(rc.header, rc.format))
+	}
 	// The totals are read first: their columns are as wide as their names.
 	totals, err := b.store.ExportTotals(ctx, f)
 	if err != nil {
@@ -118,8 +174,10 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 		names = append(names, t.Name(lang))
 	}
 	agencyCol := xlsx.Column{Header: T("export.agency"), Width: xlsx.FitWidth(names...)}
-	figures := []xlsx.Column{{Header: T("export.count"), Format: "#,##0"}, {Header: T("export.target"), Format: "#,##0"},
-		{Header: T("export.percent"), Format: "0.0"}}
+	var figures []xlsx.Column
+	for _, tc := range totalColumns {
+		figures = append(figures, header(tc.header, tc.format))
+	}
 	totalCols := append([]xlsx.Column{agencyCol, {Header: T("placement.sector.label")}}, figures...)
 	agencyCols := append([]xlsx.Column{agencyCol}, figures...)
 	rtl := lang == "fa"
@@ -134,11 +192,11 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 	rows := 0
 	cells := make([]xlsx.Cell, 0, len(cols))
 	values := make(map[string]string, len(domain.PlacementFields))
-	err = b.store.ExportPlacements(ctx, f, func(p domain.Placement, agency string) error {
+	err = b.store.ExportPlacements(ctx, f, func(r domain.ExportRow) error {
 		rows++
-		cells = append(cells[:0], xlsx.Cell{Value: p.ID})
+		cells = append(cells[:0], xlsx.Cell{Value: r.ID})
 		for _, pf := range domain.PlacementFields {
-			values[pf.Key] = pf.Get(&p, b.cal)
+			values[pf.Key] = pf.Get(&r.Placement, b.cal)
 		}
 		for _, pf := range domain.PlacementFields {
 			v := values[pf.Key]
@@ -147,19 +205,20 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 			}
 			cells = append(cells, xlsx.Cell{Value: b.fieldCell(pf, v, lang)})
 		}
-		cells = append(cells, xlsx.Cell{Value: agency}, xlsx.Cell{Value: b.cal.FormatJalaliNumeric(p.CreatedAt)},
-			xlsx.Cell{Value: label("verification", string(p.Verification))})
+		for _, rc := range record {
+			cells = append(cells, xlsx.Cell{Value: rc.cell(r)})
+		}
 		return xw.AddRow(0, cells...)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("export placements: %w", err)
 	}
 	figureCells := func(t domain.ExportTotal) []xlsx.Cell {
-		var pct any
-		if t.Target > 0 {
-			pct = 100 * float64(t.Count) / float64(t.Target)
+		out := make([]xlsx.Cell, len(totalColumns))
+		for i, tc := range totalColumns {
+			out[i] = xlsx.Cell{Value: tc.cell(t)}
 		}
-		return []xlsx.Cell{{Value: t.Count}, {Value: t.Target}, {Value: pct}}
+		return out
 	}
 	for _, t := range totals {
 		if err := xw.AddRow(1, append([]xlsx.Cell{{Value: t.Name(lang)}, {Value: label("sector", string(t.Sector))}}, figureCells(t)...)...); err != nil {
@@ -182,7 +241,8 @@ func (b *Bot) ExportPlacements(ctx context.Context, lang string, f domain.Export
 	}
 	// One bar per agency, its percent of commitment: counts beside targets
 	// a thousand times larger would not show.
-	if err := xw.AddBarChart(2, xlsx.BarChart{Title: T("export.chart_title"), Category: 0, Values: []int{3}, Rows: len(byAgency)}); err != nil {
+	percent := 1 + slices.IndexFunc(totalColumns, func(tc exportColumn[domain.ExportTotal]) bool { return tc.header == "export.percent" })
+	if err := xw.AddBarChart(2, xlsx.BarChart{Title: T("export.chart_title"), Category: 0, Values: []int{percent}, Rows: len(byAgency)}); err != nil {
 		return 0, err
 	}
 	if err := xw.Close(); err != nil {
@@ -199,6 +259,7 @@ func sumAgencies(totals []domain.ExportTotal) []domain.ExportTotal {
 		if n := len(out); n > 0 && out[n-1].AgencyID == t.AgencyID {
 			out[n-1].Count += t.Count
 			out[n-1].Target += t.Target
+			out[n-1].Checking = out[n-1].Plus(t.Checking)
 			continue
 		}
 		t.Sector = ""
@@ -213,6 +274,7 @@ func grandTotal(agencies []domain.ExportTotal) domain.ExportTotal {
 	for _, t := range agencies {
 		all.Count += t.Count
 		all.Target += t.Target
+		all.Checking = all.Plus(t.Checking)
 	}
 	return all
 }

@@ -56,14 +56,28 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 		sectors = append(sectors, T("sector."+string(sec))+" "+n(s.BySector[sec]))
 	}
 	line(T("summary.sectors", "sectors", strings.Join(sectors, " · ")))
+	if s.Registered() > 0 {
+		line(b.checkingLine(lang, "summary.checking", s.Checking, s.Registered()))
+	}
+	if s.Rejected > 0 {
+		line(b.cat.N(lang, "summary.rejected", s.Rejected, "n", n(s.Rejected)))
+	}
 	line("")
 	line(T("summary.agencies"))
+	// An agency's checking, once any of its placements was sampled, goes
+	// on a line of its own under it: one line would wrap on a phone.
 	agencyLine := func(a domain.AgencyProgress) string {
+		var text string
 		if a.Target <= 0 {
-			return T("summary.agency_no_target", "rank", n(a.Rank), "name", digitsIn(lang, a.Name(lang)), "count", n(a.Count))
+			text = T("summary.agency_no_target", "rank", n(a.Rank), "name", digitsIn(lang, a.Name(lang)), "count", n(a.Count))
+		} else {
+			text = T("summary.agency", "rank", n(a.Rank), "name", digitsIn(lang, a.Name(lang)), "count", n(a.Count),
+				"target", n(a.Target), "percent", formatPercent(lang, a.Percent()))
 		}
-		return T("summary.agency", "rank", n(a.Rank), "name", digitsIn(lang, a.Name(lang)), "count", n(a.Count),
-			"target", n(a.Target), "percent", formatPercent(lang, a.Percent()))
+		if a.Sampled > 0 {
+			text += "\n" + b.checkingLine(lang, "summary.agency_checks", a.Checking, a.Registered())
+		}
+		return text
 	}
 	ranked := s.Agencies[:rankedCount(s.Agencies)]
 	if keep >= len(ranked) {
@@ -84,6 +98,10 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 		line(b.cat.N(lang, "summary.unranked", unranked, "n", n(unranked), "program_year", year))
 	}
 	line("")
+	if s.Warnings.Any() {
+		sb.WriteString(b.warningsText(lang, s.Warnings))
+		line("")
+	}
 	if len(s.Idle) > 0 {
 		var names []string
 		for _, a := range s.Idle[:min(idleShown, len(s.Idle))] {
@@ -92,7 +110,7 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 		if more := len(s.Idle) - idleShown; more > 0 {
 			names = append(names, T("summary.and_more", "n", n(more)))
 		}
-		line(T("summary.idle", "n", n(len(s.Idle)), "names", strings.Join(names, "، ")))
+		line(T("summary.idle", "n", n(len(s.Idle)), "names", strings.Join(names, T("summary.list_sep"))))
 	} else {
 		line(T("summary.no_idle"))
 	}
@@ -100,6 +118,65 @@ func (b *Bot) summaryText(lang string, s domain.Summary, keep int) string {
 	line(T("summary.stalls", "new", n(s.StallsNewToday), "waiting", n(s.StallsWaiting), "allocated", n(s.StallsAllocated),
 		"share", formatPercent(lang, 100*s.FemaleHeadShare())))
 	return strings.TrimSpace(sb.String())
+}
+
+// checkingLine is text key (the province's line or an agency's) for
+// checking c of registered placements: how many were checked, of
+// registered and in the sample, and of them confirmed and rejected. Until
+// one is checked, key+"_none" says so instead of showing shares of none.
+func (b *Bot) checkingLine(lang, key string, c domain.Checking, registered int) string {
+	n := func(v int) string { return domain.FormatNumber(int64(v), lang) }
+	if c.Checked() == 0 {
+		key += "_none"
+	}
+	return b.cat.T(lang, key, "registered", n(registered), "sampled", n(c.Sampled), "checked", n(c.Checked()),
+		"checked_share", formatPercent(lang, 100*domain.Share(c.Checked(), registered)),
+		"confirmed", n(c.Confirmed), "confirmed_share", formatPercent(lang, 100*c.ConfirmedShare()),
+		"rejected", n(c.Rejected))
+}
+
+// warnAgencies is how many agencies a warning names; the rest are counted.
+const warnAgencies = 3
+
+// warningsText writes w's section of the summary in lang: a heading, a
+// line per warning, and after each kind how many more there are.
+func (b *Bot) warningsText(lang string, w domain.Warnings) string {
+	T := func(key string, args ...string) string { return b.cat.T(lang, key, args...) }
+	n := func(v int) string { return domain.FormatNumber(int64(v), lang) }
+	agencies := func(as []domain.Agency) string {
+		var names []string
+		for _, a := range as[:min(warnAgencies, len(as))] {
+			names = append(names, digitsIn(lang, a.Name(lang)))
+		}
+		if more := len(as) - warnAgencies; more > 0 {
+			names = append(names, b.cat.N(lang, "summary.warn_more_agencies", more, "n", n(more)))
+		}
+		return strings.Join(names, T("summary.list_sep"))
+	}
+	var sb strings.Builder
+	line := func(s string) { sb.WriteString(s + "\n") }
+	more := func(k int) {
+		if k > 0 {
+			line(T("summary.warn_more", "n", n(k)))
+		}
+	}
+	line(T("summary.warnings"))
+	for _, m := range w.Mobiles {
+		line(T("summary.warn_mobile", "mobile", digitsIn(lang, m.Mobile.Masked()), "n", n(m.Placements), "agencies", agencies(m.Agencies)))
+	}
+	more(w.MoreMobiles)
+	for _, e := range w.Employers {
+		line(T("summary.warn_employer", "employer", digitsIn(lang, e.Employer), "n", n(e.Placements), "agencies", agencies(e.Agencies)))
+	}
+	more(w.MoreEmployers)
+	for _, sp := range w.Spikes {
+		// The average, not the factor: with an average under one a
+		// week the rule counts one, and "18 times 0.4" would not add up.
+		line(T("summary.warn_spike", "agency", digitsIn(lang, sp.Agency.Name(lang)), "week", n(sp.Week),
+			"weeks", n(domain.WarnSpikeWeeks), "average", formatDecimal(lang, sp.WeeklyAverage(), 1)))
+	}
+	more(w.MoreSpikes)
+	return sb.String()
 }
 
 // rankedCount is how many agencies lead the ranked list: those with a
@@ -122,11 +199,16 @@ func formatPercent(lang string, v float64) string {
 		prec = 1
 		v = max(v, 0.1)
 	}
+	return formatDecimal(lang, v, prec) + "٪"
+}
+
+// formatDecimal writes v for lang with prec decimals.
+func formatDecimal(lang string, v float64, prec int) string {
 	s := strconv.FormatFloat(v, 'f', prec, 64)
 	if lang == "fa" {
 		s = strings.ReplaceAll(s, ".", "٫")
 	}
-	return digitsIn(lang, s) + "٪"
+	return digitsIn(lang, s)
 }
 
 // cmdIdle lists every agency with no placement in the seven days up to

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,8 +181,9 @@ func TestManagerMutesAndExports(t *testing.T) {
 	if table.Name != h.T("export.placements") || table.Count != 7 {
 		t.Errorf("sheet %q with %d rows", table.Name, table.Count)
 	}
+	agency, start := slices.Index(table.Header, h.T("export.agency")), slices.Index(table.Header, h.T("placement.startdate.label"))
 	for _, cells := range table.Rows() {
-		if cells[len(cells)-3] != labourFa || cells[17-1] != "1405/03/17" {
+		if cells[agency] != labourFa || cells[start] != "1405/03/17" {
 			t.Errorf("row %q", cells)
 			break
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"golang.org/x/text/collate"
@@ -44,16 +45,32 @@ func (db *DB) exportWhere(f domain.ExportFilter) (string, []any, error) {
 	return strings.Join(conds, " AND "), args, nil
 }
 
+// checkSteps are the outcomes a step of checking records (RecordCheck),
+// as against drawing, asking the person and telling the liaison: an
+// export's "checked on" is the time of the last of them.
+var checkSteps = func() []string {
+	out := []string{string(domain.OutcomeContested)}
+	for _, st := range []domain.Stage{domain.StagePerson, domain.StageCall, domain.StageField, domain.StageReview} {
+		for _, o := range domain.StageOutcomes(st) {
+			if !slices.Contains(out, string(o)) {
+				out = append(out, string(o))
+			}
+		}
+	}
+	return out
+}()
+
 // ExportPlacements calls fn with each active placement whose start date is
 // in [f.From, f.To) (their days in db's calendar; a zero bound is open),
 // of agency f.AgencyID and sector f.Sector when they are set, with its agency's
-// Persian name, in order of start date and then id. Rows are read from the
+// Persian name and its checking (domain.ExportRow), in order of start date
+// and then id. Rows are read from the
 // database as fn consumes them, never gathered, so an export of any size
 // holds one row at a time; the connection is held until the last.
 //
 // An error from fn stops the export and is returned as it is. An unknown
 // sector is Invalid "sector.unknown".
-func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(p domain.Placement, agencyFa string) error) error {
+func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn func(r domain.ExportRow) error) error {
 	where, args, err := db.exportWhere(f)
 	if err != nil {
 		return err
@@ -62,22 +79,40 @@ func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn fu
 	// its rows to the end (the connection is then replaced).
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Only a sampled placement has a check to look up: the condition on
+	// the outer row is tested once, before the lookup.
 	rows, err := db.pool.Query(ctx, `
-		SELECT `+placementColumns+`, (SELECT a.name_fa FROM agencies a WHERE a.id = placements.agency_id)
+		SELECT `+placementColumns+`, (SELECT a.name_fa FROM agencies a WHERE a.id = placements.agency_id),
+		       COALESCE(v.stage, ''), COALESCE(v.outcome, ''), v.at
 		FROM placements
+		LEFT JOIN LATERAL (
+			SELECT c.stage, c.last_outcome,
+			       (SELECT max(e.at) FROM verify_events e
+			        WHERE e.placement_id = c.placement_id AND e.outcome = ANY($`+strconv.Itoa(len(args)+1)+`))
+			FROM verify_checks c
+			WHERE c.placement_id = placements.id AND placements.verification <> 'not_sampled'
+		) v (stage, outcome, at) ON true
 		WHERE `+where+`
-		ORDER BY start_date, id`, args...)
+		ORDER BY start_date, id`, append(args, checkSteps)...)
 	if err != nil {
 		return fmt.Errorf("postgres: export placements: %w", err)
 	}
 	defer rows.Close()
-	var agencyFa string
+	var (
+		r         domain.ExportRow
+		checkedAt *time.Time
+	)
+	scanner := db.newPlacementScanner()
 	for rows.Next() {
-		p, err := db.scanPlacement(scanAround{row: rows, after: []any{&agencyFa}})
+		p, err := scanner.scan(scanAround{row: rows, after: []any{&r.AgencyFa, &r.Stage, &r.LastOutcome, &checkedAt}})
 		if err != nil {
 			return fmt.Errorf("postgres: export placements: %w", err)
 		}
-		if err := fn(p, agencyFa); err != nil {
+		r.Placement, r.CheckedAt = p, time.Time{}
+		if checkedAt != nil {
+			r.CheckedAt = *checkedAt
+		}
+		if err := fn(r); err != nil {
 			cancel()
 			return err
 		}
@@ -89,8 +124,9 @@ func (db *DB) ExportPlacements(ctx context.Context, f domain.ExportFilter, fn fu
 }
 
 // ExportTotals counts the placements ExportPlacements would give for f by
-// agency and sector, each with the agency's target in that sector summed
-// over the program years f's dates span. A bound left open is taken from
+// agency and sector that count toward a target (a rejected one does not),
+// with their checking (rejected ones included) and the agency's target in
+// that sector summed over the program years f's dates span. A bound left open is taken from
 // the placements found: with no From, the years start at the earliest
 // start date's; with no To they end at the latest's. A sector with a
 // target but nothing placed is listed too, for active agencies, with a
@@ -120,9 +156,16 @@ func (db *DB) ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain
 		targetConds += " AND sector = $" + strconv.Itoa(len(args)+1)
 		args = append(args, string(f.Sector))
 	}
+	counting := "$" + strconv.Itoa(len(args)+1)
+	args = append(args, countingStates)
 	rows, err := db.pool.Query(ctx, `
 		WITH counts AS (
-			SELECT agency_id, sector, count(*) AS n FROM placements
+			SELECT agency_id, sector,
+			       count(*) FILTER (WHERE verification = ANY(`+counting+`)) AS n,
+			       count(*) FILTER (WHERE verification <> 'not_sampled') AS sampled,
+			       count(*) FILTER (WHERE verification = 'confirmed') AS confirmed,
+			       count(*) FILTER (WHERE NOT verification = ANY(`+counting+`)) AS rejected
+			FROM placements
 			WHERE `+where+`
 			GROUP BY agency_id, sector
 		), goals AS (
@@ -131,7 +174,8 @@ func (db *DB) ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain
 			GROUP BY agency_id, sector
 		)
 		SELECT a.id, a.name_fa, a.name_en, COALESCE(c.sector, g.sector),
-		       COALESCE(c.n, 0), COALESCE(g.jobs, 0)::bigint
+		       COALESCE(c.n, 0), COALESCE(g.jobs, 0)::bigint,
+		       COALESCE(c.sampled, 0), COALESCE(c.confirmed, 0), COALESCE(c.rejected, 0)
 		FROM counts c
 		FULL JOIN goals g ON g.agency_id = c.agency_id AND g.sector = c.sector
 		JOIN agencies a ON a.id = COALESCE(c.agency_id, g.agency_id)
@@ -146,7 +190,8 @@ func (db *DB) ExportTotals(ctx context.Context, f domain.ExportFilter) ([]domain
 			t      domain.ExportTotal
 			sector string
 		)
-		if err := rows.Scan(&t.AgencyID, &t.AgencyFa, &t.AgencyEn, &sector, &t.Count, &t.Target); err != nil {
+		if err := rows.Scan(&t.AgencyID, &t.AgencyFa, &t.AgencyEn, &sector, &t.Count, &t.Target,
+			&t.Sampled, &t.Confirmed, &t.Rejected); err != nil {
 			return nil, fmt.Errorf("postgres: export totals: %w", err)
 		}
 		t.Sector = domain.Sector(sector)

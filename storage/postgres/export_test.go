@@ -72,7 +72,41 @@ func newExportFixture(t *testing.T) exportFixture {
 	if _, _, err := db.UpsertAgencies(ctx, []domain.Agency{off}); err != nil {
 		t.Fatal(err)
 	}
+	// Checking: p2's job was never there, p3's is; p9 waits for a call.
+	callCheck(t, db, f.p["p2"].ID, domain.OutcomeNever, exportCheckedAt)
+	callCheck(t, db, f.p["p3"].ID, domain.OutcomeWorks, exportCheckedAt.Add(time.Hour))
+	if _, err := db.AddToSample(ctx, f.p["p9"].ID, 0, 0, 1, exportCheckedAt, exportCheckedAt); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"p2", "p3", "p9"} {
+		if f.p[l], err = db.Placement(ctx, f.p[l].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return f
+}
+
+// exportCheckedAt is when the export fixture's first check is recorded.
+var exportCheckedAt = at(summaryDay, 0, 15, 0)
+
+// callCheck samples placement id at the instant at and has a verifier's
+// call find outcome, as the checking does it.
+func callCheck(t *testing.T, db *postgres.DB, id int64, outcome domain.Outcome, at time.Time) domain.Check {
+	t.Helper()
+	ctx := context.Background()
+	const verifier = 4242
+	if _, err := db.AddToSample(ctx, id, 0, 0, 1, at, at); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.NextCheck(ctx, domain.StageCall, verifier, at, time.Hour)
+	if err != nil || c.PlacementID != id {
+		t.Fatalf("NextCheck = %+v, %v; want placement %d", c, err, id)
+	}
+	c, err = db.RecordCheck(ctx, domain.VerifyEvent{PlacementID: id, At: at, By: verifier, Stage: domain.StageCall, Outcome: outcome})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func TestExportPlacements(t *testing.T) {
@@ -82,6 +116,15 @@ func TestExportPlacements(t *testing.T) {
 	D := summaryDay
 	y1 := cal.YearStart(1405)
 	names := map[int64]string{f.a.ID: "کار", f.b.ID: "جهاد کشاورزی", f.c.ID: "صنعت"}
+	checks := map[string]domain.ExportRow{
+		"p2": {Stage: domain.StageDone, LastOutcome: domain.OutcomeNever, CheckedAt: exportCheckedAt},
+		"p3": {Stage: domain.StageDone, LastOutcome: domain.OutcomeWorks, CheckedAt: exportCheckedAt.Add(time.Hour)},
+		"p9": {Stage: domain.StageCall},
+	}
+	if f.p["p2"].Verification != domain.VerifyRejected || f.p["p3"].Verification != domain.VerifyConfirmed ||
+		f.p["p9"].Verification != domain.VerifyWaiting {
+		t.Fatalf("fixture: p2 %s, p3 %s, p9 %s", f.p["p2"].Verification, f.p["p3"].Verification, f.p["p9"].Verification)
+	}
 
 	for _, c := range []struct {
 		name   string
@@ -104,7 +147,8 @@ func TestExportPlacements(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
-			err := f.db.ExportPlacements(ctx, c.filter, func(p domain.Placement, agencyFa string) error {
+			err := f.db.ExportPlacements(ctx, c.filter, func(r domain.ExportRow) error {
+				p, agencyFa := r.Placement, r.AgencyFa
 				label := ""
 				for l, q := range f.p {
 					if q.ID == p.ID {
@@ -122,6 +166,9 @@ func TestExportPlacements(t *testing.T) {
 				if agencyFa != names[p.AgencyID] {
 					t.Fatalf("%s: agency name %q, want %q", label, agencyFa, names[p.AgencyID])
 				}
+				if w := checks[label]; r.Stage != w.Stage || r.LastOutcome != w.LastOutcome || !r.CheckedAt.Equal(w.CheckedAt) {
+					t.Fatalf("%s: checking %s, %s, %v; want %+v", label, r.Stage, r.LastOutcome, r.CheckedAt, w)
+				}
 				got = append(got, label)
 				return nil
 			})
@@ -137,7 +184,7 @@ func TestExportPlacements(t *testing.T) {
 	// fn's error stops the export at once and comes back as it is.
 	stop := errors.New("disk full")
 	calls := 0
-	err := f.db.ExportPlacements(ctx, domain.ExportFilter{}, func(domain.Placement, string) error {
+	err := f.db.ExportPlacements(ctx, domain.ExportFilter{}, func(domain.ExportRow) error {
 		calls++
 		if calls == 2 {
 			return stop
@@ -152,7 +199,7 @@ func TestExportPlacements(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	err = f.db.ExportPlacements(ctx, domain.ExportFilter{Sector: "mining"}, func(domain.Placement, string) error {
+	err = f.db.ExportPlacements(ctx, domain.ExportFilter{Sector: "mining"}, func(domain.ExportRow) error {
 		t.Fatal("called")
 		return nil
 	})
@@ -169,6 +216,13 @@ func TestExportTotals(t *testing.T) {
 	total := func(a domain.Agency, s domain.Sector, count, target int) domain.ExportTotal {
 		return domain.ExportTotal{AgencyID: a.ID, AgencyFa: a.NameFa, AgencyEn: a.NameEn, Sector: s, Count: count, Target: target}
 	}
+	// p2 (labour, services) is rejected: it counts no more, p3 (labour,
+	// industry) is confirmed, p9 (agri, services) waits.
+	checked := func(t domain.ExportTotal, c domain.Checking) domain.ExportTotal {
+		t.Checking = c
+		return t
+	}
+	rejected, confirmed, waiting := domain.Checking{Sampled: 1, Rejected: 1}, domain.Checking{Sampled: 1, Confirmed: 1}, domain.Checking{Sampled: 1}
 
 	// Persian alphabetical order of agencies (ج, ص, ک), then sector order.
 	for _, c := range []struct {
@@ -179,24 +233,24 @@ func TestExportTotals(t *testing.T) {
 		// 1405's placements and targets; the inactive agency is listed for
 		// what it placed, not for its target alone.
 		{"year", domain.ExportFilter{From: y1, To: cal.YearStart(1406)}, []domain.ExportTotal{
-			total(f.b, sv, 1, 0), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
+			checked(total(f.b, sv, 1, 0), waiting), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
 			total(f.c, sv, 1, 3),
-			total(f.a, sv, 2, 10), total(f.a, in, 1, 5),
+			checked(total(f.a, sv, 1, 10), rejected), checked(total(f.a, in, 1, 5), confirmed),
 		}},
 		// Open: the start dates span 1404 and 1405, whose targets add up.
 		{"all", domain.ExportFilter{}, []domain.ExportTotal{
-			total(f.b, sv, 1, 0), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
+			checked(total(f.b, sv, 1, 0), waiting), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
 			total(f.c, sv, 1, 3),
-			total(f.a, sv, 3, 110), total(f.a, in, 1, 5), total(f.a, ag, 1, 0),
+			checked(total(f.a, sv, 2, 110), rejected), checked(total(f.a, in, 1, 5), confirmed), total(f.a, ag, 1, 0),
 		}},
 		{"before 1405", domain.ExportFilter{To: y1}, []domain.ExportTotal{
 			total(f.a, sv, 1, 100), total(f.a, ag, 1, 0),
 		}},
 		{"agency", domain.ExportFilter{From: y1, AgencyID: f.b.ID}, []domain.ExportTotal{
-			total(f.b, sv, 1, 0), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
+			checked(total(f.b, sv, 1, 0), waiting), total(f.b, in, 0, 7), total(f.b, ag, 1, 20),
 		}},
 		{"sector", domain.ExportFilter{From: at(D, -5, 0, 0), To: at(D, 1, 0, 0), Sector: in}, []domain.ExportTotal{
-			total(f.b, in, 0, 7), total(f.a, in, 1, 5),
+			total(f.b, in, 0, 7), checked(total(f.a, in, 1, 5), confirmed),
 		}},
 		{"nothing placed", domain.ExportFilter{From: cal.YearStart(1406)}, nil},
 	} {
@@ -208,18 +262,19 @@ func TestExportTotals(t *testing.T) {
 			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("totals =\n%+v\nwant\n%+v", got, c.want)
 			}
-			// The counts agree with the export.
+			// The counts agree with the export: its rows are every
+			// placement registered, rejected ones too.
 			counts := map[[2]any]int{}
-			err = f.db.ExportPlacements(ctx, c.filter, func(p domain.Placement, _ string) error {
-				counts[[2]any{p.AgencyID, p.Sector}]++
+			err = f.db.ExportPlacements(ctx, c.filter, func(r domain.ExportRow) error {
+				counts[[2]any{r.AgencyID, r.Sector}]++
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, tot := range got {
-				if n := counts[[2]any{tot.AgencyID, tot.Sector}]; n != tot.Count {
-					t.Errorf("%d/%s: count %d, exported %d", tot.AgencyID, tot.Sector, tot.Count, n)
+				if n := counts[[2]any{tot.AgencyID, tot.Sector}]; n != tot.Count+tot.Rejected {
+					t.Errorf("%d/%s: count %d and %d rejected, exported %d", tot.AgencyID, tot.Sector, tot.Count, tot.Rejected, n)
 				}
 				delete(counts, [2]any{tot.AgencyID, tot.Sector})
 			}

@@ -1,9 +1,14 @@
 package postgres_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +42,9 @@ type (
 		sector    domain.Sector
 		created   time.Time
 		withdrawn bool
+		state     domain.Verification // "": not sampled
+		mobile    domain.Mobile       // "": one of its own
+		employer  string              // "": the default's
 	}
 	seedTarget struct {
 		year   int
@@ -62,7 +70,8 @@ type (
 // newSummaryWorld describes the rows of the summary tests around
 // summaryDay (D): today, yesterday, 8 days ago, last year; withdrawn
 // records; registrations at 23:50 and 00:10 Tehran either side of day
-// boundaries, which in UTC fall on the other side of midnight.
+// boundaries, which in UTC fall on the other side of midnight; records in
+// every verification state, rejected ones among them; one mobile on many.
 func newSummaryWorld() summaryWorld {
 	D := summaryDay
 	y1 := cal.YearStart(1405)
@@ -76,31 +85,34 @@ func newSummaryWorld() summaryWorld {
 		old // inactive
 	)
 	sv, in, ag := domain.SectorServices, domain.SectorIndustry, domain.SectorAgriculture
+	// On more than 3 placements of 1405 by D, the day before only on 2:
+	// last year's and the withdrawn one do not count.
+	const shared domain.Mobile = "+989350000001"
 	return summaryWorld{
 		agencies: []seedAgency{
 			{"labour", true}, {"agri", true}, {"industry", true}, {"heritage", true},
 			{"relief", true}, {"housing", true}, {"old", false},
 		},
 		placements: []seedPlacement{
-			{labour, sv, at(D, 0, 10, 0), false},
-			{labour, in, at(D, 0, 0, 10), false},   // 20:40 UTC the day before
-			{labour, sv, at(D, 0, 23, 50), false},  // 20:20 UTC
-			{labour, sv, at(D, -1, 23, 50), false}, // yesterday
-			{labour, ag, at(D, -1, 12, 0), true},   // withdrawn
-			{labour, sv, at(D, 1, 0, 10), false},   // tomorrow, 20:40 UTC on D
-			{labour, sv, at(D, -30, 9, 0), false},
-			{labour, sv, at(y1, -1, 23, 50), false}, // last day of 1404
-			{labour, in, at(y1, 0, 0, 10), false},   // first minutes of 1405
-			{labour, sv, at(D, -365, 11, 0), false}, // last year
-			{agri, ag, at(D, -5, 8, 0), false},
-			{agri, ag, at(D, -40, 8, 0), false},
-			{agri, in, at(D, -40, 9, 0), false},
-			{industry, in, at(D, -8, 10, 0), false}, // 8 days ago
-			{industry, in, at(D, -2, 10, 0), true},  // withdrawn: idle
-			{relief, sv, at(D, -6, 0, 10), false},   // first minutes of the week
-			{housing, sv, at(D, -7, 23, 50), false}, // last minutes before it
-			{old, sv, at(D, 0, 9, 0), false},
-			{old, ag, at(D, -400, 9, 0), false},
+			{agency: labour, sector: sv, created: at(D, 0, 10, 0), state: domain.VerifyRejected, mobile: shared},
+			{agency: labour, sector: in, created: at(D, 0, 0, 10)},                   // 20:40 UTC the day before
+			{agency: labour, sector: sv, created: at(D, 0, 23, 50)},                  // 20:20 UTC
+			{agency: labour, sector: sv, created: at(D, -1, 23, 50), mobile: shared}, // yesterday
+			{agency: labour, sector: ag, created: at(D, -1, 12, 0), withdrawn: true, mobile: shared},
+			{agency: labour, sector: sv, created: at(D, 1, 0, 10)}, // tomorrow, 20:40 UTC on D
+			{agency: labour, sector: sv, created: at(D, -30, 9, 0), state: domain.VerifyRejected},
+			{agency: labour, sector: sv, created: at(y1, -1, 23, 50), mobile: shared},                // last day of 1404
+			{agency: labour, sector: in, created: at(y1, 0, 0, 10), state: domain.VerifyConfirmed},   // first minutes of 1405
+			{agency: labour, sector: sv, created: at(D, -365, 11, 0), state: domain.VerifyConfirmed}, // last year
+			{agency: agri, sector: ag, created: at(D, -5, 8, 0), state: domain.VerifyWaiting, mobile: shared},
+			{agency: agri, sector: ag, created: at(D, -40, 8, 0), state: domain.VerifyConfirmed},
+			{agency: agri, sector: in, created: at(D, -40, 9, 0)},
+			{agency: industry, sector: in, created: at(D, -8, 10, 0), state: domain.VerifyUnreachable}, // 8 days ago
+			{agency: industry, sector: in, created: at(D, -2, 10, 0), withdrawn: true},                 // withdrawn: idle
+			{agency: relief, sector: sv, created: at(D, -6, 0, 10), state: domain.VerifyRejected},      // first minutes of the week
+			{agency: housing, sector: sv, created: at(D, -7, 23, 50)},                                  // last minutes before it
+			{agency: old, sector: sv, created: at(D, 0, 9, 0), mobile: shared},
+			{agency: old, sector: ag, created: at(D, -400, 9, 0), state: domain.VerifyRejected},
 		},
 		targets: []seedTarget{
 			{1405, labour, sv, 10}, {1405, labour, in, 5}, {1405, agri, ag, 20},
@@ -150,6 +162,11 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 		t.Fatal(err)
 	}
 
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
 	codes := nationalIDs(t, 0, len(w.placements)+len(w.stalls))
 	var holder domain.Placement
 	for i, sp := range w.placements {
@@ -157,7 +174,14 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 		p.ProgramYear = cal.ProgramYear(sp.created)
 		p.Sector = sp.sector
 		p.StartDate = cal.StartOfDay(sp.created)
+		p.Mobile = w.mobile(i)
+		if sp.employer != "" {
+			p.Employer = sp.employer
+		}
 		got := mustPlacement(t, db, p, sp.created)
+		if sp.state != "" {
+			setVerification(t, conn, got.ID, sp.state)
+		}
 		if sp.withdrawn {
 			_, err := db.WithdrawPlacement(ctx, got.ID, got.AgencyID, 1, "اشتباه", sp.created.Add(time.Hour), "")
 			if err != nil {
@@ -179,11 +203,6 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 
 	// Stall requests in every state, inserted as they stand.
 	m := mustMarkets(t, db, market("summary", 100))[0]
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	for i, s := range w.stalls {
 		var marketID *int64
 		var stall *int
@@ -208,6 +227,23 @@ func (w *summaryWorld) seed(t *testing.T, db *postgres.DB, dbURL string) {
 	}
 }
 
+// mobile is placement i's mobile number: its own unless the model shares one.
+func (w *summaryWorld) mobile(i int) domain.Mobile {
+	if m := w.placements[i].mobile; m != "" {
+		return m
+	}
+	return domain.Mobile(fmt.Sprintf("+98912000%04d", i))
+}
+
+// setVerification puts placement id in state as the checking would: the
+// state is all the summary reads.
+func setVerification(t *testing.T, conn *pgx.Conn, id int64, state domain.Verification) {
+	t.Helper()
+	if _, err := conn.Exec(context.Background(), `UPDATE placements SET verification = $2 WHERE id = $1`, id, string(state)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // expect is the summary of the Tehran day starting at day, computed from
 // the model.
 func (w *summaryWorld) expect(day time.Time) domain.Summary {
@@ -220,34 +256,80 @@ func (w *summaryWorld) expect(day time.Time) domain.Summary {
 		BySector: map[domain.Sector]int{domain.SectorServices: 0, domain.SectorIndustry: 0, domain.SectorAgriculture: 0},
 	}
 	counts := make(map[int]int)
-	recent := make(map[int]bool)
-	for _, p := range w.placements {
+	checking := make(map[int]domain.Checking)
+	week, earlier := make(map[int]int), make(map[int]int)
+	spikeFrom := weekStart.AddDate(0, 0, -7*domain.WarnSpikeWeeks)
+	mobiles := make(map[domain.Mobile]map[int]int) // agencies' placements by mobile
+	employers := make(map[string]map[int]int)      // the day's, by employer's key
+	spelled := make(map[string]map[string]int)     // employers' spellings by key
+	for i, p := range w.placements {
 		if p.withdrawn {
 			continue
 		}
+		state := p.state
+		if state == "" {
+			state = domain.VerifyNotSampled
+		}
 		if in(p.created, day, end) {
 			s.Today++
+			name := p.employer
+			if name == "" {
+				name = placement("", 0).Employer
+			}
+			key := strings.ToLower(strings.NewReplacer(" ", "", "\u200c", "").Replace(name))
+			if employers[key] == nil {
+				employers[key], spelled[key] = map[int]int{}, map[string]int{}
+			}
+			employers[key][p.agency]++
+			spelled[key][name]++
 		}
 		if cal.ProgramYear(p.created) == year && p.created.Before(end) {
-			s.YearTotal++
-			s.BySector[p.sector]++
-			counts[p.agency]++
+			if state.Counts() {
+				s.YearTotal++
+				s.BySector[p.sector]++
+				counts[p.agency]++
+			}
+			c := checking[p.agency]
+			if state != domain.VerifyNotSampled {
+				c.Sampled++
+			}
+			switch state {
+			case domain.VerifyConfirmed:
+				c.Confirmed++
+			case domain.VerifyRejected:
+				c.Rejected++
+			}
+			checking[p.agency] = c
+			m := w.mobile(i)
+			if mobiles[m] == nil {
+				mobiles[m] = map[int]int{}
+			}
+			mobiles[m][p.agency]++
 		}
 		if in(p.created, weekStart, end) {
-			recent[p.agency] = true
+			week[p.agency]++
+		} else if in(p.created, spikeFrom, weekStart) {
+			earlier[p.agency]++
 		}
 	}
+	var spikes []domain.MonthEndSpike
 	for i, a := range w.agencies {
+		c := checking[i]
+		s.Sampled += c.Sampled
+		s.Confirmed += c.Confirmed
+		s.Rejected += c.Rejected
 		if !a.active {
 			continue
 		}
-		ap := domain.AgencyProgress{AgencyID: w.ids[i], Code: a.code, NameFa: "سازمان " + a.code, NameEn: a.code, Count: counts[i]}
+		ap := domain.AgencyProgress{AgencyID: w.ids[i], Code: a.code, NameFa: "سازمان " + a.code, NameEn: a.code,
+			Count: counts[i], Checking: c}
 		for _, tg := range w.targets {
 			if tg.agency == i && tg.year == year {
 				ap.Target += tg.jobs
 			}
 		}
 		s.Agencies = append(s.Agencies, ap)
+		spikes = append(spikes, domain.MonthEndSpike{Agency: w.named(i), Week: week[i], Earlier: earlier[i]})
 	}
 	domain.RankAgencies(s.Agencies)
 	for _, a := range s.Agencies {
@@ -255,10 +337,43 @@ func (w *summaryWorld) expect(day time.Time) domain.Summary {
 		for w.ids[i] != a.AgencyID {
 			i++
 		}
-		if !recent[i] {
+		if week[i] == 0 {
 			s.Idle = append(s.Idle, a)
 		}
 	}
+	s.Warnings.Spikes, s.Warnings.MoreSpikes = domain.Listed(cal.MonthEndSpikes(day, spikes))
+	var shared []domain.SharedMobile
+	for m, by := range mobiles {
+		if g := w.group(by); g.n > domain.WarnSharedMobile {
+			shared = append(shared, domain.SharedMobile{Mobile: m, Placements: g.n, Agencies: g.agencies})
+		}
+	}
+	slices.SortFunc(shared, func(a, b domain.SharedMobile) int {
+		return cmp.Or(cmp.Compare(b.Placements, a.Placements), cmp.Compare(a.Mobile, b.Mobile))
+	})
+	s.Warnings.Mobiles, s.Warnings.MoreMobiles = domain.Listed(shared)
+	var busy []domain.BusyEmployer
+	for key, by := range employers {
+		if g := w.group(by); g.n >= domain.WarnEmployerDay {
+			var names []string
+			for name := range spelled[key] {
+				names = append(names, name)
+			}
+			// The spelling most used; of equals, the first in order.
+			slices.Sort(names)
+			name := names[0]
+			for _, n := range names {
+				if spelled[key][n] > spelled[key][name] {
+					name = n
+				}
+			}
+			busy = append(busy, domain.BusyEmployer{Employer: name, Placements: g.n, Agencies: g.agencies})
+		}
+	}
+	slices.SortFunc(busy, func(a, b domain.BusyEmployer) int {
+		return cmp.Or(cmp.Compare(b.Placements, a.Placements), strings.Compare(a.Employer, b.Employer))
+	})
+	s.Warnings.Employers, s.Warnings.MoreEmployers = domain.Listed(busy)
 	for _, d := range w.duplicates {
 		if in(d, day, end) {
 			s.DuplicatesToday++
@@ -282,6 +397,30 @@ func (w *summaryWorld) expect(day time.Time) domain.Summary {
 		}
 	}
 	return s
+}
+
+// named is agency i as warnings name it.
+func (w *summaryWorld) named(i int) domain.Agency {
+	code := w.agencies[i].code
+	return domain.Agency{ID: w.ids[i], NameFa: "سازمان " + code, NameEn: code}
+}
+
+// group is the placements of a warning's group, by agency index: their
+// number, and the agencies, the most first.
+func (w *summaryWorld) group(by map[int]int) (g struct {
+	n        int
+	agencies []domain.Agency
+}) {
+	var idx []int
+	for i, n := range by {
+		g.n += n
+		idx = append(idx, i)
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Or(cmp.Compare(by[b], by[a]), cmp.Compare(w.ids[a], w.ids[b])) })
+	for _, i := range idx {
+		g.agencies = append(g.agencies, w.named(i))
+	}
+	return g
 }
 
 func sameSummary(t *testing.T, got, want domain.Summary) {
@@ -312,12 +451,16 @@ func TestSummary(t *testing.T) {
 	w.seed(t, db, dbURL)
 
 	// The model itself, for the main day, worked by hand: labour has 6
-	// placements of 1405 to the end of D against 15; agri 3 of 20;
-	// heritage 0 of 3; industry, relief and housing 1 each without a
-	// target; the inactive agency's 1 counts in the totals only.
+	// placements of 1405 to the end of D, 2 of them rejected: 4 count
+	// against 15; agri 3 of 20; heritage 0 of 3; industry and housing 1
+	// each without a target; relief's 1 is rejected; the inactive
+	// agency's 1 counts in the totals only. Of the 13 registered, 10
+	// count; 7 were sampled, of them 2 confirmed and 3 rejected. Today's
+	// 4 include a rejected one. One mobile is on 4 placements.
 	D := summaryDay
 	want := w.expect(D)
-	if want.Today != 4 || want.YearTotal != 13 || want.DuplicatesToday != 2 ||
+	if want.Today != 4 || want.YearTotal != 10 || want.Registered() != 13 || want.DuplicatesToday != 2 ||
+		want.Checking != (domain.Checking{Sampled: 7, Confirmed: 2, Rejected: 3}) ||
 		want.StallsNewToday != 2 || want.StallsWaiting != 3 || want.StallsAllocated != 5 || want.AllocatedFemaleHead != 3 {
 		t.Fatalf("model: %+v", want)
 	}
@@ -328,9 +471,17 @@ func TestSummary(t *testing.T) {
 	for _, a := range want.Idle {
 		idle = append(idle, a.Code)
 	}
-	if !reflect.DeepEqual(codes, []string{"labour", "agri", "housing", "industry", "relief", "heritage"}) ||
+	if !reflect.DeepEqual(codes, []string{"labour", "agri", "housing", "industry", "heritage", "relief"}) ||
 		!reflect.DeepEqual(idle, []string{"housing", "industry", "heritage"}) {
 		t.Fatalf("model: agencies %v, idle %v", codes, idle)
+	}
+	if labour := want.Agencies[0]; labour.Count != 4 || labour.Registered() != 6 ||
+		labour.Checking != (domain.Checking{Sampled: 3, Confirmed: 1, Rejected: 2}) {
+		t.Fatalf("model: labour %+v", labour)
+	}
+	if m := want.Warnings.Mobiles; len(m) != 1 || m[0].Placements != 4 || len(m[0].Agencies) != 3 ||
+		len(w.expect(D.AddDate(0, 0, -1)).Warnings.Mobiles) != 0 {
+		t.Fatalf("model: mobiles %+v", m)
 	}
 
 	days := []time.Time{
@@ -374,5 +525,115 @@ func TestSummaryEmpty(t *testing.T) {
 	sameSummary(t, got, want)
 	if got.FemaleHeadShare() != 0 {
 		t.Fatalf("FemaleHeadShare = %v", got.FemaleHeadShare())
+	}
+}
+
+// warningsWorld is a world in which each of the summary's warnings fires
+// on some day and not on others, around Khordad's last week; see
+// TestSummaryWarnings.
+func warningsWorld() summaryWorld {
+	day := func(d int) time.Time { return cal.Midnight(domain.JalaliDate{Year: 1405, Month: 3, Day: d}) }
+	const (
+		labour = iota
+		agri
+		industry
+	)
+	w := summaryWorld{agencies: []seedAgency{{"labour", true}, {"agri", true}, {"industry", true}}}
+	add := func(agency, n int, created time.Time, p seedPlacement) {
+		for i := range n {
+			p.agency, p.sector, p.created = agency, domain.SectorServices, created.Add(time.Duration(i)*time.Minute)
+			w.placements = append(w.placements, p)
+		}
+	}
+	// On the 24th: labour 12, with one a week over the 8 weeks before;
+	// agri 12, with 5 a week before; industry 9, with none before.
+	add(labour, 12, at(day(24), 0, 10, 0), seedPlacement{})
+	add(agri, 12, at(day(24), 0, 11, 0), seedPlacement{employer: "نانوایی"})
+	add(industry, 9, at(day(24), 0, 12, 0), seedPlacement{employer: "نانوایی"})
+	for k := range domain.WarnSpikeWeeks {
+		add(labour, 1, at(day(18), -7*k, 9, 0), seedPlacement{employer: "کارگاه " + strconv.Itoa(k)})
+		add(agri, 5, at(day(18), -7*k, 9, 0), seedPlacement{employer: "کارگاه " + strconv.Itoa(k)})
+	}
+	// On the 10th, one employer spelt three ways: 10 placements.
+	add(labour, 6, at(day(10), 0, 9, 0), seedPlacement{employer: "سالن یاس"})
+	add(agri, 2, at(day(10), 0, 10, 0), seedPlacement{employer: "سالن\u200cیاس"})
+	add(agri, 2, at(day(10), 0, 11, 0), seedPlacement{employer: "سالنیاس"})
+	add(industry, 9, at(day(10), 0, 12, 0), seedPlacement{employer: "کارگاه نمونه"}) // one short
+
+	// Mobiles, on placements of the 18th and before: 6 on 5 to 4
+	// placements each, all over the threshold (one more than are listed);
+	// one on 3; one on 4 with one withdrawn; one on 4 with one last year.
+	i := 0
+	share := func(m domain.Mobile, n int) {
+		for range n {
+			for w.placements[i].created.After(day(19)) || w.placements[i].mobile != "" {
+				i++
+			}
+			w.placements[i].mobile = m
+		}
+	}
+	for k, n := range []int{6, 5, 4, 4, 4, 4, 3, 4} {
+		share(domain.Mobile(fmt.Sprintf("+98935000000%d", k)), n)
+	}
+	w.placements[i].withdrawn = true
+	add(industry, 1, at(day(18), -400, 9, 0), seedPlacement{mobile: "+989350000008"})
+	share("+989350000008", 3)
+	return w
+}
+
+// Each warning fires where a manager would want to look, and not one day
+// or one placement short of it.
+func TestSummaryWarnings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := postgrestest.NewURL(t)
+	db := postgrestest.Open(t, dbURL)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := warningsWorld()
+	w.seed(t, db, dbURL)
+	day := func(d int) time.Time { return cal.Midnight(domain.JalaliDate{Year: 1405, Month: 3, Day: d}) }
+
+	// The model, by hand. The 24th is the 7th day from the month's end,
+	// not among its last 7: no spike; on the 25th labour's 12 in a week,
+	// about 7 times its average of 14/8, spike; agri's 12 are not 3 times
+	// its 43/8; industry's 9 are too few. Employers: on the 24th agri's
+	// and industry's 21 at the bakery and labour's 12 at the default
+	// workplace; on the 10th the salon, spelt three ways, 10; 9 at the
+	// workshop are not enough. Mobiles: 6 over 3 placements, 5 listed. On
+	// 1 Ordibehesht, nothing yet.
+	names := func(as []domain.Agency) (out []string) {
+		for _, a := range as {
+			out = append(out, a.NameEn)
+		}
+		return out
+	}
+	on10, on24, on25 := w.expect(day(10)).Warnings, w.expect(day(24)).Warnings, w.expect(day(25)).Warnings
+	if len(on24.Spikes) != 0 || len(on25.Spikes) != 1 || on25.Spikes[0].Agency.NameEn != "labour" ||
+		on25.Spikes[0].Week != 12 || on25.Spikes[0].Earlier != 14 {
+		t.Fatalf("model: spikes %+v, %+v", on24.Spikes, on25.Spikes)
+	}
+	if len(on24.Employers) != 2 || on24.Employers[0].Employer != "نانوایی" || on24.Employers[0].Placements != 21 ||
+		!reflect.DeepEqual(names(on24.Employers[0].Agencies), []string{"agri", "industry"}) || on24.Employers[1].Placements != 12 ||
+		len(on10.Employers) != 1 || on10.Employers[0].Employer != "سالن یاس" || on10.Employers[0].Placements != 10 ||
+		!reflect.DeepEqual(names(on10.Employers[0].Agencies), []string{"labour", "agri"}) || len(on25.Employers) != 0 {
+		t.Fatalf("model: employers %+v, %+v, %+v", on10.Employers, on24.Employers, on25.Employers)
+	}
+	if len(on25.Mobiles) != domain.WarnListed || on25.MoreMobiles != 1 || on25.Mobiles[0].Placements != 6 ||
+		on25.Mobiles[0].Mobile != "+989350000000" || on25.Mobiles[4].Placements != 4 {
+		t.Fatalf("model: mobiles %+v, %d more", on25.Mobiles, on25.MoreMobiles)
+	}
+	early := cal.Midnight(domain.JalaliDate{Year: 1405, Month: 2, Day: 1})
+	if before := w.expect(early).Warnings; before.Any() {
+		t.Fatalf("model: warnings on 1 Ordibehesht %+v", before)
+	}
+
+	for _, d := range []time.Time{early, day(10), day(18), day(24), day(25), day(31)} {
+		got, err := db.Summary(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSummary(t, got, w.expect(d))
 	}
 }
