@@ -1,7 +1,7 @@
 # Rasad: build, test and run. `make` alone lists the targets.
 #
 # Knobs (make VAR=value or the environment):
-#   FUZZTIME      how long each fuzz target runs in `make test` (3s)
+#   FUZZTIME      how long each fuzz target runs in `make test` (2s; longer by hand: make test FUZZTIME=1m)
 #   TEST_TIMEOUT  go test -timeout per package (8m)
 #   RACE          race detector flag for `make test` (-race; needs gcc)
 #   DATABASE_URL, REDIS_URL   what `make run` uses (local defaults below)
@@ -24,7 +24,7 @@ endif
 
 GO           ?= go
 GOFMT        ?= gofmt
-FUZZTIME     ?= 3s
+FUZZTIME     ?= 2s
 TEST_TIMEOUT ?= 8m
 RACE         ?= -race
 # End-to-end tests mostly wait on Postgres, Redis and HTTP, not the CPU.
@@ -70,13 +70,10 @@ test: ## the whole suite: go vet, go test -race, then each fuzz target for FUZZT
 	fi
 	while read -r pkg dir; do
 		[ -n "$$pkg" ] || continue
-		grep -qs '^func Fuzz' "$$dir"/*_test.go </dev/null || continue
-		if ! list=$$($(GO) test -list '^Fuzz' "$$pkg" </dev/null); then
-			echo "$$list"
-			fail "fuzz $$pkg: could not list the fuzz targets"
-			continue
-		fi
-		names=$$(grep '^Fuzz' <<<"$$list" || true)
+		# The targets are read off the source: go test -list would build
+		# each package's tests once more just to name them.
+		names=$$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$dir"/*_test.go </dev/null 2>/dev/null || true)
+		[ -n "$$names" ] || continue
 		for name in $$names; do
 			targets=$$((targets + 1))
 			corpus="$$dir/testdata/fuzz/$$name"

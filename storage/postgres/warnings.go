@@ -25,7 +25,7 @@ const agenciesOf = `
 
 // sharedMobilesQuery: $1 the program year, $2 the end of the day, $3
 // domain.WarnSharedMobile, $4 domain.WarnListed. The counting is an
-// index-only scan of placements_mobile_idx (00011).
+// index-only scan of placements_mobile_idx (00010).
 const sharedMobilesQuery = `
 	WITH shared AS MATERIALIZED (
 		SELECT mobile, count(*) AS n FROM placements

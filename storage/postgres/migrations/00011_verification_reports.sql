@@ -10,15 +10,8 @@ CREATE INDEX placements_agency_sector_year_idx ON placements (agency_id, sector,
 DROP INDEX placements_created_active_idx;
 CREATE INDEX placements_created_active_idx ON placements (created_at) INCLUDE (program_year, agency_id, sector, verification)
     WHERE withdrawn_at IS NULL;
--- The warning of one mobile on many placements counts the year up to a
--- day: with created_at in the index it needs no visit to the table.
-DROP INDEX placements_mobile_idx;
-CREATE INDEX placements_mobile_idx ON placements (program_year, mobile) INCLUDE (created_at)
-    WHERE mobile IS NOT NULL AND withdrawn_at IS NULL;
 
 -- +goose Down
-DROP INDEX placements_mobile_idx;
-CREATE INDEX placements_mobile_idx ON placements (program_year, mobile) WHERE mobile IS NOT NULL AND withdrawn_at IS NULL;
 DROP INDEX placements_created_active_idx;
 CREATE INDEX placements_created_active_idx ON placements (created_at) INCLUDE (program_year, agency_id, sector)
     WHERE withdrawn_at IS NULL;
