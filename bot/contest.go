@@ -150,14 +150,9 @@ func (b *Bot) startContest(c *Ctx, id int64) error {
 	if !c.User.Has(domain.RoleLiaison) {
 		return b.refuse(c, "button:contest")
 	}
-	p, err := b.store.Placement(c, id)
-	switch {
-	case domain.IsKind(err, domain.KindNotFound):
-		return c.stale()
-	case err != nil:
-		return fmt.Errorf("load record: %w", err)
-	case p.AgencyID != c.User.LiaisonAgency():
-		return b.refuse(c, "contest:of-agency-"+strconv.FormatInt(p.AgencyID, 10)+":"+strconv.FormatInt(p.ID, 10))
+	p, ok, err := b.agencyRecord(c, id, "contest")
+	if !ok {
+		return err
 	}
 	ch, err := b.store.Check(c, id)
 	switch {

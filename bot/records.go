@@ -66,14 +66,10 @@ func (b *Bot) onRecord(c *Ctx, parts []string) error {
 	if err != nil {
 		return c.stale()
 	}
-	p, err := b.store.Placement(c, n)
+	p, ok, err := b.agencyRecord(c, n, "record")
 	switch {
-	case domain.IsKind(err, domain.KindNotFound):
-		return c.stale()
-	case err != nil:
-		return fmt.Errorf("load record: %w", err)
-	case p.AgencyID != c.User.LiaisonAgency():
-		return b.refuse(c, "record:of-agency-"+strconv.FormatInt(p.AgencyID, 10)+":"+strconv.FormatInt(p.ID, 10))
+	case !ok:
+		return err
 	case p.Withdrawn():
 		c.answerCallback(c.T("record.withdrawn"))
 		return nil
@@ -170,4 +166,20 @@ func (b *Bot) withdrawFlow() *Flow {
 
 func (b *Bot) tellWithdrawn(c *Ctx, p domain.Placement) {
 	b.tell(c, c.Chat, c.T("record.withdrawn_done", "id", c.digits(strconv.FormatInt(p.ID, 10)), "name", p.FullName), nil)
+}
+
+// agencyRecord loads record id for a liaison of its agency. ok is false
+// when the press has been answered instead (a record gone, another
+// agency's: refused as action), with err what to return.
+func (b *Bot) agencyRecord(c *Ctx, id int64, action string) (p domain.Placement, ok bool, err error) {
+	p, err = b.store.Placement(c, id)
+	switch {
+	case domain.IsKind(err, domain.KindNotFound):
+		return p, false, c.stale()
+	case err != nil:
+		return p, false, fmt.Errorf("load record: %w", err)
+	case p.AgencyID != c.User.LiaisonAgency():
+		return p, false, b.refuse(c, action+":of-agency-"+strconv.FormatInt(p.AgencyID, 10)+":"+strconv.FormatInt(p.ID, 10))
+	}
+	return p, true, nil
 }
