@@ -143,7 +143,7 @@ type Ctx struct {
 	tgName       string // the name on their Telegram account
 	Chat         int64
 	Lang         string
-	update       int // id of the update being handled
+	update       *int // id of the update being handled; nil outside one (a job)
 	callback     *transport.CallbackQuery
 	answered     *bool
 	session      *Session
@@ -312,7 +312,8 @@ func (b *Bot) handleOnce(ctx context.Context, u transport.Update, st *transport.
 	if err != nil {
 		return err
 	}
-	c.callback, c.answered, c.update, c.prefetched = u.CallbackQuery, answered, u.UpdateID, st
+	id := u.UpdateID
+	c.callback, c.answered, c.update, c.prefetched = u.CallbackQuery, answered, &id, st
 	if !chat.IsPrivate() {
 		return b.refuseGroup(c, u)
 	}
@@ -338,7 +339,7 @@ func (b *Bot) handleOnce(ctx context.Context, u transport.Update, st *transport.
 			return err
 		}
 	}
-	if s := c.session; s != nil && u.UpdateID != 0 && s.Update == u.UpdateID {
+	if s := c.session; s != nil && s.Update != nil && *s.Update == u.UpdateID {
 		// This very update already moved the session (the attempt that did
 		// failed afterwards, e.g. sending the next prompt): show where the
 		// flow stands instead of applying it twice.

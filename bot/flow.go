@@ -134,9 +134,9 @@ func skipShortcut(label string) Shortcut {
 type Session struct {
 	ID      string            `json:"id"`
 	Flow    string            `json:"flow"`
-	Step    int               `json:"step"` // len(Steps) means the review
-	Seq     int               `json:"seq"`  // counts changes; buttons carry it
-	Update  int               `json:"upd"`  // the update that made the last change
+	Step    int               `json:"step"`          // len(Steps) means the review
+	Seq     int               `json:"seq"`           // counts changes; buttons carry it
+	Update  *int              `json:"upd,omitempty"` // the update that made the last change (Bale's ids start at 0)
 	Editing bool              `json:"editing,omitempty"`
 	Answers map[string]string `json:"answers"`
 	Data    map[string]string `json:"data,omitempty"` // flow-private context, e.g. an invite code

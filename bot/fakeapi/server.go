@@ -48,6 +48,9 @@ type Options struct {
 	// it fail with 403 "Forbidden: bot can't initiate conversation with a
 	// user", as in Telegram. Off by default.
 	RequireStart bool
+	// UpdateIDsFromZero numbers updates from 0, as Bale does (Telegram
+	// starts at 1).
+	UpdateIDsFromZero bool
 
 	// Addr is the listen address; default "127.0.0.1:0".
 	Addr string
@@ -187,6 +190,9 @@ func New(opts Options) *Server {
 		files:        map[string]*storedFile{},
 		filePaths:    map[string]*storedFile{},
 		delays:       map[string]time.Duration{},
+	}
+	if opts.UpdateIDsFromZero {
+		s.nextUpdateID = 0
 	}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.handler = http.HandlerFunc(s.serveHTTP)

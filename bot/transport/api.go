@@ -31,13 +31,23 @@ type Polled struct {
 	Raw json.RawMessage
 }
 
-// DecodeUpdate reads an update in the Bot API's JSON.
+// DecodeUpdate reads an update in the Bot API's JSON; one without an
+// update_id is refused. Ids start at 0 on Bale, so 0 cannot mean "none".
 func DecodeUpdate(data []byte) (Update, error) {
-	var u Update
-	if err := json.Unmarshal(data, &u); err != nil {
+	// The outer update_id, shallower than Update's own, takes the field,
+	// so one decoding says whether it was there.
+	var w struct {
+		UpdateID *int `json:"update_id"`
+		Update
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
 		return Update{}, fmt.Errorf("decode update: %w", err)
 	}
-	return u, nil
+	if w.UpdateID == nil {
+		return Update{}, errors.New("decode update: no update_id")
+	}
+	w.Update.UpdateID = *w.UpdateID
+	return w.Update, nil
 }
 
 // APIError is a refusal by the Bot API server, in the bot's own terms.

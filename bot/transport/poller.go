@@ -162,7 +162,7 @@ func (p *Poller) drain(ctx context.Context) bool {
 	var ups []Update
 	for _, b := range bodies {
 		u, err := DecodeUpdate(b)
-		if err != nil || u.UpdateID == 0 {
+		if err != nil {
 			p.Logger.Error("dropping an unreadable update from the inbox", "err", err)
 			continue
 		}

@@ -57,7 +57,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := DecodeUpdate(body)
-	if err != nil || u.UpdateID == 0 {
+	if err != nil {
 		http.Error(rw, "bad request", http.StatusBadRequest)
 		return
 	}

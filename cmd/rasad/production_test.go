@@ -15,7 +15,7 @@ import (
 // updates to the bot's listener. bale leaves the secret header out and puts
 // the secret in the path, as Bale needs.
 func webhookHarness(t *testing.T, bale bool) *harness {
-	return newHarnessWith(t, fakeapi.Options{OmitSecretHeader: bale}, func(c *config) {
+	return newHarnessWith(t, fakeapi.Options{OmitSecretHeader: bale, UpdateIDsFromZero: bale}, func(c *config) {
 		c.Mode = "webhook"
 		c.Secret = "a-webhook-secret-of-some-length"
 		c.SecretInPath = bale
@@ -67,6 +67,19 @@ func TestWebhookModeBale(t *testing.T) {
 	p := h.person(10002, "Bale user")
 	p.send("/start")
 	p.expect(h.T("start.welcome"))
+}
+
+// Bale numbers updates from 0: the first is handled, in polling mode and
+// (TestWebhookModeBale) in webhook mode, and none is handled twice.
+func TestPollingBaleUpdateIDsFromZero(t *testing.T) {
+	t.Parallel()
+	h := newHarnessWith(t, fakeapi.Options{UpdateIDsFromZero: true}, nil)
+	p := h.person(10004, "Bale user")
+	p.send("/start")
+	p.expect(h.T("start.welcome"))
+	p.tap(h.T("role.liaison"))
+	p.expect(h.T("liaison.phone.prompt"))
+	p.expectNothing(500 * time.Millisecond)
 }
 
 // Two polling processes: one polls, the other stands by; when the first
