@@ -18,6 +18,7 @@ import (
 // config is every setting, read from the environment only. Each is
 // documented in the README's table; keep the two in step.
 type config struct {
+	Platform    string // PLATFORM: "telegram" or "bale", the defaults of the settings that differ
 	BotToken    string
 	BotAPIURL   string
 	DatabaseURL string
@@ -77,6 +78,22 @@ type config struct {
 	Verify bot.VerifyConfig // VERIFY_SHARE, VERIFY_DAYS, VERIFY_CALL_AFTER, VERIFY_HOLD
 }
 
+// platform is what differs between the Bot API servers Rasad runs on
+// (PLATFORM). Each is a default that its own setting overrides.
+type platform struct {
+	APIURL       string   // BOT_API_URL
+	LinkBase     string   // BOT_LINK_BASE
+	EditMessages bool     // EDIT_MESSAGES: Bale edits inline keyboards unreliably
+	SecretInPath bool     // WEBHOOK_SECRET_IN_PATH: Bale sends no secret header
+	WebhookPorts []string // the only ports it posts webhooks to; nil: any
+}
+
+// platforms is the table of PLATFORM's values; never assigned.
+var platforms = map[string]platform{
+	"telegram": {APIURL: "https://api.telegram.org", LinkBase: "https://t.me/", EditMessages: true},
+	"bale":     {APIURL: "https://tapi.bale.ai", LinkBase: "https://ble.ir/", SecretInPath: true, WebhookPorts: []string{"443", "88"}},
+}
+
 // need says which settings a subcommand cannot run without.
 type need int
 
@@ -90,9 +107,12 @@ const (
 // is reported in one line naming it.
 func loadConfig(getenv func(string) string, needs need) (config, error) {
 	r := envReader{getenv: getenv}
+	name := r.oneOf("PLATFORM", "telegram", []string{"telegram", "bale"})
+	pf := platforms[name]
 	cfg := config{
+		Platform:     name,
 		BotToken:     r.str("BOT_TOKEN", "", needs&needBot != 0),
-		BotAPIURL:    r.url("BOT_API_URL", "https://api.telegram.org", false),
+		BotAPIURL:    r.url("BOT_API_URL", pf.APIURL, false),
 		DatabaseURL:  r.url("DATABASE_URL", "", needs&needDatabase != 0),
 		RedisURL:     r.url("REDIS_URL", "", needs&needRedis != 0),
 		AdminIDs:     r.ids("ADMIN_IDS"),
@@ -105,15 +125,15 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 		OfferTTL:     r.duration("OFFER_TTL", 48*time.Hour),
 		AllocateAt:   r.clock("ALLOCATE_AT"),
 		SummaryAt:    r.clockOr("SUMMARY_AT", "20:00"),
-		LinkBase:     r.url("BOT_LINK_BASE", "https://t.me/", false),
-		EditMessages: r.boolean("EDIT_MESSAGES", true),
+		LinkBase:     r.url("BOT_LINK_BASE", pf.LinkBase, false),
+		EditMessages: r.boolean("EDIT_MESSAGES", pf.EditMessages),
 		PollTimeout:  r.duration("POLL_TIMEOUT", 30*time.Second),
 		SendRate:     r.rate("SEND_RATE", 30),
 		SendChatRate: r.rate("SEND_CHAT_RATE", 1),
 		ChatBurst:    int(r.rate("SEND_CHAT_BURST", 3)),
 		LogLevel:     r.level("LOG_LEVEL", slog.LevelInfo),
 		Mode:         r.oneOf("MODE", "polling", []string{"polling", "webhook"}),
-		SecretInPath: r.boolean("WEBHOOK_SECRET_IN_PATH", false),
+		SecretInPath: r.boolean("WEBHOOK_SECRET_IN_PATH", pf.SecretInPath),
 		HTTPAddr:     r.str("HTTP_ADDR", ":8090", false),
 		MetricsAddr:  r.str("METRICS_ADDR", ":9090", false),
 		RedisPrefix:  r.str("REDIS_PREFIX", "rasad:", false),
@@ -130,6 +150,7 @@ func loadConfig(getenv func(string) string, needs need) (config, error) {
 	}
 	if cfg.Mode == "webhook" {
 		cfg.WebhookURL = r.url("WEBHOOK_URL", "", true)
+		r.webhookPort("WEBHOOK_URL", cfg.WebhookURL, name, pf.WebhookPorts)
 		cfg.Secret = r.secret("WEBHOOK_SECRET")
 	}
 	cfg.PlaygroundAddr = r.str("PLAYGROUND_ADDR", "127.0.0.1:8080", false)
@@ -271,6 +292,22 @@ func (r *envReader) rate(name string, def float64) float64 {
 		r.fail(name, "%q is not a number of messages a second (0 or more)", v)
 	}
 	return f
+}
+
+// webhookPort refuses a webhook URL on a port the platform does not post
+// to: the bot would start and never hear anything.
+func (r *envReader) webhookPort(name, raw, platform string, ports []string) {
+	u, err := url.Parse(raw)
+	if err != nil || ports == nil {
+		return
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
+	}
+	if !slices.Contains(ports, port) {
+		r.fail(name, "%s posts webhooks only to ports %s; %q is on port %s", platform, strings.Join(ports, " and "), redactURL(raw), port)
+	}
 }
 
 // share reads a fraction from 0 to 1.

@@ -50,6 +50,46 @@ func TestConfigBale(t *testing.T) {
 	}
 }
 
+// PLATFORM=bale sets Bale's defaults, each still overridable, and refuses
+// a webhook on a port Bale does not post to, in one line.
+func TestConfigPlatformBale(t *testing.T) {
+	base := []string{"BOT_TOKEN", "1:x", "DATABASE_URL", "postgres://h/db", "REDIS_URL", "redis://h/0", "PLATFORM", "bale"}
+	cfg, err := loadConfig(env(base...), needBot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BotAPIURL != "https://tapi.bale.ai" || cfg.LinkBase != "https://ble.ir/" || cfg.EditMessages || !cfg.SecretInPath {
+		t.Errorf("bale defaults: %+v", cfg)
+	}
+	cfg, err = loadConfig(env(append(base, "EDIT_MESSAGES", "true", "BOT_API_URL", "https://bale.example")...), needBot)
+	if err != nil || !cfg.EditMessages || cfg.BotAPIURL != "https://bale.example" {
+		t.Errorf("overrides: %+v, %v", cfg, err)
+	}
+	hook := append(base, "MODE", "webhook", "WEBHOOK_SECRET", "a-webhook-secret-of-some-length")
+	for url, ok := range map[string]bool{
+		"https://bot.example.ir/":      true,
+		"https://bot.example.ir:88/":   true,
+		"https://bot.example.ir:8443/": false,
+		"http://bot.example.ir/":       false,
+	} {
+		_, err := loadConfig(env(append(hook, "WEBHOOK_URL", url)...), needBot)
+		if (err == nil) != ok {
+			t.Errorf("WEBHOOK_URL %s: %v", url, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "WEBHOOK_URL: bale posts webhooks only to ports 443 and 88") {
+			t.Errorf("WEBHOOK_URL %s: %v", url, err)
+		}
+	}
+	// Telegram's defaults hold any port.
+	if _, err := loadConfig(env("BOT_TOKEN", "1:x", "MODE", "webhook", "WEBHOOK_SECRET", "a-webhook-secret-of-some-length",
+		"WEBHOOK_URL", "https://bot.example:8443/"), needBot); err != nil {
+		t.Errorf("telegram on 8443: %v", err)
+	}
+	if _, err := loadConfig(env("BOT_TOKEN", "1:x", "PLATFORM", "whatsapp"), needBot); err == nil || !strings.Contains(err.Error(), "PLATFORM") {
+		t.Errorf("unknown platform: %v", err)
+	}
+}
+
 // TIME_ZONE becomes the calendar the bot and the store are given.
 func TestConfigTimeZone(t *testing.T) {
 	cfg, err := loadConfig(env("DATABASE_URL", "postgres://h/db", "TIME_ZONE", "Asia/Kabul"), needDatabase)
