@@ -51,6 +51,12 @@ type Options struct {
 	// UpdateIDsFromZero numbers updates from 0, as Bale does (Telegram
 	// starts at 1).
 	UpdateIDsFromZero bool
+	// Bale behaves as Bale's Bot API does, by its documentation and the
+	// projects built on it: the two settings above, no setMyCommands,
+	// getMyCommands, deleteMyCommands or sendChatAction (404), and every
+	// other edit refused (it edits messages with inline keyboards
+	// unreliably).
+	Bale bool
 
 	// Addr is the listen address; default "127.0.0.1:0".
 	Addr string
@@ -63,6 +69,9 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
+	if o.Bale {
+		o.OmitSecretHeader, o.UpdateIDsFromZero = true, true
+	}
 	if o.Token == "" {
 		o.Token = "123456789:TEST-rasad-token"
 	}
@@ -124,6 +133,7 @@ type Server struct {
 	chats map[int64]*chatState
 
 	nextUpdateID int
+	baleEdits    int              // edits made under the Bale profile
 	pending      []*pendingUpdate // not yet confirmed, sorted by update id
 	history      map[int]*sentUpdate
 	poll         *poller // the getUpdates call currently waiting
@@ -290,6 +300,7 @@ func badRequest(format string, args ...any) *apiError {
 var (
 	errUnauthorized = &apiError{Code: 401, Description: "Unauthorized"}
 	errNotFound     = &apiError{Code: 404, Description: "Not Found"}
+	errBaleEdit     = &apiError{Code: 400, Description: "Bad Request: message can't be edited"}
 	errBlocked      = &apiError{Code: 403, Description: "Forbidden: bot was blocked by the user"}
 )
 
@@ -443,8 +454,11 @@ func (s *Server) invoke(ctx context.Context, method string, req *request, parseE
 	call := s.recordCall(name, req)
 
 	res, err := func() (any, error) {
-		if m == nil {
+		if m == nil || (s.opts.Bale && baleLacks[name]) {
 			return nil, errNotFound
+		}
+		if s.opts.Bale && baleEdits[name] && s.baleEditFails() {
+			return nil, errBaleEdit
 		}
 		if parseErr != nil {
 			return nil, parseErr
@@ -467,4 +481,20 @@ func (s *Server) invoke(ctx context.Context, method string, req *request, parseE
 	}()
 	s.finishCall(call, err)
 	return res, err
+}
+
+// The Bale profile (Options.Bale): methods it lacks, and the edits it
+// fails now and then.
+var (
+	baleLacks = map[string]bool{"setMyCommands": true, "getMyCommands": true, "deleteMyCommands": true, "sendChatAction": true}
+	baleEdits = map[string]bool{"editMessageText": true, "editMessageReplyMarkup": true}
+)
+
+// baleEditFails says whether this edit fails: every other one, so a test
+// meets both outcomes without chance.
+func (s *Server) baleEditFails() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.baleEdits++
+	return s.baleEdits%2 == 0
 }

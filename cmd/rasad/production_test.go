@@ -233,3 +233,41 @@ func TestPollingSlowHandlingKeepsOrder(t *testing.T) {
 	}
 	expectAppliedInOrder(t, h, p)
 }
+
+// The flows against the test server's Bale profile, set up as PLATFORM=bale
+// sets the bot up: updates from 0, no secret header, no setMyCommands or
+// sendChatAction, edits refused every other time. With EDIT_MESSAGES left
+// on by hand, the refused edits cost nothing but a log line.
+func TestBaleProfileFlows(t *testing.T) {
+	t.Parallel()
+	for _, edits := range []bool{false, true} {
+		t.Run(map[bool]string{false: "platform defaults", true: "edits on"}[edits], func(t *testing.T) {
+			t.Parallel()
+			h := newHarnessWith(t, fakeapi.Options{Bale: true}, func(c *config) {
+				pf := platforms["bale"]
+				c.EditMessages, c.SecretInPath = edits, pf.SecretInPath
+				c.Mode, c.Secret, c.WebhookURL = "webhook", "a-webhook-secret-of-some-length", "http://"+c.HTTPAddr
+			})
+			l := h.liaison(10101, "Liaison", "labour")
+			registerOne(h, l, validCode(t, 1))
+			m := h.manager(10102, "Manager")
+			m.send("/summary")
+			m.expect(h.T("summary.title", "date", "۱۷ خرداد ۱۴۰۵"))
+			if n := len(h.srv.Calls("setMyCommands")); n == 0 {
+				t.Error("the bot never tried setMyCommands, so the profile's refusal went untested")
+			}
+			edited, refused := 0, 0
+			for _, c := range append(h.srv.Calls("editMessageText"), h.srv.Calls("editMessageReplyMarkup")...) {
+				switch c.ErrorCode {
+				case 0:
+					edited++
+				case 400:
+					refused++
+				}
+			}
+			if edits != (edited > 0) || edits != (refused > 0) {
+				t.Errorf("edits %v: %d edits went through, %d refused", edits, edited, refused)
+			}
+		})
+	}
+}
