@@ -34,3 +34,19 @@ func TestClockOnIsWallClockInTheZone(t *testing.T) {
 		t.Error(`clockOn accepted "8pm"`)
 	}
 }
+
+func TestUntilNextMinute(t *testing.T) {
+	tehran := domain.Tehran() // +03:30: minutes line up with UTC's
+	for _, tt := range []struct {
+		now  time.Time
+		want time.Duration
+	}{
+		{time.Date(2026, 6, 7, 19, 59, 30, 0, tehran), 30 * time.Second},
+		{time.Date(2026, 6, 7, 19, 59, 59, 999_000_000, tehran), time.Millisecond},
+		{time.Date(2026, 6, 7, 20, 0, 0, 0, tehran), time.Minute},
+	} {
+		if got := untilNextMinute(tt.now); got != tt.want {
+			t.Errorf("untilNextMinute(%v) = %v, want %v", tt.now, got, tt.want)
+		}
+	}
+}

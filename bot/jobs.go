@@ -5,25 +5,35 @@ import (
 	"time"
 )
 
-// RunJobs does the timed work beside the update loop, every minute until
-// ctx ends: lapsing stall offers, delivering the managers' summaries once
-// SummaryAt has passed, drawing the verification sample once a period has
-// ended, telling liaisons of rejections nobody told them of, and, when allocateAt ("HH:MM" in the calendar's zone) is set,
-// allocating every market once a day. Every replica runs them; the storage
-// makes a second run find nothing left to do (the summaries' sent-log in
-// Postgres decides who sends, under owner).
+// RunJobs does the timed work beside the update loop, on every whole
+// minute until ctx ends: lapsing stall offers, delivering the managers'
+// summaries once SummaryAt has passed, drawing the verification sample
+// once a period has ended, telling liaisons of rejections nobody told them
+// of, asking sampled people by message, and, when allocateAt ("HH:MM" in
+// the calendar's zone) is set, allocating every market once a day. Every
+// replica runs them; the storage makes a second run find nothing left to
+// do (the summaries' sent-log in Postgres decides who sends, under owner).
 func (b *Bot) RunJobs(ctx context.Context, owner, allocateAt string) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
 	var allocated string // the day allocation last ran
 	for {
+		// On the minute, not a minute after each replica started: the
+		// summary at 20:00 goes out at 20:00, not up to a minute late.
+		t := time.NewTimer(untilNextMinute(time.Now()))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
 		b.runJobs(ctx, owner, allocateAt, &allocated)
 	}
+}
+
+// untilNextMinute is the wait from now to the next whole minute. Every
+// zone in use is offset from UTC by whole minutes, so a UTC minute is the
+// calendar's.
+func untilNextMinute(now time.Time) time.Duration {
+	return now.Truncate(time.Minute).Add(time.Minute).Sub(now)
 }
 
 // runJobs is one round of RunJobs, at the bot's clock.
