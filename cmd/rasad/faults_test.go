@@ -335,9 +335,10 @@ func TestKilledAfterConfirmTakesUpInbox(t *testing.T) {
 	first, p := answeringProcess(t, h, dbURL, 11005, "Reza")
 
 	h.srv.SetDelay("sendMessage", time.Minute) // the reply never leaves
+	before := sendCalls(h)
 	p.send("/start")
 	eventually(t, "the update confirmed with its reply under way", func() bool {
-		return h.srv.Pending() == 0 && replyUnderWay(h)
+		return h.srv.Pending() == 0 && replyUnderWay(h, before)
 	})
 	first.cmd.Process.Kill()
 	first.cmd.Wait()
@@ -364,9 +365,16 @@ func answeringProcess(t *testing.T, h *harness, dbURL string, id int64, name str
 	return proc, p
 }
 
-// replyUnderWay says whether a sendMessage call is being answered now.
-func replyUnderWay(h *harness) bool {
-	for _, c := range h.srv.Calls("sendMessage") {
+// sendCalls counts the sendMessage calls so far, for replyUnderWay.
+func sendCalls(h *harness) int { return len(h.srv.Calls("sendMessage")) }
+
+// replyUnderWay says whether a sendMessage call made after the first
+// `after` is being answered now. Earlier ones are not the reply waited
+// for: an earlier reply's call is marked done a moment after its message
+// arrives, and taking it for the new one let a test act before the new
+// update was even fetched.
+func replyUnderWay(h *harness, after int) bool {
+	for _, c := range h.srv.Calls("sendMessage")[after:] {
 		if !c.Done {
 			return true
 		}
@@ -383,8 +391,9 @@ func TestSIGTERMFinishesInFlightUpdate(t *testing.T) {
 	first, p := answeringProcess(t, h, dbURL, 11004, "Ali")
 
 	h.srv.SetDelay("sendMessage", 1500*time.Millisecond)
+	before := sendCalls(h)
 	p.send("/start")
-	eventually(t, "the reply to be under way", func() bool { return replyUnderWay(h) })
+	eventually(t, "the reply to be under way", func() bool { return replyUnderWay(h, before) })
 	first.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- first.cmd.Wait() }()

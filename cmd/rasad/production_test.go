@@ -223,9 +223,10 @@ func TestPollingSlowHandlingKeepsOrder(t *testing.T) {
 	toNameStep(h, p)
 
 	h.srv.SetDelay("sendMessage", 400*time.Millisecond)
+	before := sendCalls(h)
 	name := p.send("نرگس رحیمی")
 	eventually(t, "the name confirmed while its reply is under way", func() bool {
-		return h.srv.Pending() == 0 && replyUnderWay(h)
+		return h.srv.Pending() == 0 && replyUnderWay(h, before)
 	})
 	p.send("کارشناس ارشد")
 	if err := h.srv.Redeliver(name); err != nil {
