@@ -16,7 +16,7 @@ func (b *Bot) liaisonFlow() *Flow {
 	return &Flow{
 		Name: "liaison",
 		Steps: []Step{
-			{Field: "phone", Input: InputContact, Parse: parseAs(domain.ParseMobile), Show: showMobile},
+			ownPhoneStep(),
 			{Field: "agency", Input: InputChoice, Choices: b.agencyChoices, Skip: func(s *Session) bool { return s.Data["invite"] != "" }},
 			{Field: "name", Input: InputText, Parse: parseAs(domain.ParsePersonName)},
 			{Field: "position", Input: InputText, Parse: parseAs(domain.ParseTitle)},
@@ -42,6 +42,19 @@ func parseAs[T ~string](parse func(string) (T, error)) func(*Ctx, string) (strin
 }
 
 func showMobile(c *Ctx, v string) string { return c.digits(domain.Mobile(v).Local()) }
+
+// ownPhoneStep asks for the user's own number by the share-contact button:
+// a sign-up's, a stall request's, a person proving who they are.
+func ownPhoneStep() Step {
+	return Step{Field: "phone", Input: InputContact, Parse: parseAs(domain.ParseMobile), Show: showMobile}
+}
+
+// nationalIDStep asks for a person's own national code, which check then
+// looks up (an open stall request, their registered job).
+func nationalIDStep(check func(*Ctx, *Session, string) error) Step {
+	return Step{Field: domain.FieldNationalID, Input: InputText, Parse: parseAs(domain.ParseNationalID), Check: check,
+		Example: func(c *Ctx) string { return c.digits(string(domain.ExampleNationalID)) }}
+}
 
 func (b *Bot) agencyChoices(c *Ctx, _ *Session) ([]Choice, error) {
 	agencies, err := b.store.Agencies(c)

@@ -42,10 +42,8 @@ func (b *Bot) stallFlow() *Flow {
 	return &Flow{
 		Name: "stall",
 		Steps: []Step{
-			{Field: "phone", Input: InputContact, Parse: parseAs(domain.ParseMobile), Show: showMobile},
-			{Field: "nationalid", Input: InputText, Parse: parseAs(domain.ParseNationalID), Check: b.checkOpenRequest,
-				Example: func(c *Ctx) string { return c.digits(string(domain.ExampleNationalID)) },
-				Show:    func(c *Ctx, v string) string { return c.digits(v) }},
+			ownPhoneStep(),
+			nationalIDStep(b.checkOpenRequest),
 			{Field: "name", Input: InputText, Parse: parseAs(domain.ParsePersonName)},
 			{Field: "gender", Input: InputChoice, Columns: 2, Choices: enumStep(b.cat, "gender", domain.Genders)},
 			{Field: "femalehead", Input: InputChoice, Columns: 2, Choices: b.yesNo,

@@ -28,6 +28,8 @@ type checkStage struct {
 var (
 	callStage  = checkStage{Flow: "call", Stage: domain.StageCall, Role: domain.RoleVerifier}
 	visitStage = checkStage{Flow: "visit", Stage: domain.StageField, Role: domain.RoleInspector}
+	// checkStages are both, for the "next record" button to find its own.
+	checkStages = []checkStage{callStage, visitStage}
 )
 
 func (b *Bot) callFlow() *Flow {
@@ -198,15 +200,11 @@ func (b *Bot) checkSaved(st checkStage) func(*Ctx, string) (bool, error) {
 
 // onCheckNext is the "next record" button under a saved step.
 func (b *Bot) onCheckNext(c *Ctx, parts []string) error {
-	var st checkStage
-	switch {
-	case len(parts) == 2 && parts[1] == callStage.Flow:
-		st = callStage
-	case len(parts) == 2 && parts[1] == visitStage.Flow:
-		st = visitStage
-	default:
+	i := slices.IndexFunc(checkStages, func(st checkStage) bool { return len(parts) == 2 && parts[1] == st.Flow })
+	if i < 0 {
 		return c.stale()
 	}
+	st := checkStages[i]
 	if !c.User.Has(st.Role) {
 		return b.refuse(c, "button:"+st.Flow)
 	}
@@ -220,9 +218,8 @@ func (b *Bot) myjobFlow() *Flow {
 	return &Flow{
 		Name: "myjob",
 		Steps: []Step{
-			{Field: "phone", Input: InputContact, Parse: parseAs(domain.ParseMobile), Show: showMobile},
-			{Field: "nationalid", Input: InputText, Parse: parseAs(domain.ParseNationalID), Check: b.matchOwnJob,
-				Example: func(c *Ctx) string { return c.digits(string(domain.ExampleNationalID)) }},
+			ownPhoneStep(),
+			nationalIDStep(b.matchOwnJob),
 			{Field: "outcome", Input: InputChoice, Choices: b.outcomeChoices(domain.PersonOutcomes)},
 		},
 		Submit: b.myjobSubmit,
