@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -107,7 +108,7 @@ const (
 // is reported in one line naming it.
 func loadConfig(getenv func(string) string, needs need) (config, error) {
 	r := envReader{getenv: getenv}
-	name := r.oneOf("PLATFORM", "telegram", []string{"telegram", "bale"})
+	name := r.oneOf("PLATFORM", "telegram", slices.Sorted(maps.Keys(platforms)))
 	pf := platforms[name]
 	cfg := config{
 		Platform:     name,
