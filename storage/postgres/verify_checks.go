@@ -16,18 +16,16 @@ import (
 // applies the domain's rule (domain.Check.Apply) inside one transaction.
 
 const checkColumns = `c.placement_id, COALESCE(c.draw_id, 0), p.verification, c.stage, c.attempts, c.next_at,
-	COALESCE(c.held_by, 0), COALESCE(c.held_until, 'epoch'), c.last_outcome,
-	COALESCE(c.asked_at, 'epoch'), COALESCE(c.told_at, 'epoch')`
+	COALESCE(c.held_by, 0), c.held_until, c.last_outcome, c.asked_at, c.told_at`
 
 func scanCheck(row pgx.Row) (domain.Check, error) {
-	var c domain.Check
+	var (
+		c                      domain.Check
+		heldUntil, asked, told *time.Time
+	)
 	err := row.Scan(&c.PlacementID, &c.DrawID, &c.State, &c.Stage, &c.Attempts, &c.NextAt,
-		&c.HeldBy, &c.HeldUntil, &c.LastOutcome, &c.AskedAt, &c.ToldAt)
-	for _, t := range []*time.Time{&c.HeldUntil, &c.AskedAt, &c.ToldAt} {
-		if t.Unix() == 0 {
-			*t = time.Time{}
-		}
-	}
+		&c.HeldBy, &heldUntil, &c.LastOutcome, &asked, &told)
+	c.HeldUntil, c.AskedAt, c.ToldAt = deref(heldUntil), deref(asked), deref(told)
 	return c, err
 }
 
